@@ -1,0 +1,150 @@
+/**
+ * The commands as plain functions over explicit inputs and an output sink, so tests call them
+ * directly. Only main.ts touches argv, process streams and exit codes.
+ */
+import { resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { createEngine, type BackendName } from '../engine/index.js';
+import { cvResults, groupBy } from '../report/summarize.js';
+import { formatValue, renderClassic, renderCsv, renderGroups, renderJson, renderTable } from '../report/render.js';
+import { gridSampler, gridSize } from '../search/grid.js';
+import { randomSampler } from '../search/random.js';
+import type { Sampler, SamplerName } from '../search/sampler.js';
+import { formatProblem, loadSpec, parseSpecText, readSpecText } from '../search/spec-file.js';
+import type { Spec } from '../search/spec.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import type { StudyRecord } from '../store/types.js';
+import { prepareStudy, openStudy } from '../study/prepare.js';
+import { runSearch, type Progress, type RunSummary } from '../study/run.js';
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface SearchArgs {
+  spec: string;
+  db: string;
+  backend: BackendName;
+  seed?: number;
+  budget?: number;
+  progress: Progress;
+  shouldStop?: () => boolean;
+  maxTrials?: number;
+}
+
+export function makeSampler(kind: SamplerName, spec: Spec): Sampler {
+  switch (kind) {
+    case 'grid':
+      return gridSampler({ space: spec.space });
+    case 'random':
+      return randomSampler({ space: spec.space, seed: spec.seed });
+    case 'bayes':
+      throw new UsageError('bayes: not available yet');
+  }
+}
+
+/** grid / random / bayes: validate everything, then open the database and search. */
+export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Output): Promise<RunSummary> {
+  const specPath = resolve(args.spec);
+  const spec = loadSpec(args.spec, { seed: args.seed });
+  if (kind !== 'grid' && args.budget === undefined) throw new UsageError(`${kind}: --budget N is required (the number of trials the study should reach)`);
+  if (kind === 'grid' && args.budget !== undefined) throw new UsageError('grid: --budget does not apply (the grid decides the number of trials)');
+  if (spec.space.length === 0 && kind !== 'grid') throw new UsageError(`${args.spec}: params: nothing to search (add params)`);
+  const sampler = makeSampler(kind, spec);
+  const prepared = prepareStudy(spec, specPath, { checkGrid: kind === 'grid' });
+  const engine = await createEngine(args.backend);
+  const store = SqliteStore.open(args.db, { create: true });
+  try {
+    const study = openStudy(store, prepared);
+    io.err(`study ${study.name}: ${kind} search, ${kind === 'grid' ? `${gridSize(spec.space)} grid points` : `budget ${args.budget}`}, ${prepared.folds.folds.length}-fold CV on ${prepared.data.source}, metric ${prepared.metric.name} (${prepared.metric.goal}), engine ${engine.name}`);
+    const summary = await runSearch(store, study, prepared, {
+      sampler,
+      budget: kind === 'grid' ? Infinity : (args.budget as number),
+      engine,
+      progress: args.progress,
+      shouldStop: args.shouldStop,
+      maxTrials: args.maxTrials,
+    });
+    io.out(reportText(store, study, { format: 'table' }));
+    return summary;
+  } finally {
+    store.close();
+    await engine.dispose();
+  }
+}
+
+export interface ReportArgs {
+  db: string;
+  study?: string;
+  best?: boolean;
+  by?: string;
+  format: 'table' | 'csv' | 'json';
+}
+
+export function pickStudy(store: SqliteStore, name: string | undefined): StudyRecord {
+  if (name) {
+    const s = store.getStudy(name);
+    if (!s) {
+      const names = store.listStudies().map((x) => x.name);
+      throw new UsageError(`--study: no study '${name}' in ${store.path}${names.length ? ` (studies: ${names.join(', ')})` : ''}`);
+    }
+    return s;
+  }
+  const all = store.listStudies();
+  if (all.length === 0) throw new UsageError(`${store.path}: holds no studies yet`);
+  if (all.length > 1) throw new UsageError(`${store.path} holds several studies (${all.map((s) => s.name).join(', ')}); pass --study NAME`);
+  return all[0];
+}
+
+export function reportText(store: SqliteStore, study: StudyRecord, args: Pick<ReportArgs, 'best' | 'by' | 'format'>): string {
+  const results = cvResults(store.listTrials(study.id), store.foldsByTrial(study.id), study.folds, study.goal);
+  if (args.by) {
+    if (!results.paramNames.includes(args.by)) throw new UsageError(`--by: study '${study.name}' has no parameter '${args.by}' (parameters: ${results.paramNames.join(', ') || 'none'})`);
+  }
+  if (args.format === 'csv') return renderCsv(results);
+  if (args.format === 'json') return renderJson(results, { study: study.name, metric: study.metric, goal: study.goal, folds: study.folds, data: study.dataSource });
+  if (args.by) return renderGroups(args.by, groupBy(results, args.by));
+  return renderClassic(results, { best: args.best });
+}
+
+export function reportCommand(args: ReportArgs, io: Output): void {
+  const store = SqliteStore.open(args.db, { create: false });
+  try {
+    io.out(reportText(store, pickStudy(store, args.study), args));
+  } finally {
+    store.close();
+  }
+}
+
+export function studiesCommand(args: { db: string }, io: Output): void {
+  const store = SqliteStore.open(args.db, { create: false });
+  try {
+    const rows = store.listStudies().map((s) => [s.name, String(s.trials), String(s.complete), String(s.failed), String(s.running), s.best === null ? '-' : s.best.toFixed(4), `${s.metric} (${s.goal})`, s.createdAt.slice(0, 19).replace('T', ' ')]);
+    io.out(rows.length ? renderTable(['study', 'trials', 'complete', 'failed', 'running', 'best', 'metric', 'created'], rows) : `${args.db}: no studies yet`);
+  } finally {
+    store.close();
+  }
+}
+
+/** validate: every problem of the spec, one per line; data checked too. Returns the exit code. */
+export function validateCommand(args: { spec: string; seed?: number }, io: Output): number {
+  const text = readSpecText(args.spec);
+  const r = parseSpecText(text, { seed: args.seed });
+  if (!r.ok) {
+    for (const p of r.problems) io.err(formatProblem(args.spec, p));
+    return 2;
+  }
+  const spec = r.spec;
+  let plan: string;
+  try {
+    plan = `grid of ${gridSize(spec.space)} trials`;
+  } catch {
+    plan = 'continuous ranges: random or bayes only';
+  }
+  const prepared = prepareStudy(spec, resolve(args.spec), { checkGrid: !plan.startsWith('continuous') });
+  const params = spec.space.map((p) => `${p.name}: ${p.dist.kind === 'categorical' ? p.dist.choices.map(formatValue).join(' | ') : `${p.dist.kind} ${p.dist.low}..${p.dist.high}${p.dist.log ? ' log' : ''}${p.dist.step ? ` step ${p.dist.step}` : ''}`}`);
+  io.out(`${args.spec}: ok — study ${spec.name}; ${plan}; ${prepared.folds.folds.length}-fold CV on ${prepared.data.source}; metric ${prepared.metric.name} (${prepared.metric.goal})`);
+  for (const line of params) io.out(`  ${line}`);
+  return 0;
+}

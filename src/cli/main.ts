@@ -1,0 +1,131 @@
+/**
+ * The nnsearch command line. The only module that reads argv, writes to the process streams and
+ * chooses exit codes: 0 ok, 2 bad spec / data / usage, 1 runtime failure, 130 interrupted.
+ */
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { InterruptedError, isUserError } from '../errors.js';
+import { BACKENDS, type BackendName } from '../engine/index.js';
+import type { SamplerName } from '../search/sampler.js';
+import { chooseProgress } from './progress.js';
+import { reportCommand, searchCommand, studiesCommand, validateCommand, type Output } from './commands.js';
+
+const io: Output = {
+  out: (text) => process.stdout.write(text + '\n'),
+  err: (text) => process.stderr.write(text + '\n'),
+};
+
+/** Ctrl-C once: finish the current epoch, mark the trial interrupted, exit 130. Twice: exit now. */
+function interruptFlag(): () => boolean {
+  let stop = false;
+  process.on('SIGINT', () => {
+    if (stop) process.exit(130);
+    stop = true;
+    process.stderr.write('\nstopping after the current epoch (Ctrl-C again to quit at once)\n');
+  });
+  process.on('SIGTERM', () => {
+    stop = true;
+  });
+  return () => stop;
+}
+
+const withDb = <T>(y: Argv<T>) => y.option('db', { type: 'string', default: 'nnsearch.db', describe: 'SQLite database file' });
+
+function searchCommandBuilder(kind: SamplerName) {
+  return (y: Argv) =>
+    withDb(y)
+      .positional('spec', { type: 'string', default: 'nnsearch.yaml', describe: 'search spec (YAML)' })
+      .option('budget', { type: 'number', describe: 'trials the study should reach (random, bayes)', hidden: kind === 'grid' })
+      .option('backend', { choices: BACKENDS, default: 'auto' as BackendName, describe: 'training engine' })
+      .option('seed', { type: 'number', describe: "override the spec's seed" })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' });
+}
+
+async function runSearch(kind: SamplerName, argv: Record<string, unknown>): Promise<void> {
+  const mode = argv.quiet ? 'quiet' : process.stderr.isTTY ? 'bars' : 'lines';
+  if (argv.budget !== undefined && !(Number.isInteger(argv.budget) && (argv.budget as number) > 0)) {
+    throw new (await import('../errors.js')).UsageError(`--budget: must be a positive integer, got ${String(argv.budget)}`);
+  }
+  await searchCommand(
+    kind,
+    {
+      spec: argv.spec as string,
+      db: argv.db as string,
+      backend: argv.backend as BackendName,
+      seed: argv.seed as number | undefined,
+      budget: argv.budget as number | undefined,
+      progress: chooseProgress(mode),
+      shouldStop: interruptFlag(),
+    },
+    io,
+  );
+}
+
+export async function main(args: string[]): Promise<number> {
+  let code = 0;
+  const parser = yargs(args)
+    .scriptName('nnsearch')
+    .usage('$0 <command> [options]\n\nHyperparameter search for neural networks: grid, random or Bayesian search,\nk-fold cross-validation on TensorFlow.js, results in SQLite.')
+    .command('grid [spec]', 'run a grid search over every combination of params', searchCommandBuilder('grid'), (a) => runSearch('grid', a))
+    .command('random [spec]', 'run a random search until the study has --budget trials', searchCommandBuilder('random'), (a) => runSearch('random', a))
+    .command(
+      'report',
+      'print the results of a study (reads only the database)',
+      (y) =>
+        withDb(y)
+          .option('study', { type: 'string', describe: 'study name (default: the only study)' })
+          .option('best', { type: 'boolean', default: false, describe: 'only the best trial' })
+          .option('by', { type: 'string', describe: 'summarize by one parameter' })
+          .option('format', { choices: ['table', 'csv', 'json'] as const, default: 'table' as const, describe: 'output format (csv/json carry the cv_results_ columns)' }),
+      (a) => reportCommand({ db: a.db, study: a.study, best: a.best, by: a.by, format: a.format }, io),
+    )
+    .command(
+      'validate [spec]',
+      'check a spec and its data without training',
+      (y) => y.positional('spec', { type: 'string', default: 'nnsearch.yaml' }).option('seed', { type: 'number' }),
+      (a) => {
+        code = validateCommand({ spec: a.spec as string, seed: a.seed }, io);
+      },
+    )
+    .command('studies', 'list the studies in the database', (y) => withDb(y), (a) => studiesCommand({ db: a.db }, io))
+    .example('$0 grid configs/init-mode.yaml', 'the classic Keras init_mode grid on the embedded MNIST')
+    .example('$0 random configs/random-mlp.yaml --budget 50', 'random search, 50 trials')
+    .example('$0 report --best', 'the best trial of the only study in ./nnsearch.db')
+    .demandCommand(1, 'give a command: grid, random, report, validate or studies')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      throw err ?? new UsageFailure(msg);
+    });
+  try {
+    await parser.parseAsync();
+    return code;
+  } catch (e) {
+    if (e instanceof UsageFailure) {
+      io.err(`nnsearch: ${e.message} (see nnsearch --help)`);
+      return 2;
+    }
+    if (isUserError(e)) {
+      io.err(`nnsearch: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof InterruptedError) {
+      io.err(`nnsearch: ${e.message}`);
+      return 130;
+    }
+    const err = e as Error;
+    io.err(`nnsearch: internal error: ${err?.message ?? String(e)}${process.env.DEBUG ? `\n${err?.stack}` : ' (set DEBUG=1 for a stack trace)'}`);
+    return 1;
+  }
+}
+
+class UsageFailure extends Error {}
+
+export async function cli(): Promise<void> {
+  const code = await main(hideBin(process.argv));
+  process.exitCode = code;
+}

@@ -1,0 +1,81 @@
+/**
+ * Loads the dataset a spec names. Relative paths are resolved against the spec file's directory.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { DataError } from '../errors.js';
+import { Rng } from '../search/rng.js';
+import type { DataSpec } from '../search/spec.js';
+import { DEFAULT_FASHION_MNIST_DIR } from '../search/vocabulary.js';
+import { parseCsv } from './csv.js';
+import { subset, type Dataset, type DatasetWithTest } from './dataset.js';
+import { findIdx, readIdxFile } from './idx.js';
+import { labelsToClasses } from './labels.js';
+import { loadEmbeddedMnist } from './mnist.js';
+
+/** Stream id for the `limit` subset draw. */
+const LIMIT_STREAM = 0x4c494d49; // 'LIMI'
+
+export function loadDataset(spec: DataSpec, baseDir: string, seed: number): DatasetWithTest {
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  let loaded: DatasetWithTest;
+  switch (spec.dataset) {
+    case 'mnist':
+      loaded = { train: loadEmbeddedMnist(), test: null };
+      break;
+    case 'fashion-mnist':
+      loaded = loadIdxDir(spec.path ? at(spec.path) : DEFAULT_FASHION_MNIST_DIR, spec.classes ?? 10, 'fashion-mnist', 'install it with: apt-get install dataset-fashion-mnist');
+      break;
+    case 'idx':
+      loaded = spec.images && spec.labels
+        ? { train: loadIdxPair(at(spec.images), at(spec.labels), spec.classes), test: null }
+        : loadIdxDir(at(spec.path as string), spec.classes, 'idx', '');
+      break;
+    case 'csv': {
+      const file = at(spec.file as string);
+      if (!existsSync(file)) throw new DataError(`${file}: file not found (data.file)`);
+      if (statSync(file).isDirectory()) throw new DataError(`${file}: is a directory (data.file)`);
+      loaded = { train: parseCsv(readFileSync(file, 'utf8'), { file, header: spec.header, target: spec.target, task: spec.task, classes: spec.classes }), test: null };
+      break;
+    }
+  }
+  if (spec.classes !== undefined && loaded.train.task === 'classification' && spec.dataset === 'mnist' && spec.classes !== 10) {
+    throw new DataError(`data.classes: mnist has 10 classes, not ${spec.classes}`);
+  }
+  if (spec.limit !== undefined && spec.limit < loaded.train.n) {
+    const rows = new Rng(seed ^ LIMIT_STREAM).permutation(loaded.train.n).slice(0, spec.limit).sort();
+    loaded = { ...loaded, train: subset(loaded.train, rows, `${loaded.train.source}, limit ${spec.limit}`) };
+  }
+  return loaded;
+}
+
+function loadIdxDir(dir: string, classes: number | undefined, what: string, hint: string): DatasetWithTest {
+  if (!existsSync(dir)) throw new DataError(`${dir}: ${what} directory not found${hint ? ` (${hint})` : ''}`);
+  const pick = (name: string) => findIdx(dir, name);
+  const trainImages = pick('train-images-idx3-ubyte');
+  const trainLabels = pick('train-labels-idx1-ubyte');
+  if (!trainImages || !trainLabels) {
+    throw new DataError(`${dir}: expected train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]${hint ? ` (${hint})` : ''}`);
+  }
+  const train = loadIdxPair(trainImages, trainLabels, classes);
+  const testImages = pick('t10k-images-idx3-ubyte');
+  const testLabels = pick('t10k-labels-idx1-ubyte');
+  const test = testImages && testLabels ? loadIdxPair(testImages, testLabels, train.nClasses) : null;
+  return { train, test };
+}
+
+/** An images file (n x ...) and a labels file (n) into a classification Dataset; ubyte pixels / 255. */
+export function loadIdxPair(imagesPath: string, labelsPath: string, classes: number | undefined): Dataset {
+  const images = readIdxFile(imagesPath);
+  const labels = readIdxFile(labelsPath);
+  const n = images.dims[0];
+  if (labels.dims.length !== 1) throw new DataError(`${labelsPath}: labels must be one-dimensional, got ${labels.dims.join('x')}`);
+  if (labels.dims[0] !== n) throw new DataError(`${labelsPath}: ${labels.dims[0]} labels for ${n} images in ${imagesPath}`);
+  if (n < 1) throw new DataError(`${imagesPath}: no images`);
+  const d = images.dims.slice(1).reduce((a, b) => a * b, 1);
+  const x = new Float32Array(n * d);
+  const pixelScale = images.data instanceof Uint8Array ? 1 / 255 : 1;
+  for (let i = 0; i < x.length; i++) x[i] = images.data[i] * pixelScale;
+  const { y, nClasses, classNames } = labelsToClasses(Array.from(labels.data), classes, (i) => `${labelsPath}: label #${i}`);
+  return { source: `${imagesPath} (${n} samples)`, task: 'classification', x, y, n, d, nClasses, classNames };
+}

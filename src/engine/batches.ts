@@ -1,0 +1,62 @@
+/**
+ * Assembling mini-batches from a fold: rows gathered from the shared dataset, scaled with the fold's
+ * scaler, targets encoded for the output layer (one-hot for several classes, one column otherwise).
+ */
+import type { FoldData } from './runtime.js';
+
+/** Stream id for weight initialization: layer l's kernel draws from Rng.derive(seed, INIT_STREAM, l). */
+export const INIT_STREAM = 0x494e4954; // 'INIT'
+
+export interface Batch {
+  x: Float32Array;
+  y: Float32Array;
+  /** The dataset rows the batch holds. */
+  rows: Int32Array;
+}
+
+export class Batcher {
+  readonly d: number;
+  /** Target columns: classes for a softmax output, else 1. */
+  readonly targetWidth: number;
+
+  constructor(private readonly data: FoldData, outputDim: number) {
+    this.d = data.d;
+    this.targetWidth = outputDim;
+  }
+
+  /** Batch of `count` fit samples, in `order` (indices into data.fit) from position `start`. */
+  trainBatch(order: Int32Array, start: number, count: number): Batch {
+    const rows = new Int32Array(count);
+    for (let i = 0; i < count; i++) rows[i] = this.data.fit[order[start + i]];
+    return this.gather(rows);
+  }
+
+  /** `count` rows of an index list (validation or test), from position `start`. */
+  rows(list: Int32Array, start: number, count: number): Batch {
+    return this.gather(list.subarray(start, start + count));
+  }
+
+  gather(rows: Int32Array): Batch {
+    const { x, y, d, scaler } = this.data;
+    const count = rows.length;
+    const bx = new Float32Array(count * d);
+    for (let r = 0; r < count; r++) {
+      const src = rows[r] * d;
+      if (scaler) {
+        const { offset, factor } = scaler;
+        const dst = r * d;
+        for (let j = 0; j < d; j++) bx[dst + j] = (x[src + j] - offset[j]) * factor[j];
+      } else {
+        bx.set(x.subarray(src, src + d), r * d);
+      }
+    }
+    const w = this.targetWidth;
+    const by = new Float32Array(count * w);
+    const oneHot = this.data.task === 'classification' && w > 1;
+    for (let r = 0; r < count; r++) {
+      if (oneHot) by[r * w + y[rows[r]]] = 1;
+      else by[r] = y[rows[r]];
+    }
+    return { x: bx, y: by, rows: Int32Array.from(rows) };
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * Keras's `model.fit` loop for a stack of models, engine-agnostic: per-epoch learning-rate schedule,
+ * seeded shuffling, validation and test monitoring, EarlyStopping (Keras 3 semantics), divergence
+ * detection, and the final test-fold score.
+ */
+import { lrAtEpoch } from '../models/schedules.js';
+import { Rng } from '../search/rng.js';
+import type { EarlyStoppingSpec } from '../search/spec.js';
+import type { Engine, LossAndMetric, ModelJob, StackRuntime } from './runtime.js';
+
+/** One epoch of one model, as stored and plotted. */
+export interface EpochRecord {
+  epoch: number;
+  lr: number;
+  loss: number;
+  metric: number;
+  valLoss: number | null;
+  valMetric: number | null;
+  /** Test-fold monitoring only: never used to stop or select. */
+  testLoss: number;
+  testMetric: number;
+}
+
+export interface FitOutcome {
+  /** The metric on the test fold with the final (or restored best) weights; NaN when diverged. */
+  score: number;
+  testLoss: number;
+  history: EpochRecord[];
+  epochsRun: number;
+  /** Epoch (0-based) EarlyStopping stopped at, or null. */
+  stoppedEpoch: number | null;
+  /** Epoch whose weights were restored (restore_best), or null. */
+  restoredEpoch: number | null;
+  diverged: boolean;
+  /** Seconds of training attributed to this model (stack time / models in the stack). */
+  fitTime: number;
+  /** Seconds of final scoring attributed to this model. */
+  scoreTime: number;
+}
+
+export interface FitHooks {
+  onEpoch?: (model: number, record: EpochRecord) => void;
+  /** Checked between epochs; when it returns true the fit stops with an interruption error. */
+  shouldStop?: () => boolean;
+}
+
+/** Stream id for the per-epoch shuffle. */
+const SHUFFLE_STREAM = 0x53485546; // 'SHUF'
+
+/** The order model visits its `n` fit samples in epoch `epoch` (Keras shuffles every epoch). */
+export function epochOrder(n: number, seed: number, epoch: number, shuffle: boolean): Int32Array {
+  if (!shuffle) return Int32Array.from({ length: n }, (_, i) => i);
+  return Rng.derive(seed, SHUFFLE_STREAM, epoch).permutation(n);
+}
+
+/** Keras 3 EarlyStopping as a small state machine. */
+export class EarlyStopping {
+  wait = 0;
+  best: number | null = null;
+  bestEpoch: number | null = null;
+  stoppedEpoch: number | null = null;
+  bestWeights: Float32Array[] | null = null;
+  private readonly better: (a: number, b: number) => boolean;
+  private readonly minDelta: number;
+
+  constructor(private readonly spec: EarlyStoppingSpec) {
+    const name = spec.monitor.replace(/^val_|^test_/, '');
+    const mode = spec.mode !== 'auto' ? spec.mode : /acc/.test(name) ? 'max' : 'min';
+    this.better = mode === 'min' ? (a, b) => a < b : (a, b) => a > b;
+    this.minDelta = mode === 'min' ? -spec.min_delta : spec.min_delta;
+  }
+
+  private isImprovement(value: number, reference: number | null): boolean {
+    return reference === null || this.better(value - this.minDelta, reference);
+  }
+
+  /**
+   * Feeds one epoch's monitored value; returns what to do with the current weights
+   * ('keep' them as best, or nothing) and whether training stops.
+   */
+  onEpochEnd(epoch: number, value: number): { saveWeights: boolean; stop: boolean } {
+    if (epoch < this.spec.start_from_epoch) return { saveWeights: false, stop: false };
+    let saveWeights = this.spec.restore_best && this.bestWeights === null;
+    if (saveWeights) this.bestEpoch = epoch;
+    this.wait += 1;
+    if (this.isImprovement(value, this.best)) {
+      this.best = value;
+      this.bestEpoch = epoch;
+      this.wait = 0;
+      return { saveWeights: this.spec.restore_best, stop: false };
+    }
+    if (this.wait >= this.spec.patience && epoch > 0) {
+      this.stoppedEpoch = epoch;
+      return { saveWeights, stop: true };
+    }
+    return { saveWeights, stop: false };
+  }
+}
+
+/** The quantity EarlyStopping watches, from an epoch's logs; undefined when it is not logged. */
+export function monitoredValue(monitor: string, metricName: string, r: EpochRecord): number | undefined {
+  const table: Record<string, number | null> = {
+    loss: r.loss,
+    [metricName]: r.metric,
+    val_loss: r.valLoss,
+    [`val_${metricName}`]: r.valMetric,
+  };
+  const v = table[monitor];
+  return v === null ? undefined : v;
+}
+
+/** The names EarlyStopping may monitor for a metric and a validation split. */
+export function monitorableNames(metricName: string, hasValidation: boolean): string[] {
+  const names = ['loss', metricName];
+  if (hasValidation) names.push('val_loss', `val_${metricName}`);
+  return [...new Set(names)];
+}
+
+/** Trains every job of one stack to the end and scores it on its test fold. */
+export async function fitStack(engine: Engine, jobs: ModelJob[], hooks: FitHooks = {}): Promise<FitOutcome[]> {
+  const stack = await engine.createStack(jobs);
+  try {
+    return await runFit(stack, jobs, hooks);
+  } finally {
+    stack.dispose();
+  }
+}
+
+async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): Promise<FitOutcome[]> {
+  const M = jobs.length;
+  const active = jobs.map(() => true);
+  const history: EpochRecord[][] = jobs.map(() => []);
+  const diverged = jobs.map(() => false);
+  const stoppers = jobs.map((j) => (j.config.train.earlyStopping ? new EarlyStopping(j.config.train.earlyStopping) : null));
+  const hasValidation = jobs.map((j) => j.data.validation.length > 0);
+  const maxEpochs = Math.max(...jobs.map((j) => j.config.train.epochs));
+  const t0 = performance.now();
+  let lastTestSeconds = 0;
+  for (let epoch = 0; epoch < maxEpochs && active.some(Boolean); epoch++) {
+    if (hooks.shouldStop?.()) throw new Interrupted();
+    const lrs = jobs.map((j) => lrAtEpoch(j.config.model.optimizer.learningRate, j.config.train.lrSchedule, epoch));
+    const orders = jobs.map((j) => epochOrder(j.data.fit.length, j.seed, epoch, j.config.train.shuffle));
+    const trained = await stack.trainEpoch(orders, lrs, active);
+    const val: (LossAndMetric | null)[] = hasValidation.some(Boolean) ? await stack.evaluate('validation', active.map((a, m) => a && hasValidation[m])) : jobs.map(() => null);
+    const tTest = performance.now();
+    const test = await stack.evaluate('test', active);
+    lastTestSeconds = (performance.now() - tTest) / 1000;
+    for (let m = 0; m < M; m++) {
+      if (!active[m]) continue;
+      const record: EpochRecord = {
+        epoch,
+        lr: lrs[m],
+        loss: trained[m].loss,
+        metric: trained[m].metric,
+        valLoss: hasValidation[m] ? (val[m] as LossAndMetric).loss : null,
+        valMetric: hasValidation[m] ? (val[m] as LossAndMetric).metric : null,
+        testLoss: test[m].loss,
+        testMetric: test[m].metric,
+      };
+      history[m].push(record);
+      hooks.onEpoch?.(m, record);
+      if (!Number.isFinite(record.loss)) {
+        diverged[m] = true;
+        active[m] = false;
+        continue;
+      }
+      const stopper = stoppers[m];
+      if (stopper) {
+        const value = monitoredValue(jobs[m].config.train.earlyStopping!.monitor, jobs[m].metric, record);
+        if (value !== undefined) {
+          const { saveWeights, stop } = stopper.onEpochEnd(epoch, value);
+          if (saveWeights) stopper.bestWeights = await stack.snapshot(m);
+          if (stop) active[m] = false;
+        }
+      }
+      if (epoch + 1 >= jobs[m].config.train.epochs) active[m] = false;
+    }
+  }
+  const fitTime = (performance.now() - t0) / 1000 / M;
+  // Keras 3 restores the best weights at the end of training, stopped early or not.
+  const restored = stoppers.map((s, m) => {
+    if (!s?.bestWeights || diverged[m]) return null;
+    const last = history[m][history[m].length - 1];
+    if (s.bestEpoch === last.epoch) return null; // already the current weights
+    stack.restore(m, s.bestWeights);
+    return s.bestEpoch;
+  });
+  const t1 = performance.now();
+  const needsRescore = restored.map((r) => r !== null);
+  const rescored = needsRescore.some(Boolean) ? await stack.evaluate('test', needsRescore) : null;
+  // The score is the last epoch's test evaluation, or the re-evaluation after a restore.
+  const scoreTime = (rescored ? (performance.now() - t1) / 1000 : lastTestSeconds) / M;
+  return jobs.map((job, m) => {
+    const last = history[m][history[m].length - 1];
+    const final = needsRescore[m] && rescored ? rescored[m] : { loss: last.testLoss, metric: last.testMetric };
+    return {
+      score: diverged[m] ? NaN : final.metric,
+      testLoss: final.loss,
+      history: history[m],
+      epochsRun: history[m].length,
+      stoppedEpoch: stoppers[m]?.stoppedEpoch ?? null,
+      restoredEpoch: restored[m],
+      diverged: diverged[m],
+      fitTime,
+      scoreTime,
+    };
+  });
+}
+
+/** Raised inside a fit when the user interrupted the run. */
+export class Interrupted extends Error {
+  override name = 'Interrupted';
+}

@@ -1,0 +1,155 @@
+/**
+ * A trial's complete configuration: the spec's model and train sections with the trial's parameters
+ * applied, re-validated, and resolved against the data (output size, loss, output activation).
+ * Pure; every engine trains from a TrialConfig.
+ */
+import { SpecError } from '../errors.js';
+import type { Params } from '../search/space.js';
+import { checkModelShape, ModelSchema, TrainSchema, type EarlyStoppingSpec, type LrScheduleSpec, type ModelSpec, type Spec, type TrainSpec } from '../search/spec.js';
+import { OPTIMIZER_DEFAULTS, type Activation, type Initializer, type Loss, type MetricName, type OptimizerName } from '../search/vocabulary.js';
+
+export interface OptimizerConfig {
+  name: OptimizerName;
+  learningRate: number;
+  momentum: number;
+  nesterov: boolean;
+  decay: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  rho: number;
+  centered: boolean;
+  initialAccumulator: number;
+}
+
+export interface LayerConfig {
+  units: number;
+  dropout: number;
+}
+
+export interface ModelConfig {
+  inputDim: number;
+  outputDim: number;
+  hidden: LayerConfig[];
+  activation: Activation;
+  outputActivation: Activation;
+  init: Initializer;
+  l1: number;
+  l2: number;
+  batchNorm: boolean;
+  maxNorm: number | null;
+  loss: Loss;
+  optimizer: OptimizerConfig;
+}
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  shuffle: boolean;
+  validationSplit: number;
+  earlyStopping: EarlyStoppingSpec | null;
+  lrSchedule: LrScheduleSpec | null;
+}
+
+export interface TrialConfig {
+  model: ModelConfig;
+  train: TrainConfig;
+}
+
+/** What the data tells a model: input width, task, classes. */
+export interface DataShape {
+  d: number;
+  task: 'classification' | 'regression';
+  nClasses: number;
+}
+
+/** Applies `params` to the spec's sections and validates the result. */
+export function mergeParams(spec: Pick<Spec, 'model' | 'train'>, params: Params): { model: ModelSpec; train: TrainSpec } {
+  const model: Record<string, unknown> = { ...spec.model };
+  const train: Record<string, unknown> = { ...spec.train };
+  for (const [name, value] of Object.entries(params)) {
+    if (name in ModelSchema.shape) model[name] = value;
+    else if (name in TrainSchema.shape) train[name] = value;
+    else throw new SpecError(`params.${name}: unknown parameter`);
+  }
+  const m = ModelSchema.safeParse(model);
+  if (!m.success) throw new SpecError(`model: ${m.error.issues[0].path.join('.')}: ${m.error.issues[0].message} (with ${describeParams(params)})`);
+  const t = TrainSchema.safeParse(train);
+  if (!t.success) throw new SpecError(`train: ${t.error.issues[0].path.join('.')}: ${t.error.issues[0].message} (with ${describeParams(params)})`);
+  const shape = checkModelShape(m.data, ['model']);
+  if (shape.length > 0) throw new SpecError(`${shape[0].path.join('.')}: ${shape[0].message} (with ${describeParams(params)})`);
+  return { model: m.data, train: t.data };
+}
+
+export function describeParams(params: Params): string {
+  return `{${Object.entries(params).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}}`;
+}
+
+/** The default loss and output activation for a task, as a Keras user would write them. */
+export function resolveLoss(model: Pick<ModelSpec, 'loss' | 'output_activation'>, data: DataShape): { loss: Loss; outputActivation: Activation; outputDim: number } {
+  const loss: Loss = model.loss !== 'auto' ? model.loss : data.task === 'regression' ? 'mse' : 'categorical_crossentropy';
+  if (data.task === 'regression' && (loss === 'categorical_crossentropy' || loss === 'sparse_categorical_crossentropy' || loss === 'binary_crossentropy')) {
+    throw new SpecError(`model.loss: ${loss} needs a classification target; data.task is regression`);
+  }
+  if (loss === 'binary_crossentropy' && data.nClasses !== 2) {
+    throw new SpecError(`model.loss: binary_crossentropy needs exactly 2 classes, the data has ${data.nClasses}`);
+  }
+  const outputDim = data.task === 'regression' || loss === 'binary_crossentropy' ? 1 : data.nClasses;
+  const outputActivation: Activation =
+    model.output_activation !== 'auto' ? model.output_activation
+    : loss === 'binary_crossentropy' ? 'sigmoid'
+    : data.task === 'regression' ? 'linear'
+    : 'softmax';
+  return { loss, outputActivation, outputDim };
+}
+
+export function resolveTrial(spec: Pick<Spec, 'model' | 'train'>, params: Params, data: DataShape): TrialConfig {
+  const { model, train } = mergeParams(spec, params);
+  const widths = Array.isArray(model.units) ? model.units : new Array<number>(model.layers ?? 1).fill(model.units);
+  const rates = Array.isArray(model.dropout) ? model.dropout : new Array<number>(widths.length).fill(model.dropout);
+  const { loss, outputActivation, outputDim } = resolveLoss(model, data);
+  const defaults = OPTIMIZER_DEFAULTS[model.optimizer];
+  return {
+    model: {
+      inputDim: data.d,
+      outputDim,
+      hidden: widths.map((units, i) => ({ units, dropout: rates[i] })),
+      activation: model.activation,
+      outputActivation,
+      init: model.init,
+      l1: model.l1,
+      l2: model.l2,
+      batchNorm: model.batch_norm,
+      maxNorm: model.max_norm,
+      loss,
+      optimizer: {
+        name: model.optimizer,
+        learningRate: model.learning_rate ?? defaults.learning_rate,
+        momentum: model.optimizer === 'sgd' || model.optimizer === 'rmsprop' ? (model.momentum ?? 0) : 0,
+        nesterov: model.optimizer === 'sgd' ? model.nesterov : false,
+        decay: model.decay,
+        beta1: model.beta_1 ?? defaults.beta_1 ?? 0.9,
+        beta2: model.beta_2 ?? defaults.beta_2 ?? 0.999,
+        epsilon: model.epsilon ?? defaults.epsilon ?? 1e-7,
+        rho: model.rho ?? defaults.rho ?? 0.9,
+        centered: model.optimizer === 'rmsprop' ? model.centered : false,
+        initialAccumulator: defaults.initial_accumulator_value ?? 0.1,
+      },
+    },
+    train: {
+      epochs: train.epochs,
+      batchSize: train.batch_size,
+      shuffle: train.shuffle,
+      validationSplit: train.validation_split,
+      earlyStopping: train.early_stopping,
+      lrSchedule: train.lr_schedule,
+    },
+  };
+}
+
+/** The metric a study optimizes: the spec's, or accuracy (classification) / loss (regression). */
+export function resolveMetric(spec: Pick<Spec, 'metric'>, data: DataShape): { name: MetricName; goal: 'maximize' | 'minimize' } {
+  const metric = spec.metric ?? (data.task === 'classification' ? { name: 'accuracy' as const, goal: 'maximize' as const } : { name: 'loss' as const, goal: 'minimize' as const });
+  if (metric.name === 'accuracy' && data.task === 'regression') throw new SpecError('metric.name: accuracy needs a classification target; use loss, mse or mae');
+  return metric;
+}

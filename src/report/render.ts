@@ -1,0 +1,107 @@
+/**
+ * Report output: the classic GridSearchCV printout, a grouped table, CSV and JSON with the
+ * cv_results_ columns. Pure: results in, text out.
+ */
+import type { Params, ParamValue } from '../search/space.js';
+import type { CvResults, CvRow, GroupRow } from './summarize.js';
+
+export function formatValue(v: ParamValue | unknown): string {
+  if (typeof v === 'number') {
+    if (Number.isInteger(v)) return String(v);
+    const abs = Math.abs(v);
+    return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? v.toExponential(3).replace(/\.?0+e/, 'e') : String(Number(v.toPrecision(4)));
+  }
+  if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;
+  if (v === null) return 'null';
+  return String(v);
+}
+
+export function formatParams(params: Params): string {
+  return `{${Object.entries(params).map(([k, v]) => `${k}: ${formatValue(v)}`).join(', ')}}`;
+}
+
+function score(v: number | null, digits = 4): string {
+  return v === null ? 'nan' : v.toFixed(digits);
+}
+
+/** The line a finished trial gets: `mean=0.9647 std=0.0014 {init: uniform}`, or its failure. */
+export function trialLine(r: Pick<CvRow, 'mean' | 'std' | 'params' | 'state' | 'failReason' | 'error'>): string {
+  if (r.state === 'complete') return `mean=${score(r.mean)} std=${score(r.std)} ${formatParams(r.params)}`;
+  return `failed (${r.failReason ?? 'error'}) ${formatParams(r.params)}${r.failReason === 'error' && r.error ? `: ${r.error}` : ''}`;
+}
+
+export function bestLine(results: CvResults): string {
+  if (results.bestIndex < 0) return 'Best: none (no trial completed)';
+  const best = results.rows[results.bestIndex];
+  return `Best: ${score(best.mean)} using ${formatParams(best.params)}`;
+}
+
+/** The classic printout: the best line, then one line per finished trial in trial order. */
+export function renderClassic(results: CvResults, opts: { best?: boolean } = {}): string {
+  const lines = [bestLine(results)];
+  if (!opts.best) for (const r of results.rows) lines.push(trialLine(r));
+  return lines.join('\n');
+}
+
+export function renderTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function renderGroups(param: string, groups: GroupRow[]): string {
+  return renderTable(
+    [param, 'trials', 'complete', 'mean', 'best'],
+    groups.map((g) => [formatValue(g.value), String(g.trials), String(g.complete), score(g.mean), score(g.best)]),
+  );
+}
+
+/** cv_results_ as columns (sklearn's names) plus nnsearch's trial number, sampler and state. */
+export function cvResultsColumns(results: CvResults): Record<string, unknown[]> {
+  const cols: Record<string, unknown[]> = {
+    trial: results.rows.map((r) => r.number),
+    sampler: results.rows.map((r) => r.sampler),
+    state: results.rows.map((r) => r.state),
+    params: results.rows.map((r) => r.params),
+  };
+  for (const p of results.paramNames) cols[`param_${p}`] = results.rows.map((r) => r.params[p] ?? null);
+  for (let k = 0; k < results.folds; k++) cols[`split${k}_test_score`] = results.rows.map((r) => r.splitScores[k]);
+  cols.mean_test_score = results.rows.map((r) => r.mean);
+  cols.std_test_score = results.rows.map((r) => r.std);
+  cols.rank_test_score = results.rows.map((r) => r.rank);
+  cols.mean_fit_time = results.rows.map((r) => r.meanFitTime);
+  cols.std_fit_time = results.rows.map((r) => r.stdFitTime);
+  cols.mean_score_time = results.rows.map((r) => r.meanScoreTime);
+  cols.std_score_time = results.rows.map((r) => r.stdScoreTime);
+  cols.fail_reason = results.rows.map((r) => r.failReason);
+  return cols;
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'object' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function renderCsv(results: CvResults): string {
+  const cols = cvResultsColumns(results);
+  const names = Object.keys(cols);
+  const lines = [names.join(',')];
+  for (let i = 0; i < results.rows.length; i++) lines.push(names.map((n) => csvCell(cols[n][i])).join(','));
+  return lines.join('\n');
+}
+
+export function renderJson(results: CvResults, study: Record<string, unknown>): string {
+  const best = results.bestIndex >= 0 ? results.rows[results.bestIndex] : null;
+  return JSON.stringify(
+    {
+      ...study,
+      best_index: results.bestIndex >= 0 ? results.bestIndex : null,
+      best_score: best?.mean ?? null,
+      best_params: best?.params ?? null,
+      cv_results: cvResultsColumns(results),
+    },
+    null,
+    2,
+  );
+}

@@ -1,0 +1,382 @@
+/**
+ * The search spec: the zod schema of the YAML file, its defaults, and the checks zod cannot express.
+ * Pure: `parseSpec(text)` never touches the file system (see spec-file.ts for that).
+ *
+ * Shape (every section optional but `params` for a search; unknown keys are errors):
+ *   name, seed, data{...}, model{...}, train{...}, cv{...}, metric{name, goal}, params{name: def}
+ */
+import { z } from 'zod';
+import {
+  ACTIVATIONS,
+  DATASETS,
+  INITIALIZERS,
+  INITIALIZER_ALIASES,
+  LOSSES,
+  LOSS_ALIASES,
+  METRICS,
+  OPTIMIZERS,
+  SCALINGS,
+  metricGoal,
+  type Activation,
+  type Initializer,
+  type Loss,
+  type MetricName,
+  type OptimizerName,
+} from './vocabulary.js';
+import { buildSpace, type ParamSpace } from './space.js';
+
+/** A problem found in a spec: where (a path into the YAML) and what. */
+export interface SpecIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; issues: SpecIssue[] };
+
+/** A keyword from a fixed list (with optional aliases), with an error that lists the choices. */
+function keyword<const T extends readonly string[]>(names: T, what: string, aliases: Record<string, T[number]> = {}) {
+  return z.string({ error: `expected ${what} name (one of: ${names.join(', ')})` }).transform((s, ctx): T[number] => {
+    const key = s.trim().toLowerCase();
+    if ((names as readonly string[]).includes(key)) return key as T[number];
+    if (key in aliases) return aliases[key];
+    ctx.addIssue({ code: 'custom', message: `unknown ${what} '${s}' (expected one of: ${names.join(', ')})` });
+    return z.NEVER;
+  });
+}
+
+const positive = z.number().positive();
+const nonNegative = z.number().nonnegative();
+const rate = z.number().min(0).lt(1);
+const units = z.union([z.number().int().positive(), z.array(z.number().int().positive()).min(1)]);
+
+export const ModelSchema = z.strictObject({
+  /** Hidden layer widths: one width (with `layers`) or a list, one entry per hidden layer. */
+  units: units.default(64),
+  /** Number of hidden layers when `units` is one number. */
+  layers: z.number().int().min(0).optional(),
+  activation: keyword(ACTIVATIONS, 'activation').default('relu'),
+  /** 'auto': softmax for several classes, sigmoid for binary_crossentropy, linear for regression. */
+  output_activation: z.union([z.literal('auto'), keyword(ACTIVATIONS, 'activation')]).default('auto'),
+  init: keyword(INITIALIZERS, 'initializer', INITIALIZER_ALIASES).default('glorot_uniform'),
+  /** Dropout rate after each hidden layer: one rate, or one per hidden layer. */
+  dropout: z.union([rate, z.array(rate).min(1)]).default(0),
+  l1: nonNegative.default(0),
+  l2: nonNegative.default(0),
+  batch_norm: z.boolean().default(false),
+  /** Keras MaxNorm(max_value) on every kernel; null for none. */
+  max_norm: positive.nullable().default(null),
+  loss: z.union([z.literal('auto'), keyword(LOSSES, 'loss', LOSS_ALIASES)]).default('auto'),
+  optimizer: keyword(OPTIMIZERS, 'optimizer').default('adam'),
+  /** null: the optimizer's Keras default (sgd 0.01, the others 0.001). */
+  learning_rate: positive.nullable().default(null),
+  momentum: rate.optional(),
+  nesterov: z.boolean().default(false),
+  /** Keras 2 `decay`: lr / (1 + decay * iterations), for every optimizer. */
+  decay: nonNegative.default(0),
+  beta_1: rate.optional(),
+  beta_2: rate.optional(),
+  epsilon: positive.optional(),
+  rho: rate.optional(),
+  centered: z.boolean().default(false),
+});
+export type ModelSpec = z.output<typeof ModelSchema>;
+
+const EarlyStoppingSchema = z.strictObject({
+  monitor: z.string().min(1).default('val_loss'),
+  patience: z.number().int().min(0).default(0),
+  min_delta: nonNegative.default(0),
+  mode: z.enum(['auto', 'min', 'max']).default('auto'),
+  restore_best: z.boolean().default(false),
+  start_from_epoch: z.number().int().min(0).default(0),
+});
+export type EarlyStoppingSpec = z.output<typeof EarlyStoppingSchema>;
+
+/** Learning-rate schedules, evaluated at the start of each epoch (0-based) like Keras's LearningRateScheduler. */
+const LrScheduleSchema = z.discriminatedUnion('type', [
+  /** lr0 / (1 + rate * epoch) */
+  z.strictObject({ type: z.literal('time_decay'), rate: nonNegative }),
+  /** lr0 * exp(-k * epoch) */
+  z.strictObject({ type: z.literal('exponential'), k: nonNegative }),
+  /** lr0 * drop ^ floor((1 + epoch) / every) */
+  z.strictObject({ type: z.literal('step'), drop: z.number().gt(0).max(1), every: z.number().int().positive() }),
+  /** Keras CosineDecayRestarts with epochs as steps: first period, t_mul, m_mul, alpha. */
+  z.strictObject({
+    type: z.literal('cosine_restarts'),
+    period: z.number().int().positive(),
+    t_mul: positive.default(2),
+    m_mul: positive.default(1),
+    alpha: z.number().min(0).max(1).default(0),
+  }),
+], { error: (iss) => (iss.code === 'invalid_union' ? 'type must be one of: time_decay, exponential, step, cosine_restarts' : undefined) });
+export type LrScheduleSpec = z.output<typeof LrScheduleSchema>;
+
+export const TrainSchema = z.strictObject({
+  epochs: z.number().int().positive().default(10),
+  batch_size: z.number().int().positive().default(32),
+  shuffle: z.boolean().default(true),
+  /** Fraction of each training fold held out for val_* metrics and early stopping (never the test fold). */
+  validation_split: rate.default(0),
+  early_stopping: EarlyStoppingSchema.nullable().default(null),
+  lr_schedule: LrScheduleSchema.nullable().default(null),
+});
+export type TrainSpec = z.output<typeof TrainSchema>;
+
+const DataSchema = z.strictObject({
+  dataset: keyword(DATASETS, 'dataset').default('mnist'),
+  /** fashion-mnist / idx: a directory with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]. */
+  path: z.string().min(1).optional(),
+  /** idx: explicit image and label files instead of `path`. */
+  images: z.string().min(1).optional(),
+  labels: z.string().min(1).optional(),
+  /** csv: the file, its target column (name or 0-based index; default the last), header row. */
+  file: z.string().min(1).optional(),
+  target: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
+  header: z.boolean().default(true),
+  task: z.enum(['classification', 'regression']).default('classification'),
+  /** Number of classes; labels must lie in 0..classes-1. Default: inferred (10 for mnist and fashion-mnist). */
+  classes: z.number().int().min(2).optional(),
+  /** Use this many samples: a seeded random subset, the same for every trial. */
+  limit: z.number().int().positive().optional(),
+  /** Feature scaling fitted on each training fold only. Image pixels are always divided by 255 first. */
+  scaling: keyword(SCALINGS, 'scaling').default('none'),
+});
+export type DataSpec = z.output<typeof DataSchema>;
+
+const CvSchema = z.strictObject({
+  folds: z.number().int().min(2, { error: 'must be >= 2 (k-fold cross-validation needs at least two folds)' }).default(3),
+  /** default: true for classification */
+  stratified: z.boolean().optional(),
+  shuffle: z.boolean().default(true),
+  /** default: the spec's seed */
+  seed: z.number().int().min(0).optional(),
+});
+export type CvSpec = z.output<typeof CvSchema>;
+
+const MetricSchema = z.strictObject({
+  name: keyword(METRICS, 'metric'),
+  goal: z.enum(['maximize', 'minimize']).optional(),
+});
+
+const Scalar = z.union([z.number(), z.string(), z.boolean(), z.null()]);
+const ParamValue = z.union([Scalar, z.array(Scalar)]);
+const RangeSchema = z.strictObject({
+  min: z.number(),
+  max: z.number(),
+  log: z.boolean().optional(),
+  type: z.enum(['int', 'float']).optional(),
+  step: positive.optional(),
+  /** W&B sweep names: uniform, log_uniform_values, int_uniform, q_uniform (with q). */
+  distribution: z.enum(['uniform', 'log_uniform_values', 'int_uniform', 'q_uniform']).optional(),
+  q: positive.optional(),
+});
+export const ParamDefSchema = z.union([
+  z.array(ParamValue).min(1, { error: 'needs at least one value' }),
+  z.strictObject({ values: z.array(ParamValue).min(1, { error: 'needs at least one value' }) }),
+  z.strictObject({ value: ParamValue }),
+  RangeSchema,
+], { error: 'expected a list of values, {values: [...]}, {value: x} or {min, max}' });
+export type ParamDef = z.output<typeof ParamDefSchema>;
+export type RangeDef = z.output<typeof RangeSchema>;
+
+export const SpecSchema = z.strictObject({
+  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, { error: 'use letters, digits, _ . - only' }),
+  seed: z.number().int().min(0).default(0),
+  data: DataSchema.default(DataSchema.parse({})),
+  model: ModelSchema.default(ModelSchema.parse({})),
+  train: TrainSchema.default(TrainSchema.parse({})),
+  cv: CvSchema.default(CvSchema.parse({})),
+  metric: MetricSchema.optional(),
+  params: z.record(z.string(), ParamDefSchema).default({}),
+});
+export type RawSpec = z.output<typeof SpecSchema>;
+
+/** A validated spec: raw sections plus the parameter space built from `params`. */
+export interface Spec extends Omit<RawSpec, 'params' | 'metric'> {
+  metric: { name: MetricName; goal: 'maximize' | 'minimize' } | null;
+  params: Record<string, ParamDef>;
+  space: ParamSpace;
+}
+
+/** Fields a search may vary, by their bare name. */
+export const SEARCHABLE_FIELDS = {
+  model: Object.keys(ModelSchema.shape) as (keyof ModelSpec)[],
+  train: Object.keys(TrainSchema.shape) as (keyof TrainSpec)[],
+};
+const INT_FIELDS = new Set(['units', 'layers', 'epochs', 'batch_size']);
+const FLOAT_FIELDS = new Set(['dropout', 'l1', 'l2', 'max_norm', 'learning_rate', 'momentum', 'decay', 'beta_1', 'beta_2', 'epsilon', 'rho', 'validation_split']);
+
+/** Which section a searchable name belongs to; undefined for an unknown name. */
+export function sectionOf(name: string): 'model' | 'train' | undefined {
+  if ((SEARCHABLE_FIELDS.model as string[]).includes(name)) return 'model';
+  if ((SEARCHABLE_FIELDS.train as string[]).includes(name)) return 'train';
+  return undefined;
+}
+
+/** The zod schema of one searchable field. */
+export function fieldSchema(name: string): z.ZodType {
+  const section = sectionOf(name);
+  if (section === 'model') return ModelSchema.shape[name as keyof typeof ModelSchema.shape];
+  if (section === 'train') return TrainSchema.shape[name as keyof typeof TrainSchema.shape];
+  throw new Error(`not a searchable field: ${name}`);
+}
+
+export function isIntField(name: string): boolean {
+  return INT_FIELDS.has(name);
+}
+
+/** Fields that take one number, so a {min, max} range makes sense for them. */
+export function isNumericField(name: string): boolean {
+  return INT_FIELDS.has(name) || FLOAT_FIELDS.has(name);
+}
+
+/** Turns a zod issue into our one-line form, with messages a user can act on. */
+function fromZodIssue(issue: z.core.$ZodIssue, prefix: (string | number)[] = []): SpecIssue[] {
+  const path = [...prefix, ...(issue.path as (string | number)[])];
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((k) => ({ path: [...path, k], message: `unknown key${knownKeysHint(path)}` }));
+    case 'invalid_type': {
+      const got = describe(issue.input);
+      if (issue.input === undefined) return [{ path, message: `is required (${issue.expected})` }];
+      return [{ path, message: issue.message.startsWith('expected ') && !issue.message.startsWith('Invalid') ? `${issue.message}, got ${got}` : `expected ${issue.expected}, got ${got}` }];
+    }
+    case 'too_small':
+      if (issue.message && !issue.message.startsWith('Too small')) return [{ path, message: issue.message }];
+      return [{ path, message: issue.origin === 'array' ? `needs at least ${issue.minimum} entries` : `must be ${issue.inclusive ? '>=' : '>'} ${issue.minimum}` }];
+    case 'too_big':
+      return [{ path, message: issue.origin === 'array' ? `allows at most ${issue.maximum} entries` : `must be ${issue.inclusive ? '<=' : '<'} ${issue.maximum}` }];
+    case 'invalid_value':
+      return [{ path, message: `must be one of: ${issue.values.map(String).join(', ')}` }];
+    case 'invalid_union': {
+      // Report the branch that got furthest when there is one clear candidate.
+      if ('errors' in issue && issue.errors.length > 0) {
+        const deepest = issue.errors
+          .map((branch) => branch.flatMap((i) => fromZodIssue(i as z.core.$ZodIssue, path)))
+          .filter((b) => b.length > 0)
+          .sort((a, b) => maxDepth(b) - maxDepth(a));
+        if (deepest.length > 0 && maxDepth(deepest[0]) > path.length) return deepest[0].slice(0, 1);
+      }
+      return [{ path, message: issue.message }];
+    }
+    default:
+      return [{ path, message: issue.message }];
+  }
+}
+
+function maxDepth(issues: SpecIssue[]): number {
+  return Math.max(...issues.map((i) => i.path.length));
+}
+
+function knownKeysHint(path: (string | number)[]): string {
+  const shapes: Record<string, z.ZodObject | undefined> = {
+    '': SpecSchema,
+    model: ModelSchema,
+    train: TrainSchema,
+    data: DataSchema,
+    cv: CvSchema,
+    metric: MetricSchema,
+    'train.early_stopping': EarlyStoppingSchema,
+  };
+  const shape = shapes[path.join('.')];
+  return shape ? ` (expected one of: ${Object.keys(shape.shape).join(', ')})` : '';
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'object') return 'a mapping';
+  return String(v);
+}
+
+/** Validates a parsed YAML document (plain JS data) into a Spec. */
+export function validateSpec(input: unknown): Result<Spec> {
+  if (input === null || input === undefined) return { ok: false, issues: [{ path: [], message: 'the spec is empty' }] };
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    return { ok: false, issues: [{ path: [], message: 'the spec must be a mapping (name: ..., params: ...)' }] };
+  }
+  const parsed = SpecSchema.safeParse(input);
+  if (!parsed.success) {
+    return { ok: false, issues: parsed.error.issues.flatMap((i) => fromZodIssue(i)) };
+  }
+  const raw = parsed.data;
+  const issues: SpecIssue[] = [];
+  issues.push(...checkData(raw.data));
+  issues.push(...checkModelShape(raw.model, ['model']));
+  issues.push(...checkOptimizerFields(raw.model, new Set(Object.keys(raw.params))));
+  issues.push(...checkTrain(raw.train));
+  const space = buildSpace(raw.params, issues);
+  if (issues.length > 0) return { ok: false, issues };
+  const metric = raw.metric ? { name: raw.metric.name, goal: raw.metric.goal ?? (raw.metric.name === 'accuracy' ? 'maximize' : metricGoal(raw.metric.name)) } : null;
+  return { ok: true, value: { ...raw, metric, space } };
+}
+
+function checkData(d: DataSpec): SpecIssue[] {
+  const out: SpecIssue[] = [];
+  if (d.dataset === 'csv' && !d.file) out.push({ path: ['data', 'file'], message: "is required for dataset 'csv'" });
+  if (d.dataset === 'idx' && !d.path && !(d.images && d.labels)) {
+    out.push({ path: ['data', 'path'], message: "dataset 'idx' needs path (a directory) or both images and labels" });
+  }
+  if ((d.images && !d.labels) || (!d.images && d.labels)) {
+    out.push({ path: ['data', d.images ? 'labels' : 'images'], message: 'images and labels go together' });
+  }
+  if (d.dataset !== 'csv' && d.task === 'regression') out.push({ path: ['data', 'task'], message: `dataset '${d.dataset}' is a classification task` });
+  for (const key of ['file', 'target'] as const) {
+    if (d[key] !== undefined && d.dataset !== 'csv') out.push({ path: ['data', key], message: `only applies to dataset 'csv'` });
+  }
+  return out;
+}
+
+/** Structural checks across model fields, run on the base model and on every trial's merged model. */
+export function checkModelShape(m: ModelSpec, at: (string | number)[]): SpecIssue[] {
+  const out: SpecIssue[] = [];
+  const widths = Array.isArray(m.units) ? m.units : null;
+  if (widths && m.layers !== undefined && m.layers !== widths.length) {
+    out.push({ path: [...at, 'layers'], message: `is ${m.layers} but units lists ${widths.length} widths` });
+  }
+  const nHidden = widths ? widths.length : (m.layers ?? 1);
+  if (Array.isArray(m.dropout) && m.dropout.length !== nHidden) {
+    out.push({ path: [...at, 'dropout'], message: `lists ${m.dropout.length} rates for ${nHidden} hidden layers` });
+  }
+  return out;
+}
+
+/**
+ * Optimizer settings given for an optimizer that does not use them. Checked on the base model only,
+ * and only when none of the fields involved is searched: a momentum searched beside optimizer
+ * [sgd, adam] is simply unused by the adam trials, as in Keras.
+ */
+function checkOptimizerFields(m: ModelSpec, searched: ReadonlySet<string>): SpecIssue[] {
+  const involved = ['optimizer', 'nesterov', 'momentum', 'beta_1', 'beta_2', 'rho', 'centered'];
+  if (involved.some((n) => searched.has(n))) return [];
+  const at = (field: string) => ['model', field];
+  const out: SpecIssue[] = [];
+  if (m.nesterov && m.optimizer !== 'sgd') out.push({ path: at('nesterov'), message: "only applies to optimizer 'sgd'" });
+  if (m.momentum !== undefined && m.optimizer !== 'sgd' && m.optimizer !== 'rmsprop') {
+    out.push({ path: at('momentum'), message: "only applies to optimizers 'sgd' and 'rmsprop'" });
+  }
+  if (m.nesterov && !(m.momentum && m.momentum > 0)) out.push({ path: at('nesterov'), message: 'needs momentum > 0' });
+  if ((m.beta_1 !== undefined || m.beta_2 !== undefined) && m.optimizer !== 'adam' && m.optimizer !== 'adamax') {
+    out.push({ path: at(m.beta_1 !== undefined ? 'beta_1' : 'beta_2'), message: "only applies to optimizers 'adam' and 'adamax'" });
+  }
+  if (m.rho !== undefined && m.optimizer !== 'rmsprop' && m.optimizer !== 'adadelta') {
+    out.push({ path: at('rho'), message: "only applies to optimizers 'rmsprop' and 'adadelta'" });
+  }
+  if (m.centered && m.optimizer !== 'rmsprop') out.push({ path: at('centered'), message: "only applies to optimizer 'rmsprop'" });
+  return out;
+}
+
+function checkTrain(t: TrainSpec): SpecIssue[] {
+  const out: SpecIssue[] = [];
+  const es = t.early_stopping;
+  if (es && es.monitor.startsWith('val_') && t.validation_split === 0) {
+    out.push({
+      path: ['train', 'early_stopping', 'monitor'],
+      message: `'${es.monitor}' needs train.validation_split > 0 (the test fold is never used for early stopping)`,
+    });
+  }
+  return out;
+}
+
+/** Re-export for modules that build a trial's configuration. */
+export type { Activation, Initializer, Loss, OptimizerName };

@@ -1,0 +1,85 @@
+/**
+ * The database schema and its migrations. `SCHEMA_VERSION` is what this nnsearch writes; an older
+ * file is migrated in place, a newer one is refused.
+ */
+
+export const SCHEMA_VERSION = 1;
+
+/** migrations[v] takes a database at version v to v + 1. */
+export const MIGRATIONS: Record<number, string> = {
+  0: `
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE studies (
+      id INTEGER PRIMARY KEY,
+      name TEXT NOT NULL UNIQUE,
+      spec_json TEXT NOT NULL,
+      metric TEXT NOT NULL,
+      goal TEXT NOT NULL CHECK (goal IN ('maximize', 'minimize')),
+      data_source TEXT NOT NULL,
+      n_samples INTEGER NOT NULL,
+      folds INTEGER NOT NULL,
+      created_at TEXT NOT NULL
+    );
+    CREATE TABLE trials (
+      id INTEGER PRIMARY KEY,
+      study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+      number INTEGER NOT NULL,
+      sampler TEXT NOT NULL,
+      sampler_index INTEGER NOT NULL,
+      state TEXT NOT NULL CHECK (state IN ('running', 'complete', 'fail', 'interrupted')),
+      params_json TEXT NOT NULL,
+      value REAL,
+      std REAL,
+      fail_reason TEXT,
+      error TEXT,
+      engine TEXT,
+      started_at TEXT,
+      completed_at TEXT,
+      duration_s REAL,
+      mean_fit_time REAL,
+      mean_score_time REAL,
+      attempts INTEGER NOT NULL DEFAULT 1,
+      worker TEXT,
+      heartbeat_ms INTEGER,
+      UNIQUE (study_id, number),
+      UNIQUE (study_id, sampler, sampler_index)
+    );
+    CREATE INDEX trials_by_state ON trials (study_id, state);
+    CREATE TABLE trial_params (
+      trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+      name TEXT NOT NULL,
+      value_json TEXT NOT NULL,
+      internal REAL,
+      distribution_json TEXT NOT NULL,
+      PRIMARY KEY (trial_id, name)
+    );
+    CREATE TABLE fold_results (
+      trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+      fold INTEGER NOT NULL,
+      score REAL,
+      test_loss REAL,
+      fit_time REAL NOT NULL,
+      score_time REAL NOT NULL,
+      epochs_run INTEGER NOT NULL,
+      stopped_epoch INTEGER,
+      restored_epoch INTEGER,
+      diverged INTEGER NOT NULL,
+      train_size INTEGER NOT NULL,
+      test_size INTEGER NOT NULL,
+      PRIMARY KEY (trial_id, fold)
+    );
+    CREATE TABLE epochs (
+      trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+      fold INTEGER NOT NULL,
+      epoch INTEGER NOT NULL,
+      lr REAL NOT NULL,
+      loss REAL,
+      metric REAL,
+      val_loss REAL,
+      val_metric REAL,
+      test_loss REAL,
+      test_metric REAL,
+      PRIMARY KEY (trial_id, fold, epoch)
+    );
+  `,
+};

@@ -1,0 +1,397 @@
+/**
+ * The SQLite store (better-sqlite3, WAL). Several processes may share one file: claims run in
+ * BEGIN IMMEDIATE transactions, a busy timeout absorbs contention, and a trial whose worker died
+ * (pid gone on this host, or heartbeat older than the lease) is handed to the next claimer.
+ */
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { UsageError } from '../errors.js';
+import type { Distribution, Params, ParamSpace } from '../search/space.js';
+import type { SamplerName } from '../search/sampler.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import type { ClaimRequest, EpochRow, FinishTrial, FoldRecord, NewStudy, StudyRecord, StudySummary, TrialRecord, TrialState } from './types.js';
+
+type Row = Record<string, unknown>;
+
+export const WORKER_ID = `${hostname()}:${process.pid}`;
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+/** Whether the worker that wrote `worker` is certainly gone (same host, pid not alive). */
+function workerIsDead(worker: string | null): boolean {
+  if (!worker) return true;
+  const i = worker.lastIndexOf(':');
+  const host = worker.slice(0, i);
+  const pid = Number(worker.slice(i + 1));
+  if (host !== hostname() || !Number.isInteger(pid)) return false;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+function freeze<T extends object>(o: T): Readonly<T> {
+  return Object.freeze(o);
+}
+
+function toTrial(r: Row): TrialRecord {
+  return freeze({
+    id: r.id as number,
+    studyId: r.study_id as number,
+    number: r.number as number,
+    sampler: r.sampler as SamplerName,
+    samplerIndex: r.sampler_index as number,
+    state: r.state as TrialState,
+    params: JSON.parse(r.params_json as string) as Params,
+    value: (r.value as number | null) ?? null,
+    std: (r.std as number | null) ?? null,
+    failReason: (r.fail_reason as TrialRecord['failReason']) ?? null,
+    error: (r.error as string | null) ?? null,
+    engine: (r.engine as string | null) ?? null,
+    startedAt: (r.started_at as string | null) ?? null,
+    completedAt: (r.completed_at as string | null) ?? null,
+    duration: (r.duration_s as number | null) ?? null,
+    meanFitTime: (r.mean_fit_time as number | null) ?? null,
+    meanScoreTime: (r.mean_score_time as number | null) ?? null,
+    attempts: r.attempts as number,
+    worker: (r.worker as string | null) ?? null,
+  });
+}
+
+function toStudy(r: Row): StudyRecord {
+  return freeze({
+    id: r.id as number,
+    name: r.name as string,
+    specJson: r.spec_json as string,
+    metric: r.metric as string,
+    goal: r.goal as 'maximize' | 'minimize',
+    dataSource: r.data_source as string,
+    nSamples: r.n_samples as number,
+    folds: r.folds as number,
+    createdAt: r.created_at as string,
+  });
+}
+
+/** NaN and infinities are stored as NULL (SQLite has no NaN). */
+function num(v: number | null | undefined): number | null {
+  return v === null || v === undefined || !Number.isFinite(v) ? null : v;
+}
+
+export interface OpenOptions {
+  /** Create the file when it does not exist (search commands); report commands need it to exist. */
+  create: boolean;
+  /** Busy timeout in ms. */
+  busyTimeoutMs?: number;
+}
+
+export class SqliteStore {
+  readonly db: Database.Database;
+
+  private constructor(db: Database.Database, readonly path: string) {
+    this.db = db;
+  }
+
+  static open(path: string, opts: OpenOptions): SqliteStore {
+    if (path !== ':memory:' && !existsSync(path) && !opts.create) {
+      throw new UsageError(`${path}: no such database (run a search first, or pass --db)`);
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(path);
+    } catch (e) {
+      throw new UsageError(`${path}: cannot open database (${(e as Error).message})`);
+    }
+    try {
+      db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 30000}`);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      const store = new SqliteStore(db, path);
+      store.migrate();
+      return store;
+    } catch (e) {
+      db.close();
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`${path}: not an nnsearch database (${(e as Error).message})`);
+    }
+  }
+
+  /** The schema version recorded in the file (0 for an empty file). */
+  schemaVersion(): number {
+    const hasMeta = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+    if (!hasMeta) {
+      const tables = this.db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
+      if (tables.n > 0) throw new UsageError(`${this.path}: not an nnsearch database (it has tables but no nnsearch schema)`);
+      return 0;
+    }
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+    return row ? Number(row.value) : 0;
+  }
+
+  private migrate(): void {
+    this.immediate(() => {
+      const version = this.schemaVersion();
+      if (version > SCHEMA_VERSION) {
+        throw new UsageError(`${this.path}: database schema version ${version} is newer than this nnsearch supports (${SCHEMA_VERSION}); upgrade nnsearch`);
+      }
+      for (let v = version; v < SCHEMA_VERSION; v++) {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(v + 1));
+      }
+    });
+  }
+
+  /** Runs fn in a BEGIN IMMEDIATE transaction, retrying with backoff if the file stays locked. */
+  immediate<T>(fn: () => T): T {
+    const tx = this.db.transaction(fn);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return tx.immediate();
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if ((code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') && attempt < 20) {
+          sleepSync(Math.min(2000, 20 * 2 ** attempt) * (0.5 + Math.random()));
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ---- studies
+
+  getStudy(name: string): StudyRecord | null {
+    const r = this.db.prepare('SELECT * FROM studies WHERE name = ?').get(name) as Row | undefined;
+    return r ? toStudy(r) : null;
+  }
+
+  /** Creates the study, or returns the existing one of that name (the caller checks its spec). */
+  createStudy(s: NewStudy): StudyRecord {
+    return this.immediate(() => {
+      const existing = this.getStudy(s.name);
+      if (existing) return existing;
+      this.db
+        .prepare('INSERT INTO studies (name, spec_json, metric, goal, data_source, n_samples, folds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(s.name, s.specJson, s.metric, s.goal, s.dataSource, s.nSamples, s.folds, now());
+      return this.getStudy(s.name) as StudyRecord;
+    });
+  }
+
+  listStudies(): StudySummary[] {
+    const rows = this.db.prepare('SELECT * FROM studies ORDER BY id').all() as Row[];
+    return rows.map((r) => {
+      const study = toStudy(r);
+      const c = this.db
+        .prepare(
+          `SELECT count(*) AS trials,
+                  sum(state = 'complete') AS complete,
+                  sum(state = 'fail') AS failed,
+                  sum(state = 'running') AS running,
+                  ${study.goal === 'maximize' ? 'max' : 'min'}(CASE WHEN state = 'complete' THEN value END) AS best
+           FROM trials WHERE study_id = ?`,
+        )
+        .get(study.id) as Row;
+      return freeze({ ...study, trials: c.trials as number, complete: (c.complete as number) ?? 0, failed: (c.failed as number) ?? 0, running: (c.running as number) ?? 0, best: (c.best as number | null) ?? null });
+    });
+  }
+
+  // ---- trials
+
+  listTrials(studyId: number): TrialRecord[] {
+    return (this.db.prepare('SELECT * FROM trials WHERE study_id = ? ORDER BY number').all(studyId) as Row[]).map(toTrial);
+  }
+
+  getTrial(id: number): TrialRecord | null {
+    const r = this.db.prepare('SELECT * FROM trials WHERE id = ?').get(id) as Row | undefined;
+    return r ? toTrial(r) : null;
+  }
+
+  getTrialByNumber(studyId: number, number: number): TrialRecord | null {
+    const r = this.db.prepare('SELECT * FROM trials WHERE study_id = ? AND number = ?').get(studyId, number) as Row | undefined;
+    return r ? toTrial(r) : null;
+  }
+
+  /** Marks running trials of dead workers as interrupted; returns how many. */
+  reapDeadTrials(studyId: number, leaseMs: number): number {
+    const rows = this.db.prepare("SELECT id, worker, heartbeat_ms FROM trials WHERE study_id = ? AND state = 'running'").all(studyId) as Row[];
+    const cutoff = Date.now() - leaseMs;
+    let n = 0;
+    for (const r of rows) {
+      if (workerIsDead(r.worker as string | null) || (r.heartbeat_ms as number) < cutoff) {
+        this.db.prepare("UPDATE trials SET state = 'interrupted' WHERE id = ? AND state = 'running'").run(r.id);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Atomically claims the next trial for a run: an interrupted trial of this sampler first (same
+   * parameters, completed folds kept), else a new one with the sampler's next index, within the
+   * study's budget. Returns null when nothing is left to claim.
+   */
+  claimTrial(req: ClaimRequest, space: ParamSpace): TrialRecord | null {
+    return this.immediate(() => {
+      this.reapDeadTrials(req.studyId, req.leaseMs);
+      const claimRow = (id: number) => {
+        this.db
+          .prepare("UPDATE trials SET state = 'running', worker = ?, heartbeat_ms = ?, started_at = coalesce(started_at, ?) WHERE id = ?")
+          .run(req.worker, Date.now(), now(), id);
+        return this.getTrial(id);
+      };
+      const retry = this.db
+        .prepare("SELECT id FROM trials WHERE study_id = ? AND sampler = ? AND state = 'interrupted' ORDER BY sampler_index LIMIT 1")
+        .get(req.studyId, req.sampler) as Row | undefined;
+      if (retry) {
+        this.db.prepare('UPDATE trials SET attempts = attempts + 1 WHERE id = ?').run(retry.id);
+        return claimRow(retry.id as number);
+      }
+      const { n } = this.db.prepare('SELECT count(*) AS n FROM trials WHERE study_id = ?').get(req.studyId) as { n: number };
+      if (n >= req.budget) return null;
+      const index = this.nextIndex(req.studyId, req.sampler, req.size);
+      if (index === null) return null;
+      const params = req.propose(index);
+      const { next } = this.db.prepare('SELECT coalesce(max(number) + 1, 0) AS next FROM trials WHERE study_id = ?').get(req.studyId) as { next: number };
+      const info = this.db
+        .prepare("INSERT INTO trials (study_id, number, sampler, sampler_index, state, params_json, started_at, worker, heartbeat_ms) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)")
+        .run(req.studyId, next, req.sampler, index, JSON.stringify(params), now(), req.worker, Date.now());
+      const trialId = Number(info.lastInsertRowid);
+      const insertParam = this.db.prepare('INSERT INTO trial_params (trial_id, name, value_json, internal, distribution_json) VALUES (?, ?, ?, ?, ?)');
+      for (const p of space) {
+        const value = params[p.name];
+        insertParam.run(trialId, p.name, JSON.stringify(value), internalValue(p.dist, value), JSON.stringify(p.dist));
+      }
+      return this.getTrial(trialId);
+    });
+  }
+
+  /** The smallest unused index below size (grid), or one past the largest used. */
+  private nextIndex(studyId: number, sampler: SamplerName, size: number): number | null {
+    const used = (this.db.prepare('SELECT sampler_index AS i FROM trials WHERE study_id = ? AND sampler = ? ORDER BY sampler_index').all(studyId, sampler) as { i: number }[]).map((r) => r.i);
+    if (Number.isFinite(size)) {
+      let expect = 0;
+      for (const i of used) {
+        if (i !== expect) break;
+        expect++;
+      }
+      return expect < size ? expect : null;
+    }
+    return used.length === 0 ? 0 : used[used.length - 1] + 1;
+  }
+
+  heartbeat(trialId: number): void {
+    this.db.prepare("UPDATE trials SET heartbeat_ms = ? WHERE id = ? AND state = 'running'").run(Date.now(), trialId);
+  }
+
+  recordEngine(trialId: number, engine: string): void {
+    this.db.prepare('UPDATE trials SET engine = ? WHERE id = ?').run(engine, trialId);
+  }
+
+  /** Stores one finished fold and its epochs, atomically. */
+  recordFold(trialId: number, f: FoldRecord, epochs: EpochRow[]): void {
+    this.immediate(() => {
+      this.db
+        .prepare(
+          `INSERT INTO fold_results (trial_id, fold, score, test_loss, fit_time, score_time, epochs_run, stopped_epoch, restored_epoch, diverged, train_size, test_size)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(trialId, f.fold, num(f.score), num(f.testLoss), f.fitTime, f.scoreTime, f.epochsRun, f.stoppedEpoch, f.restoredEpoch, f.diverged ? 1 : 0, f.trainSize, f.testSize);
+      const ins = this.db.prepare('INSERT INTO epochs (trial_id, fold, epoch, lr, loss, metric, val_loss, val_metric, test_loss, test_metric) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const e of epochs) ins.run(trialId, e.fold, e.epoch, e.lr, num(e.loss), num(e.metric), num(e.valLoss), num(e.valMetric), num(e.testLoss), num(e.testMetric));
+      this.db.prepare("UPDATE trials SET heartbeat_ms = ? WHERE id = ? AND state = 'running'").run(Date.now(), trialId);
+    });
+  }
+
+  getFolds(trialId: number): FoldRecord[] {
+    const rows = this.db.prepare('SELECT * FROM fold_results WHERE trial_id = ? ORDER BY fold').all(trialId) as Row[];
+    return rows.map((r) =>
+      freeze({
+        fold: r.fold as number,
+        score: (r.score as number | null) ?? NaN,
+        testLoss: (r.test_loss as number | null) ?? NaN,
+        fitTime: r.fit_time as number,
+        scoreTime: r.score_time as number,
+        epochsRun: r.epochs_run as number,
+        stoppedEpoch: (r.stopped_epoch as number | null) ?? null,
+        restoredEpoch: (r.restored_epoch as number | null) ?? null,
+        diverged: r.diverged === 1,
+        trainSize: r.train_size as number,
+        testSize: r.test_size as number,
+      }),
+    );
+  }
+
+  /** Every fold of every trial of a study, keyed by trial id. */
+  foldsByTrial(studyId: number): Map<number, FoldRecord[]> {
+    const out = new Map<number, FoldRecord[]>();
+    const ids = this.db.prepare('SELECT id FROM trials WHERE study_id = ?').all(studyId) as { id: number }[];
+    for (const { id } of ids) out.set(id, this.getFolds(id));
+    return out;
+  }
+
+  getEpochs(trialId: number): EpochRow[] {
+    const rows = this.db.prepare('SELECT * FROM epochs WHERE trial_id = ? ORDER BY fold, epoch').all(trialId) as Row[];
+    return rows.map((r) =>
+      freeze({
+        fold: r.fold as number,
+        epoch: r.epoch as number,
+        lr: r.lr as number,
+        loss: (r.loss as number | null) ?? NaN,
+        metric: (r.metric as number | null) ?? NaN,
+        valLoss: (r.val_loss as number | null) ?? null,
+        valMetric: (r.val_metric as number | null) ?? null,
+        testLoss: (r.test_loss as number | null) ?? NaN,
+        testMetric: (r.test_metric as number | null) ?? NaN,
+      }),
+    );
+  }
+
+  /** Ends a running trial; a finished trial never changes (throws). */
+  finishTrial(trialId: number, f: FinishTrial): TrialRecord {
+    return this.immediate(() => {
+      const t = this.getTrial(trialId);
+      if (!t || t.state !== 'running') throw new Error(`trial ${trialId} is ${t?.state ?? 'missing'}, not running`);
+      const duration = t.startedAt ? (Date.now() - Date.parse(t.startedAt)) / 1000 : null;
+      this.db
+        .prepare(
+          `UPDATE trials SET state = ?, value = ?, std = ?, fail_reason = ?, error = ?, completed_at = ?, duration_s = ?, mean_fit_time = ?, mean_score_time = ?, heartbeat_ms = NULL
+           WHERE id = ?`,
+        )
+        .run(f.state, num(f.value), num(f.std), f.failReason ?? null, f.error ?? null, now(), duration, num(f.meanFitTime), num(f.meanScoreTime), trialId);
+      return this.getTrial(trialId) as TrialRecord;
+    });
+  }
+
+  /** Puts a running trial back for the next run (Ctrl-C); its recorded folds stay. */
+  interruptTrial(trialId: number): void {
+    this.db.prepare("UPDATE trials SET state = 'interrupted', heartbeat_ms = NULL WHERE id = ? AND state = 'running'").run(trialId);
+  }
+
+  integrityCheck(): string {
+    return (this.db.pragma('integrity_check', { simple: true }) as string) ?? 'unknown';
+  }
+}
+
+/** Optuna-style internal representation: the number itself, or a categorical's index. */
+export function internalValue(dist: Distribution, value: unknown): number | null {
+  if (dist.kind === 'categorical') {
+    const key = JSON.stringify(value);
+    const i = dist.choices.findIndex((c) => JSON.stringify(c) === key);
+    return i >= 0 ? i : null;
+  }
+  return typeof value === 'number' ? value : null;
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

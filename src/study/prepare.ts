@@ -1,0 +1,106 @@
+/**
+ * Everything a search needs before the first trial, checked before the database is touched: the spec,
+ * the data, the folds, the metric, and every grid point's configuration. Bad input fails here.
+ */
+import { dirname } from 'node:path';
+import { studyFolds, type StudyFolds } from '../cv/evaluate.js';
+import { loadDataset } from '../data/load.js';
+import type { Dataset } from '../data/dataset.js';
+import { SpecError, UsageError } from '../errors.js';
+import { monitorableNames } from '../engine/fit.js';
+import { resolveMetric, resolveTrial } from '../models/config.js';
+import { gridAt, gridAxes } from '../search/grid.js';
+import type { Params } from '../search/space.js';
+import type { Spec } from '../search/spec.js';
+import type { MetricName } from '../search/vocabulary.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
+import type { StudyRecord } from '../store/types.js';
+
+export interface PreparedStudy {
+  spec: Spec;
+  specPath: string;
+  data: Dataset;
+  test: Dataset | null;
+  folds: StudyFolds;
+  metric: { name: MetricName; goal: 'maximize' | 'minimize' };
+}
+
+/** Grid points checked up front (each is a pure merge + validate); beyond this, checked per trial. */
+const GRID_CHECK_LIMIT = 100_000;
+
+export function prepareStudy(spec: Spec, specPath: string, opts: { checkGrid: boolean }): PreparedStudy {
+  const { train: data, test } = loadDataset(spec.data, dirname(specPath), spec.seed);
+  const shape = { d: data.d, task: data.task, nClasses: data.nClasses };
+  const metric = resolveMetric(spec, shape);
+  // The base configuration must resolve on this data even before any parameter is applied.
+  checkTrialConfig(spec, {}, shape, metric.name);
+  if (opts.checkGrid) {
+    const axes = gridAxes(spec.space);
+    const size = axes.reduce((n, a) => n * a.length, 1);
+    for (let i = 0; i < Math.min(size, GRID_CHECK_LIMIT); i++) checkTrialConfig(spec, gridAt(spec.space, i, axes), shape, metric.name);
+  }
+  const folds = studyFolds(data, spec.cv, spec.data, spec.seed);
+  return { spec, specPath, data, test, folds, metric };
+}
+
+/** Resolves a trial's configuration and checks what only the data can tell (monitor names). */
+export function checkTrialConfig(spec: Spec, params: Params, shape: { d: number; task: 'classification' | 'regression'; nClasses: number }, metric: MetricName) {
+  const config = resolveTrial(spec, params, shape);
+  const es = config.train.earlyStopping;
+  if (es) {
+    const names = monitorableNames(metric, config.train.validationSplit > 0);
+    if (!names.includes(es.monitor)) {
+      throw new SpecError(`train.early_stopping.monitor: '${es.monitor}' is not logged (available: ${names.join(', ')})`);
+    }
+  }
+  return config;
+}
+
+/** The spec as stored with the study: canonical JSON (sorted keys), without the derived space. */
+export function canonicalSpecJson(spec: Spec): string {
+  const { space: _space, ...rest } = spec;
+  return JSON.stringify(sortKeys(rest));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  }
+  return v;
+}
+
+/** The first path where two JSON values differ, e.g. 'model.init'. */
+export function firstDifference(a: unknown, b: unknown, path: string[] = []): string | null {
+  if (JSON.stringify(a) === JSON.stringify(b)) return null;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    for (const k of keys) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], [...path, k]);
+      if (d) return d;
+    }
+  }
+  return path.join('.') || '(root)';
+}
+
+/** Opens or creates the study; refuses a study of the same name made from another spec. */
+export function openStudy(store: SqliteStore, p: PreparedStudy): StudyRecord {
+  const specJson = canonicalSpecJson(p.spec);
+  const existing = store.getStudy(p.spec.name);
+  if (existing && existing.specJson !== specJson) {
+    const where = firstDifference(JSON.parse(existing.specJson), JSON.parse(specJson));
+    throw new UsageError(`study '${p.spec.name}' in ${store.path} was created from a different spec (${where} differs); give the spec a new name to start a new study`);
+  }
+  return (
+    existing ??
+    store.createStudy({
+      name: p.spec.name,
+      specJson,
+      metric: p.metric.name,
+      goal: p.metric.goal,
+      dataSource: p.data.source,
+      nSamples: p.data.n,
+      folds: p.folds.folds.length,
+    })
+  );
+}
