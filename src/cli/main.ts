@@ -126,6 +126,13 @@ export async function main(args: string[]): Promise<number> {
 class UsageFailure extends Error {}
 
 export async function cli(): Promise<void> {
+  // `nnsearch report | head`: a closed pipe ends the output quietly
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
   const code = await main(hideBin(process.argv));
   process.exitCode = code;
 }

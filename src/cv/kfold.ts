@@ -39,7 +39,8 @@ export function kfoldAssignment(n: number, { folds, shuffle, seed }: KFoldOption
 export function stratifiedAssignment(labels: ArrayLike<number>, { folds, shuffle, seed }: KFoldOptions): Int32Array {
   const n = labels.length;
   checkFolds(n, folds);
-  const classes = [...new Set(Array.from(labels))].sort((a, b) => a - b);
+  // sklearn encodes classes in order of first appearance (this decides the round-robin deal)
+  const classes = [...new Set(Array.from(labels))];
   const encoded = new Int32Array(n);
   const classIndex = new Map(classes.map((c, i) => [c, i]));
   for (let i = 0; i < n; i++) encoded[i] = classIndex.get(labels[i]) as number;

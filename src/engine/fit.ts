@@ -60,6 +60,7 @@ export class EarlyStopping {
   bestEpoch: number | null = null;
   stoppedEpoch: number | null = null;
   bestWeights: Float32Array[] | null = null;
+  private hasBest = false;
   private readonly better: (a: number, b: number) => boolean;
   private readonly minDelta: number;
 
@@ -80,8 +81,10 @@ export class EarlyStopping {
    */
   onEpochEnd(epoch: number, value: number): { saveWeights: boolean; stop: boolean } {
     if (epoch < this.spec.start_from_epoch) return { saveWeights: false, stop: false };
-    let saveWeights = this.spec.restore_best && this.bestWeights === null;
+    // Keras: if no best weights were taken yet, the current ones are the best so far
+    const saveWeights = this.spec.restore_best && !this.hasBest;
     if (saveWeights) this.bestEpoch = epoch;
+    if (this.spec.restore_best) this.hasBest = true;
     this.wait += 1;
     if (this.isImprovement(value, this.best)) {
       this.best = value;

@@ -48,6 +48,12 @@ class TfjsModel {
   iterations = 0;
 
   constructor(readonly cfg: ModelConfig, seed: number) {
+    // tidy: the initial-value tensors die here; the variables (which copy them) live on
+    tf.tidy(() => this.build(seed));
+  }
+
+  private build(seed: number): void {
+    const cfg = this.cfg;
     const widths = [cfg.inputDim, ...cfg.hidden.map((h) => h.units), cfg.outputDim];
     for (let l = 0; l + 1 < widths.length; l++) {
       const fanIn = widths[l];

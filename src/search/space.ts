@@ -3,7 +3,7 @@
  * from the spec's `params` section. Pure.
  */
 import type { SpecIssue } from './spec.js';
-import { fieldSchema, isIntField, isNumericField, sectionOf, SEARCHABLE_FIELDS, type ParamDef, type RangeDef } from './spec.js';
+import { fieldSchema, isIntField, isNumericField, sectionOf, SEARCHABLE_FIELDS, zodMessage, type ParamDef, type RangeDef } from './spec.js';
 
 export type ParamValue = null | boolean | number | string | ParamValue[];
 export type Params = Record<string, ParamValue>;
@@ -60,7 +60,7 @@ function categorical(name: string, values: ParamValue[], at: (string | number)[]
     const r = schema.safeParse(v);
     if (!r.success) {
       ok = false;
-      issues.push({ path: [...at, i], message: firstMessage(r.error) });
+      issues.push({ path: [...at, i], message: zodMessage(r.error) });
       return;
     }
     const canonical = r.data as ParamValue;
@@ -83,17 +83,18 @@ function range(name: string, def: RangeDef, at: (string | number)[], issues: Spe
     issues.push({ path: at, message: `min/max ranges only apply to numeric fields; list the values of '${name}' instead` });
     return null;
   }
-  for (const bound of ['min', 'max'] as const) {
-    const r = schema.safeParse(def[bound]);
-    if (!r.success) issues.push({ path: [...at, bound], message: firstMessage(r.error) });
-  }
   const log = def.log ?? def.distribution === 'log_uniform_values';
+  if (log && def.min <= 0) issues.push({ path: [...at, 'min'], message: `must be > 0 when log is true (got ${def.min})` });
+  for (const bound of ['min', 'max'] as const) {
+    if (bound === 'min' && log && def.min <= 0) continue;
+    const r = schema.safeParse(def[bound]);
+    if (!r.success) issues.push({ path: [...at, bound], message: zodMessage(r.error) });
+  }
   const step = def.step ?? def.q;
   const isInt = def.type === 'int' || def.distribution === 'int_uniform' || (def.type === undefined && isIntField(name));
   if (def.type === 'float' && isIntField(name)) issues.push({ path: [...at, 'type'], message: `'${name}' takes integers` });
   if (def.q !== undefined && def.distribution !== 'q_uniform') issues.push({ path: [...at, 'q'], message: "q goes with distribution: q_uniform (or use step)" });
   if (def.min > def.max) issues.push({ path: at, message: `min (${def.min}) > max (${def.max})` });
-  if (log && def.min <= 0) issues.push({ path: [...at, 'min'], message: `must be > 0 when log is true (got ${def.min})` });
   if (log && step !== undefined) issues.push({ path: [...at, 'step'], message: 'cannot be combined with log: true' });
   if (isInt && (!Number.isInteger(def.min) || !Number.isInteger(def.max))) {
     issues.push({ path: at, message: `integer parameter needs integer min and max (got ${def.min}, ${def.max})` });
@@ -102,10 +103,6 @@ function range(name: string, def: RangeDef, at: (string | number)[], issues: Spe
   if (issues.length > before) return null;
   if (isInt) return { kind: 'int', low: def.min, high: def.max, log, step: step ?? 1 };
   return { kind: 'float', low: def.min, high: def.max, log, step: step ?? null };
-}
-
-function firstMessage(error: { issues: { message: string }[] }): string {
-  return error.issues[0]?.message ?? 'invalid value';
 }
 
 /** The finite list of values a grid takes for one distribution, or null when it is continuous. */

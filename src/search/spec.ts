@@ -263,6 +263,12 @@ function fromZodIssue(issue: z.core.$ZodIssue, prefix: (string | number)[] = [])
   }
 }
 
+/** The first problem of a failed field parse, in nnsearch's wording. */
+export function zodMessage(error: z.ZodError): string {
+  const [first] = error.issues.flatMap((i) => fromZodIssue(i));
+  return first?.message ?? 'invalid value';
+}
+
 function maxDepth(issues: SpecIssue[]): number {
   return Math.max(...issues.map((i) => i.path.length));
 }

@@ -1,0 +1,186 @@
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { nnsearch, TINY, workdir, write } from './run-cli.js';
+
+const backend = ['--backend', 'wasm'];
+
+function countTrials(db: string): number {
+  const d = new Database(db, { readonly: true });
+  const n = (d.prepare('SELECT count(*) AS n FROM trials').get() as { n: number }).n;
+  d.close();
+  return n;
+}
+
+describe('nnsearch grid / report / studies on a small CSV', () => {
+  const dir = workdir();
+  write(dir, 'grid.yaml', TINY + 'params:\n  init: [zero, glorot_uniform]\n  learning_rate: [0.05, 0.1]\n');
+
+  it('runs the grid and prints the classic table', () => {
+    const r = nnsearch(['grid', 'grid.yaml', ...backend], dir);
+    expect(r.stderr).toMatch(/study tiny: grid search, 4 grid points, 3-fold CV/);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^Best: 0\.\d{4} using \{init: glorot_uniform, learning_rate: 0\.(05|1)\}$/);
+    expect(lines.slice(1)).toHaveLength(4);
+    for (const l of lines.slice(1)) expect(l).toMatch(/^mean=\d\.\d{4} std=\d\.\d{4} \{init: (zero|glorot_uniform), learning_rate: 0\.(05|1)\}$/);
+    // zero init cannot break symmetry: a constant prediction at chance level (1/3)
+    const zero = lines.filter((l) => l.includes('zero')).map((l) => Number(l.slice(5, 11)));
+    for (const z of zero) expect(z).toBeLessThan(0.5);
+    const glorot = lines.filter((l) => l.includes('glorot')).map((l) => Number(l.slice(5, 11)));
+    for (const g of glorot) expect(g).toBeGreaterThan(0.8);
+    expect(countTrials(join(dir, 'nnsearch.db'))).toBe(4);
+    // one plain line per finished trial when stderr is not a terminal
+    expect(r.stderr.split('\n').filter((l) => /^\[\d\/4\] trial \d: mean=/.test(l))).toHaveLength(4);
+  });
+
+  it('continues a study without training completed trials again', () => {
+    const r = nnsearch(['grid', 'grid.yaml', ...backend], dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/trial \d: mean=/);
+    expect(countTrials(join(dir, 'nnsearch.db'))).toBe(4);
+  });
+
+  it('reports from the database only: table, best, by, csv, json', () => {
+    const table = nnsearch(['report'], dir);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^Best: /);
+    const best = nnsearch(['report', '--best', '--study', 'tiny'], dir);
+    expect(best.stdout.trim().split('\n')).toHaveLength(1);
+    const by = nnsearch(['report', '--by', 'init'], dir);
+    expect(by.stdout).toMatch(/^init\s+trials/);
+    expect(by.stdout).toMatch(/zero\s+2\s+2/);
+    const csv = nnsearch(['report', '--format', 'csv'], dir).stdout.trim().split('\n');
+    expect(csv[0].split(',')).toEqual(expect.arrayContaining(['params', 'param_init', 'param_learning_rate', 'split0_test_score', 'split1_test_score', 'split2_test_score', 'mean_test_score', 'std_test_score', 'rank_test_score', 'mean_fit_time']));
+    expect(csv).toHaveLength(5);
+    const json = JSON.parse(nnsearch(['report', '--format', 'json'], dir).stdout);
+    expect(json.cv_results.mean_test_score).toHaveLength(4);
+    expect(json.best_params.init).toBe('glorot_uniform');
+    const studies = nnsearch(['studies'], dir);
+    expect(studies.stdout).toMatch(/tiny\s+4\s+4\s+0\s+0/);
+  });
+
+  it('refuses the same study name with a different spec, naming what differs', () => {
+    write(dir, 'grid2.yaml', TINY.replace('epochs: 3', 'epochs: 4') + 'params:\n  init: [zero, glorot_uniform]\n  learning_rate: [0.05, 0.1]\n');
+    const r = nnsearch(['grid', 'grid2.yaml', ...backend], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/study 'tiny' in nnsearch\.db was created from a different spec \(train\.epochs differs\)/);
+  });
+
+  it('report errors: unknown study, unknown --by, missing database', () => {
+    expect(nnsearch(['report', '--study', 'nope'], dir)).toMatchObject({ code: 2 });
+    expect(nnsearch(['report', '--by', 'units'], dir).stderr).toMatch(/--by: study 'tiny' has no parameter 'units'/);
+    const r = nnsearch(['report', '--db', 'other.db'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/other\.db: no such database/);
+    expect(existsSync(join(dir, 'other.db'))).toBe(false);
+  });
+});
+
+describe('nnsearch random', () => {
+  const dir = workdir();
+  write(dir, 'random.yaml', TINY.replace('name: tiny', 'name: rnd') + 'params:\n  learning_rate: {min: 0.001, max: 0.3, log: true}\n  units: {min: 4, max: 16}\n  optimizer: [adam, sgd]\n');
+
+  it('runs until the study reaches the budget, and continues to a larger one', () => {
+    expect(nnsearch(['random', 'random.yaml', '--budget', '2', '--quiet', ...backend], dir).code).toBe(0);
+    expect(countTrials(join(dir, 'nnsearch.db'))).toBe(2);
+    const r = nnsearch(['random', 'random.yaml', '--budget', '3', ...backend], dir);
+    expect(r.code).toBe(0);
+    expect(countTrials(join(dir, 'nnsearch.db'))).toBe(3);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('mean='))).toHaveLength(3);
+  });
+
+  it('needs a budget', () => {
+    const r = nnsearch(['random', 'random.yaml', ...backend], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--budget N is required/);
+  });
+});
+
+describe('bad input: one line, exit 2, no stack trace, nothing written', () => {
+  const dir = workdir();
+  write(dir, 'ragged.csv', 'a,b,y\n1,2,0\n3,0\n');
+  write(dir, 'text.csv', 'a,b,y\n1,2,0\n3,oops,1\n');
+  write(dir, 'few.csv', 'a,y\n1,0\n2,0\n3,0\n4,1\n');
+  const cases: [string, string, RegExp][] = [
+    ['yaml syntax', 'name: x\nmodel: [\n', /bad\.yaml:\d+: YAML syntax error/],
+    ['unknown key', 'name: x\nmodel:\n  unitz: 3\n', /bad\.yaml:3: model\.unitz: unknown key/],
+    ['wrong type', 'name: x\ntrain:\n  epochs: many\n', /bad\.yaml:3: train\.epochs: /],
+    ['min > max', 'name: x\nparams:\n  dropout: {min: 0.5, max: 0.1, step: 0.1}\n', /bad\.yaml:3: params\.dropout: min \(0\.5\) > max \(0\.1\)/],
+    ['log with min 0', 'name: x\nparams:\n  learning_rate: {min: 0, max: 1, log: true}\n', /params\.learning_rate\.min: must be > 0 when log is true/],
+    ['empty values', 'name: x\nparams:\n  init: []\n', /params\.init: needs at least one value/],
+    ['unknown initializer', 'name: x\nparams:\n  init: [glorot]\n', /params\.init\[0\]: unknown initializer 'glorot'/],
+    ['unknown activation', 'name: x\nmodel:\n  activation: swish\n', /model\.activation: unknown activation 'swish'/],
+    ['unknown optimizer', 'name: x\nmodel:\n  optimizer: lbfgs\n', /model\.optimizer: unknown optimizer 'lbfgs'/],
+    ['folds < 2', 'name: x\ncv:\n  folds: 1\n', /cv\.folds: must be >= 2/],
+    ['continuous range in a grid', 'name: x\nparams:\n  learning_rate: {min: 0.01, max: 0.1}\n', /params\.learning_rate: grid search needs/],
+    ['missing data file', 'name: x\ndata:\n  dataset: csv\n  file: nope.csv\nparams:\n  init: [zero]\n', /nope\.csv: file not found/],
+    ['ragged csv', 'name: x\ndata:\n  dataset: csv\n  file: ragged.csv\nparams:\n  init: [zero]\n', /ragged\.csv:3: expected 3 fields, found 2/],
+    ['non-numeric feature', 'name: x\ndata:\n  dataset: csv\n  file: text.csv\nparams:\n  init: [zero]\n', /text\.csv:3: column 'b' value 'oops' is not a number/],
+    ['labels out of range', 'name: x\ndata:\n  dataset: csv\n  file: blobs.csv\n  classes: 2\nparams:\n  init: [zero]\n', /label 2 out of range 0\.\.1/],
+    ['too few samples per class', 'name: x\ndata:\n  dataset: csv\n  file: few.csv\nparams:\n  init: [zero]\n', /cv\.folds: 3 folds need at least 3 samples of every class, but class 1 has 1/],
+    ['binary loss on 3 classes', 'name: x\ndata:\n  dataset: csv\n  file: blobs.csv\nmodel:\n  loss: binary_crossentropy\nparams:\n  init: [zero]\n', /model\.loss: binary_crossentropy needs exactly 2 classes, the data has 3/],
+    ['monitor not logged', 'name: x\ndata:\n  dataset: csv\n  file: blobs.csv\ntrain:\n  validation_split: 0.2\n  early_stopping: {monitor: val_auc}\nparams:\n  init: [zero]\n', /train\.early_stopping\.monitor: 'val_auc' is not logged/],
+  ];
+  for (const [what, yaml, message] of cases) {
+    it(what, () => {
+      write(dir, 'bad.yaml', yaml);
+      const r = nnsearch(['grid', 'bad.yaml', '--db', 'bad.db', ...backend], dir);
+      expect(r.code).toBe(2);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(dir, 'bad.db'))).toBe(false);
+    });
+  }
+
+  it('a missing spec file', () => {
+    const r = nnsearch(['grid', 'missing.yaml', '--db', 'bad.db'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('nnsearch: missing.yaml: spec file not found');
+    expect(existsSync(join(dir, 'bad.db'))).toBe(false);
+  });
+
+  it('an unknown option or command', () => {
+    expect(nnsearch(['grid', '--bogus'], dir).code).toBe(2);
+    expect(nnsearch(['frobnicate'], dir).code).toBe(2);
+  });
+
+  it('validate lists every problem, one per line', () => {
+    write(dir, 'two.yaml', 'name: x\nmodel:\n  init: glorot\n  activation: swish\n');
+    const r = nnsearch(['validate', 'two.yaml'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(2);
+    write(dir, 'good.yaml', TINY + 'params:\n  init: [zero, normal]\n');
+    const ok = nnsearch(['validate', 'good.yaml'], dir);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/good\.yaml: ok — study tiny; grid of 2 trials; 3-fold CV on .*blobs\.csv \(120 rows, 4 features\)/);
+  });
+
+  it('--help lists the commands', () => {
+    const r = nnsearch(['--help'], dir);
+    expect(r.code).toBe(0);
+    for (const c of ['grid', 'random', 'report', 'validate', 'studies']) expect(r.stdout).toContain(`nnsearch ${c}`);
+  });
+});
+
+describe('the init-mode experiment, small', () => {
+  const dir = workdir();
+  write(
+    dir,
+    'init.yaml',
+    'name: init-small\nseed: 1\ndata:\n  dataset: mnist\n  limit: 1500\nmodel:\n  units: [32]\ntrain:\n  epochs: 4\n  batch_size: 32\ncv:\n  folds: 3\nparams:\n  init: [zero, uniform, he_uniform]\n',
+  );
+
+  it('puts zero at chance and the other initializers well above it', () => {
+    const r = nnsearch(['grid', 'init.yaml', '--quiet', ...backend], dir);
+    expect(r.code).toBe(0);
+    const score = (init: string) => Number(/mean=(\d\.\d+)/.exec(r.stdout.split('\n').find((l) => l.startsWith('mean=') && l.includes(`{init: ${init}}`))!)![1]);
+    expect(score('zero')).toBeLessThan(0.15);
+    expect(score('zero')).toBeGreaterThan(0.07);
+    expect(score('uniform')).toBeGreaterThan(0.75);
+    expect(score('he_uniform')).toBeGreaterThan(0.75);
+  });
+});
