@@ -9,6 +9,7 @@ import { cvResults, groupBy } from '../report/summarize.js';
 import { formatValue, renderClassic, renderCsv, renderGroups, renderJson, renderTable } from '../report/render.js';
 import { gridSampler, gridSize } from '../search/grid.js';
 import { randomSampler } from '../search/random.js';
+import { bayesSampler, DEFAULT_STARTUP } from '../search/bayes.js';
 import type { Sampler, SamplerName } from '../search/sampler.js';
 import { formatProblem, loadSpec, parseSpecText, readSpecText } from '../search/spec-file.js';
 import type { Spec } from '../search/spec.js';
@@ -28,19 +29,21 @@ export interface SearchArgs {
   backend: BackendName;
   seed?: number;
   budget?: number;
+  /** bayes: quasi-random proposals before the GP takes over. */
+  startup?: number;
   progress: Progress;
   shouldStop?: () => boolean;
   maxTrials?: number;
 }
 
-export function makeSampler(kind: SamplerName, spec: Spec): Sampler {
+export function makeSampler(kind: SamplerName, spec: Spec, goal: 'maximize' | 'minimize' = 'maximize', startup = DEFAULT_STARTUP): Sampler {
   switch (kind) {
     case 'grid':
       return gridSampler({ space: spec.space });
     case 'random':
       return randomSampler({ space: spec.space, seed: spec.seed });
     case 'bayes':
-      throw new UsageError('bayes: not available yet');
+      return bayesSampler({ space: spec.space, seed: spec.seed, goal, startup });
   }
 }
 
@@ -51,13 +54,13 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
   if (kind !== 'grid' && args.budget === undefined) throw new UsageError(`${kind}: --budget N is required (the number of trials the study should reach)`);
   if (kind === 'grid' && args.budget !== undefined) throw new UsageError('grid: --budget does not apply (the grid decides the number of trials)');
   if (spec.space.length === 0 && kind !== 'grid') throw new UsageError(`${args.spec}: params: nothing to search (add params)`);
-  const sampler = makeSampler(kind, spec);
   const prepared = prepareStudy(spec, specPath, { checkGrid: kind === 'grid' });
+  const sampler = makeSampler(kind, spec, prepared.metric.goal, args.startup);
   const engine = await createEngine(args.backend);
   const store = SqliteStore.open(args.db, { create: true });
   try {
     const study = openStudy(store, prepared);
-    io.err(`study ${study.name}: ${kind} search, ${kind === 'grid' ? `${gridSize(spec.space)} grid points` : `budget ${args.budget}`}, ${prepared.folds.folds.length}-fold CV on ${prepared.data.source}, metric ${prepared.metric.name} (${prepared.metric.goal}), engine ${engine.name}`);
+    io.err(`study ${study.name}: ${kind} search, ${kind === 'grid' ? `${gridSize(spec.space)} grid points` : `budget ${args.budget}${kind === 'bayes' ? `, ${args.startup ?? DEFAULT_STARTUP} start-up trials` : ''}`}, ${prepared.folds.folds.length}-fold CV on ${prepared.data.source}, metric ${prepared.metric.name} (${prepared.metric.goal}), engine ${engine.name}`);
     const summary = await runSearch(store, study, prepared, {
       sampler,
       budget: kind === 'grid' ? Infinity : (args.budget as number),

@@ -4,7 +4,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { InterruptedError, isUserError } from '../errors.js';
+import { InterruptedError, isUserError, UsageError } from '../errors.js';
 import { BACKENDS, type BackendName } from '../engine/index.js';
 import type { SamplerName } from '../search/sampler.js';
 import { chooseProgress } from './progress.js';
@@ -36,6 +36,7 @@ function searchCommandBuilder(kind: SamplerName) {
     withDb(y)
       .positional('spec', { type: 'string', default: 'nnsearch.yaml', describe: 'search spec (YAML)' })
       .option('budget', { type: 'number', describe: 'trials the study should reach (random, bayes)', hidden: kind === 'grid' })
+      .option('startup', { type: 'number', describe: 'quasi-random trials before the Gaussian process takes over', default: kind === 'bayes' ? 10 : undefined, hidden: kind !== 'bayes' })
       .option('backend', { choices: BACKENDS, default: 'auto' as BackendName, describe: 'training engine' })
       .option('seed', { type: 'number', describe: "override the spec's seed" })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' });
@@ -43,8 +44,11 @@ function searchCommandBuilder(kind: SamplerName) {
 
 async function runSearch(kind: SamplerName, argv: Record<string, unknown>): Promise<void> {
   const mode = argv.quiet ? 'quiet' : process.stderr.isTTY ? 'bars' : 'lines';
-  if (argv.budget !== undefined && !(Number.isInteger(argv.budget) && (argv.budget as number) > 0)) {
-    throw new (await import('../errors.js')).UsageError(`--budget: must be a positive integer, got ${String(argv.budget)}`);
+  for (const flag of ['budget', 'startup'] as const) {
+    const v = argv[flag];
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= (flag === 'budget' ? 1 : 0))) {
+      throw new UsageError(`--${flag}: must be a ${flag === 'budget' ? 'positive' : 'non-negative'} integer, got ${String(v)}`);
+    }
   }
   await searchCommand(
     kind,
@@ -54,6 +58,7 @@ async function runSearch(kind: SamplerName, argv: Record<string, unknown>): Prom
       backend: argv.backend as BackendName,
       seed: argv.seed as number | undefined,
       budget: argv.budget as number | undefined,
+      startup: argv.startup as number | undefined,
       progress: chooseProgress(mode),
       shouldStop: interruptFlag(),
     },
@@ -68,6 +73,7 @@ export async function main(args: string[]): Promise<number> {
     .usage('$0 <command> [options]\n\nHyperparameter search for neural networks: grid, random or Bayesian search,\nk-fold cross-validation on TensorFlow.js, results in SQLite.')
     .command('grid [spec]', 'run a grid search over every combination of params', searchCommandBuilder('grid'), (a) => runSearch('grid', a))
     .command('random [spec]', 'run a random search until the study has --budget trials', searchCommandBuilder('random'), (a) => runSearch('random', a))
+    .command('bayes [spec]', 'run a Bayesian (Gaussian-process) search until the study has --budget trials', searchCommandBuilder('bayes'), (a) => runSearch('bayes', a))
     .command(
       'report',
       'print the results of a study (reads only the database)',
@@ -90,8 +96,9 @@ export async function main(args: string[]): Promise<number> {
     .command('studies', 'list the studies in the database', (y) => withDb(y), (a) => studiesCommand({ db: a.db }, io))
     .example('$0 grid configs/init-mode.yaml', 'the classic Keras init_mode grid on the embedded MNIST')
     .example('$0 random configs/random-mlp.yaml --budget 50', 'random search, 50 trials')
+    .example('$0 bayes configs/random-mlp.yaml --budget 30', 'Gaussian-process search on the same spec')
     .example('$0 report --best', 'the best trial of the only study in ./nnsearch.db')
-    .demandCommand(1, 'give a command: grid, random, report, validate or studies')
+    .demandCommand(1, 'give a command: grid, random, bayes, report, validate or studies')
     .strict()
     .recommendCommands()
     .help()

@@ -25,9 +25,11 @@ function score(v: number | null, digits = 4): string {
 }
 
 /** The line a finished trial gets: `mean=0.9647 std=0.0014 {init: uniform}`, or its failure. */
-export function trialLine(r: Pick<CvRow, 'mean' | 'std' | 'params' | 'state' | 'failReason' | 'error'>): string {
-  if (r.state === 'complete') return `mean=${score(r.mean)} std=${score(r.std)} ${formatParams(r.params)}`;
-  return `failed (${r.failReason ?? 'error'}) ${formatParams(r.params)}${r.failReason === 'error' && r.error ? `: ${r.error}` : ''}`;
+export function trialLine(r: Pick<CvRow, 'mean' | 'std' | 'params' | 'state' | 'failReason' | 'error' | 'sampler'>): string {
+  // grid trials keep the classic form; other samplers are named after the parameters
+  const by = r.sampler && r.sampler !== 'grid' ? ` [${r.sampler}]` : '';
+  if (r.state === 'complete') return `mean=${score(r.mean)} std=${score(r.std)} ${formatParams(r.params)}${by}`;
+  return `failed (${r.failReason ?? 'error'}) ${formatParams(r.params)}${by}${r.failReason === 'error' && r.error ? `: ${r.error}` : ''}`;
 }
 
 export function bestLine(results: CvResults): string {

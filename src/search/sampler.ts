@@ -12,6 +12,8 @@ export interface TrialView {
   state: 'running' | 'complete' | 'fail' | 'interrupted';
   /** Mean CV score; null unless complete (failed and diverged trials carry no number). */
   value: number | null;
+  /** Why a failed trial failed ('diverged' or 'error'). */
+  failReason?: string | null;
 }
 
 export interface Sampler {

@@ -184,3 +184,19 @@ describe('the init-mode experiment, small', () => {
     expect(score('he_uniform')).toBeGreaterThan(0.75);
   });
 });
+
+describe('nnsearch bayes', () => {
+  const dir = workdir();
+  write(dir, 'bayes.yaml', TINY.replace('name: tiny', 'name: gp') + 'params:\n  learning_rate: {min: 0.001, max: 0.3, log: true}\n  units: {min: 2, max: 16}\n  optimizer: [adam, sgd]\n');
+
+  it('continues a random study with the GP and names the sampler of each trial', () => {
+    expect(nnsearch(['random', 'bayes.yaml', '--budget', '3', '--quiet', ...backend], dir).code).toBe(0);
+    const r = nnsearch(['bayes', 'bayes.yaml', '--budget', '6', '--startup', '3', '--quiet', ...backend], dir);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').slice(1);
+    expect(lines.filter((l) => l.endsWith('[random]'))).toHaveLength(3);
+    expect(lines.filter((l) => l.endsWith('[bayes]'))).toHaveLength(3);
+    const csv = nnsearch(['report', '--format', 'csv'], dir).stdout.trim().split('\n');
+    expect(csv.slice(1).map((l) => l.split(',')[1])).toEqual(['random', 'random', 'random', 'bayes', 'bayes', 'bayes']);
+  });
+});
