@@ -3,8 +3,8 @@
  * directly. Only main.ts touches argv, process streams and exit codes.
  */
 import { resolve } from 'node:path';
-import { UsageError } from '../errors.js';
-import { createEngine, type BackendName } from '../engine/index.js';
+import { InterruptedError, UsageError } from '../errors.js';
+import { createEngine, nativeAvailable, type BackendName } from '../engine/index.js';
 import { cvResults, groupBy } from '../report/summarize.js';
 import { formatValue, renderClassic, renderCsv, renderGroups, renderJson, renderTable } from '../report/render.js';
 import { gridSampler, gridSize } from '../search/grid.js';
@@ -17,6 +17,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import type { StudyRecord } from '../store/types.js';
 import { prepareStudy, openStudy } from '../study/prepare.js';
 import { runSearch, type Progress, type RunSummary } from '../study/run.js';
+import type { WorkerExit } from './workers.js';
 
 export interface Output {
   out(text: string): void;
@@ -47,8 +48,31 @@ export function makeSampler(kind: SamplerName, spec: Spec, goal: 'maximize' | 'm
   }
 }
 
+/**
+ * How a run uses the machine's cores (--workers N):
+ * - native engine: one process; each round claims N trials and trains all their folds as one stack
+ *   spread over N threads.
+ * - TensorFlow.js engines (one thread each): N worker processes on the same database
+ *   (`spawn` starts them; each runs this command as a 'worker').
+ */
+export interface Parallelism {
+  workers: number;
+  isWorker: boolean;
+  spawn?: (count: number, progress: Progress) => Promise<WorkerExit[]>;
+}
+
+type SearchRole = { kind: 'single'; threads: number } | { kind: 'worker' } | { kind: 'parent'; workers: number; spawn: NonNullable<Parallelism['spawn']> };
+
+function roleOf(backend: BackendName, par: Parallelism): SearchRole {
+  if (par.isWorker) return { kind: 'worker' };
+  const threaded = backend === 'native' || (backend === 'auto' && nativeAvailable());
+  if (par.workers > 1 && !threaded && par.spawn) return { kind: 'parent', workers: par.workers, spawn: par.spawn };
+  return { kind: 'single', threads: threaded ? par.workers : 1 };
+}
+
 /** grid / random / bayes: validate everything, then open the database and search. */
-export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Output): Promise<RunSummary> {
+export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Output, par: Parallelism = { workers: 1, isWorker: false }): Promise<RunSummary | null> {
+  const role = roleOf(args.backend, par);
   const specPath = resolve(args.spec);
   const spec = loadSpec(args.spec, { seed: args.seed });
   if (kind !== 'grid' && args.budget === undefined) throw new UsageError(`${kind}: --budget N is required (the number of trials the study should reach)`);
@@ -56,25 +80,54 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
   if (spec.space.length === 0 && kind !== 'grid') throw new UsageError(`${args.spec}: params: nothing to search (add params)`);
   const prepared = prepareStudy(spec, specPath, { checkGrid: kind === 'grid' });
   const sampler = makeSampler(kind, spec, prepared.metric.goal, args.startup);
-  const engine = await createEngine(args.backend);
+  const budget = kind === 'grid' ? Infinity : (args.budget as number);
+  const engine = role.kind === 'parent' ? null : await createEngine(args.backend, { threads: role.kind === 'single' ? role.threads : 1 });
   const store = SqliteStore.open(args.db, { create: true });
   try {
     const study = openStudy(store, prepared);
-    io.err(`study ${study.name}: ${kind} search, ${kind === 'grid' ? `${gridSize(spec.space)} grid points` : `budget ${args.budget}${kind === 'bayes' ? `, ${args.startup ?? DEFAULT_STARTUP} start-up trials` : ''}`}, ${prepared.folds.folds.length}-fold CV on ${prepared.data.source}, metric ${prepared.metric.name} (${prepared.metric.goal}), engine ${engine.name}`);
-    const summary = await runSearch(store, study, prepared, {
-      sampler,
-      budget: kind === 'grid' ? Infinity : (args.budget as number),
-      engine,
-      progress: args.progress,
-      shouldStop: args.shouldStop,
-      maxTrials: args.maxTrials,
-    });
-    io.out(reportText(store, study, { format: 'table' }));
+    if (role.kind !== 'worker') {
+      const plan = kind === 'grid' ? `${gridSize(spec.space)} grid points` : `budget ${args.budget}${kind === 'bayes' ? `, ${args.startup ?? DEFAULT_STARTUP} start-up trials` : ''}`;
+      const how = role.kind === 'parent' ? `${role.workers} worker processes` : `engine ${engine!.name}${role.threads > 1 ? `, ${role.threads} threads` : ''}`;
+      io.err(`study ${study.name}: ${kind} search, ${plan}, ${prepared.folds.folds.length}-fold CV on ${prepared.data.source}, metric ${prepared.metric.name} (${prepared.metric.goal}), ${how}`);
+    }
+    let summary: RunSummary | null = null;
+    if (role.kind === 'parent') {
+      const { total, done } = planned(store, study, sampler, budget);
+      args.progress.start(total, done);
+      let exits: WorkerExit[];
+      try {
+        exits = await role.spawn(role.workers, args.progress);
+      } finally {
+        args.progress.stop();
+      }
+      if (exits.some((e) => e.code === 130)) throw new InterruptedError('interrupted; run the same command again to continue');
+      const failed = exits.find((e) => e.code !== 0);
+      if (failed) throw new Error(`a worker failed (exit ${failed.code}): ${failed.lastError}`);
+    } else {
+      summary = await runSearch(store, study, prepared, {
+        sampler,
+        budget,
+        engine: engine!,
+        progress: args.progress,
+        shouldStop: args.shouldStop,
+        maxTrials: args.maxTrials,
+        trialsPerRound: role.kind === 'single' ? role.threads : 1,
+      });
+    }
+    if (role.kind !== 'worker') io.out(reportText(store, study, { format: 'table' }));
     return summary;
   } finally {
     store.close();
-    await engine.dispose();
+    await engine?.dispose();
   }
+}
+
+/** The run's target and how much of it is done, for the progress bar. */
+function planned(store: SqliteStore, study: StudyRecord, sampler: Sampler, budget: number): { total: number; done: number } {
+  const trials = store.listTrials(study.id);
+  const finished = trials.filter((t) => t.state === 'complete' || t.state === 'fail');
+  if (Number.isFinite(sampler.size)) return { total: sampler.size, done: finished.filter((t) => t.sampler === sampler.name).length };
+  return { total: budget, done: finished.length };
 }
 
 export interface ReportArgs {

@@ -8,7 +8,9 @@ import { InterruptedError, isUserError, UsageError } from '../errors.js';
 import { BACKENDS, type BackendName } from '../engine/index.js';
 import type { SamplerName } from '../search/sampler.js';
 import { chooseProgress } from './progress.js';
-import { reportCommand, searchCommand, studiesCommand, validateCommand, type Output } from './commands.js';
+import { reportCommand, searchCommand, studiesCommand, validateCommand, type Output, type Parallelism } from './commands.js';
+import { ipcProgress, runWorkers } from './workers.js';
+import { availableParallelism } from 'node:os';
 
 const io: Output = {
   out: (text) => process.stdout.write(text + '\n'),
@@ -39,17 +41,26 @@ function searchCommandBuilder(kind: SamplerName) {
       .option('startup', { type: 'number', describe: 'quasi-random trials before the Gaussian process takes over', default: kind === 'bayes' ? 10 : undefined, hidden: kind !== 'bayes' })
       .option('backend', { choices: BACKENDS, default: 'auto' as BackendName, describe: 'training engine' })
       .option('seed', { type: 'number', describe: "override the spec's seed" })
-      .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' });
+      .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
+      .option('workers', { type: 'number', default: availableParallelism(), defaultDescription: 'the number of cores', describe: 'trials trained in parallel: threads of the native engine, or processes sharing the database' })
+      .option('worker', { type: 'boolean', hidden: true, describe: 'run as one of several workers (internal)' });
 }
 
 async function runSearch(kind: SamplerName, argv: Record<string, unknown>): Promise<void> {
-  const mode = argv.quiet ? 'quiet' : process.stderr.isTTY ? 'bars' : 'lines';
-  for (const flag of ['budget', 'startup'] as const) {
+  for (const flag of ['budget', 'startup', 'workers'] as const) {
     const v = argv[flag];
-    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= (flag === 'budget' ? 1 : 0))) {
-      throw new UsageError(`--${flag}: must be a ${flag === 'budget' ? 'positive' : 'non-negative'} integer, got ${String(v)}`);
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= (flag === 'startup' ? 0 : 1))) {
+      throw new UsageError(`--${flag}: must be a ${flag === 'startup' ? 'non-negative' : 'positive'} integer, got ${String(v)}`);
     }
   }
+  const isWorker = argv.worker === true;
+  const mode = argv.quiet ? 'quiet' : process.stderr.isTTY ? 'bars' : 'lines';
+  const shouldStop = interruptFlag();
+  const parallelism: Parallelism = {
+    workers: argv.workers as number,
+    isWorker,
+    spawn: (count, progress) => runWorkers(process.argv[1], process.argv.slice(2), count, progress),
+  };
   await searchCommand(
     kind,
     {
@@ -59,10 +70,11 @@ async function runSearch(kind: SamplerName, argv: Record<string, unknown>): Prom
       seed: argv.seed as number | undefined,
       budget: argv.budget as number | undefined,
       startup: argv.startup as number | undefined,
-      progress: chooseProgress(mode),
-      shouldStop: interruptFlag(),
+      progress: isWorker ? ipcProgress : chooseProgress(mode),
+      shouldStop,
     },
     io,
+    parallelism,
   );
 }
 

@@ -42,9 +42,8 @@ class BarProgress implements Progress {
   private readonly multi: cliProgress.MultiBar;
   private overall: cliProgress.SingleBar | null = null;
   private current: cliProgress.SingleBar | null = null;
-  private epochs = 1;
-  private folds = 1;
-  private seen = new Map<number, number>();
+  /** Trials in training: their planned epochs (folds x epochs) and epochs seen per fold. */
+  private readonly active = new Map<number, { trial: TrialRecord; planned: number; seen: Map<number, number> }>();
 
   constructor(stream: NodeJS.WriteStream) {
     this.multi = new cliProgress.MultiBar(
@@ -55,27 +54,38 @@ class BarProgress implements Progress {
 
   start(total: number, done: number): void {
     const t = Number.isFinite(total) ? total : done + 1;
-    this.overall = this.multi.create(t, done, { label: 'trials', info: 'ETA {eta_formatted}' }, { format: '{label} |{bar}| {value}/{total} ETA {eta_formatted}' });
+    this.overall = this.multi.create(t, done, { label: 'trials', info: '' }, { format: '{label} |{bar}| {value}/{total} ETA {eta_formatted}' });
+  }
+
+  private redraw(info: string): void {
+    const planned = [...this.active.values()].reduce((a, t) => a + t.planned, 0);
+    const seen = [...this.active.values()].reduce((a, t) => a + [...t.seen.values()].reduce((x, y) => x + y, 0), 0);
+    const label = `trial ${[...this.active.values()].map((t) => t.trial.number).join(',')}`;
+    if (!this.current) this.current = this.multi.create(Math.max(planned, 1), seen, { label, info });
+    this.current.setTotal(Math.max(planned, 1));
+    this.current.update(Math.min(seen, planned), { label, info });
   }
 
   trialStart(t: TrialRecord, folds: number, epochs: number): void {
-    this.epochs = epochs;
-    this.folds = folds;
-    this.seen.clear();
-    this.current?.stop();
-    if (this.current) this.multi.remove(this.current);
-    this.current = this.multi.create(folds * epochs, 0, { label: `trial ${t.number}`, info: formatParams(t.params) });
+    this.active.set(t.id, { trial: t, planned: folds * epochs, seen: new Map() });
+    this.redraw(this.active.size === 1 ? formatParams(t.params) : `${this.active.size} trials`);
   }
 
-  epoch(fold: number, r: EpochRecord): void {
-    this.seen.set(fold, r.epoch + 1);
-    const value = [...this.seen.values()].reduce((a, b) => a + b, 0);
-    this.current?.update(Math.min(value, this.folds * this.epochs), { info: `fold ${fold + 1}/${this.folds} epoch ${r.epoch + 1}/${this.epochs} loss ${r.loss.toFixed(4)}` });
+  epoch(t: TrialRecord, fold: number, r: EpochRecord): void {
+    const a = this.active.get(t.id);
+    if (!a) return;
+    a.seen.set(fold, r.epoch + 1);
+    this.redraw(`fold ${fold + 1} epoch ${r.epoch + 1} loss ${r.loss.toFixed(4)}`);
   }
 
   trialEnd(t: TrialRecord): void {
+    this.active.delete(t.id);
     this.multi.log(`trial ${t.number}: ${endLine(t)}\n`);
     this.overall?.increment();
+    if (this.active.size === 0 && this.current) {
+      this.multi.remove(this.current);
+      this.current = null;
+    }
   }
 
   stop(): void {

@@ -4,8 +4,7 @@
  * GridSearchCV summary of the fold scores.
  */
 import type { Dataset } from '../data/dataset.js';
-import { fitStack, type FitHooks, type FitOutcome } from '../engine/fit.js';
-import type { Engine, FoldData, ModelJob } from '../engine/runtime.js';
+import type { FoldData, ModelJob } from '../engine/runtime.js';
 import type { TrialConfig } from '../models/config.js';
 import { mixSeed } from '../search/rng.js';
 import type { CvSpec, DataSpec } from '../search/spec.js';
@@ -43,27 +42,6 @@ export function foldJob(data: Dataset, sf: StudyFolds, fold: number, config: Tri
   const { fit, validation } = holdOut(f.train, config.train.validationSplit, shuffleHoldout ? mixSeed(sf.cvSeed, VALIDATION_STREAM, fold) : null);
   const foldData: FoldData = { x: data.x, y: data.y, d: data.d, task: data.task, nClasses: data.nClasses, fit, validation, test: f.test, scaler: f.scaler };
   return { config, data: foldData, seed: sf.seeds[fold], metric };
-}
-
-/** Fits jobs in stacks of at most engine.maxStack; calls onFold as each stack finishes. */
-export async function fitJobs(
-  engine: Engine,
-  jobs: { fold: number; job: ModelJob }[],
-  onFold: (fold: number, outcome: FitOutcome) => void,
-  hooks: (fold: number) => FitHooks,
-): Promise<void> {
-  for (let i = 0; i < jobs.length; i += engine.maxStack) {
-    const chunk = jobs.slice(i, i + engine.maxStack);
-    const outcomes = await fitStack(
-      engine,
-      chunk.map((c) => c.job),
-      {
-        onEpoch: (m, record) => hooks(chunk[m].fold).onEpoch?.(0, record),
-        shouldStop: () => hooks(chunk[0].fold).shouldStop?.() ?? false,
-      },
-    );
-    outcomes.forEach((o, m) => onFold(chunk[m].fold, o));
-  }
 }
 
 /** GridSearchCV's summary of one candidate: mean and population std of the fold scores. */

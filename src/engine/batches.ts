@@ -4,9 +4,6 @@
  */
 import type { FoldData } from './runtime.js';
 
-/** Stream id for weight initialization: layer l's kernel draws from Rng.derive(seed, INIT_STREAM, l). */
-export const INIT_STREAM = 0x494e4954; // 'INIT'
-
 export interface Batch {
   x: Float32Array;
   y: Float32Array;

@@ -4,12 +4,11 @@
  * formula is Keras's and every random draw is nnsearch's seeded one. Losses and metrics accumulate on
  * the device and are read once per epoch.
  */
-import { initKernel } from '../models/initializers.js';
+import { initialWeights, layerWidths, weightShapes } from '../models/weights.js';
 import { dropoutKey, dropoutMask } from '../models/dropout.js';
 import type { ModelConfig, OptimizerConfig } from '../models/config.js';
-import { Rng } from '../search/rng.js';
 import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, KERAS_EPSILON, LEAKY_RELU_SLOPE, type Activation } from '../search/vocabulary.js';
-import { Batcher, INIT_STREAM } from './batches.js';
+import { Batcher } from './batches.js';
 import type { Engine, LossAndMetric, ModelJob, StackRuntime } from './runtime.js';
 import { tf, useTfjsBackend, type TfjsBackend } from './tf.js';
 
@@ -54,22 +53,21 @@ class TfjsModel {
 
   private build(seed: number): void {
     const cfg = this.cfg;
-    const widths = [cfg.inputDim, ...cfg.hidden.map((h) => h.units), cfg.outputDim];
+    const init = initialWeights(cfg, seed);
+    const shapes = weightShapes(cfg);
+    let i = 0;
+    const next = (trainable = true) => {
+      const v = tf.variable(tf.tensor(init[i], shapes[i]), trainable);
+      i++;
+      return v;
+    };
+    const widths = layerWidths(cfg);
     for (let l = 0; l + 1 < widths.length; l++) {
-      const fanIn = widths[l];
-      const fanOut = widths[l + 1];
       const hidden = l < cfg.hidden.length;
-      const kernel = tf.variable(tf.tensor2d(initKernel(cfg.init, fanIn, fanOut, Rng.derive(seed, INIT_STREAM, l)), [fanIn, fanOut]));
-      const bias = tf.variable(tf.zeros([fanOut]));
-      const bn = hidden && cfg.batchNorm
-        ? {
-            gamma: tf.variable(tf.ones([fanOut])),
-            beta: tf.variable(tf.zeros([fanOut])),
-            movingMean: tf.variable(tf.zeros([fanOut]), false),
-            movingVar: tf.variable(tf.ones([fanOut]), false),
-          }
-        : undefined;
-      this.layers.push({ kernel, bias, fanIn, fanOut, bn, dropout: hidden ? cfg.hidden[l].dropout : 0 });
+      const kernel = next();
+      const bias = next();
+      const bn = hidden && cfg.batchNorm ? { gamma: next(), beta: next(), movingMean: next(false), movingVar: next(false) } : undefined;
+      this.layers.push({ kernel, bias, fanIn: widths[l], fanOut: widths[l + 1], bn, dropout: hidden ? cfg.hidden[l].dropout : 0 });
     }
   }
 

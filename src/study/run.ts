@@ -1,11 +1,12 @@
 /**
- * The search loop: claim a trial, cross-validate it on the engine, record every fold as it finishes,
- * finish the trial (complete, or fail with a reason), repeat until the sampler or budget is done.
- * A trial's end is always written, in a `finally`-like path: interrupted trials go back to the queue.
+ * The search loop. Each round claims up to `trialsPerRound` trials, cross-validates them on the
+ * engine (the folds of all of them grouped into stacks of compatible models), records every fold as
+ * its stack finishes, and finishes each trial (complete, or fail with a reason). A trial's end is
+ * always written: an exception fails it, an interruption puts it back in the queue.
  */
-import { fitJobs, foldJob, summarizeScores } from '../cv/evaluate.js';
+import { foldJob, summarizeScores } from '../cv/evaluate.js';
 import { InterruptedError, SpecError } from '../errors.js';
-import { Interrupted, type EpochRecord, type FitOutcome } from '../engine/fit.js';
+import { fitStack, Interrupted, type EpochRecord, type FitOutcome } from '../engine/fit.js';
 import type { Engine, ModelJob } from '../engine/runtime.js';
 import { describeParams } from '../models/config.js';
 import type { Sampler } from '../search/sampler.js';
@@ -17,7 +18,7 @@ export interface Progress {
   /** total: trials the run aims at (grid size or budget); done: trials already finished. */
   start(total: number, done: number): void;
   trialStart(trial: TrialRecord, folds: number, epochs: number): void;
-  epoch(fold: number, record: EpochRecord): void;
+  epoch(trial: TrialRecord, fold: number, record: EpochRecord): void;
   trialEnd(trial: TrialRecord): void;
   stop(): void;
 }
@@ -30,12 +31,16 @@ export interface RunOptions {
   budget: number;
   engine: Engine;
   progress?: Progress;
-  /** Polled between epochs: true stops the run (the current trial is interrupted, not failed). */
+  /** Polled between epochs: true stops the run (the current trials are interrupted, not failed). */
   shouldStop?: () => boolean;
   /** Stop after this many trials in this run (for tests and workers). */
   maxTrials?: number;
+  /** Trials claimed and trained together per round (their folds share stacks). */
+  trialsPerRound?: number;
   /** A running trial with no heartbeat for this long is taken over (ms). */
   leaseMs?: number;
+  /** Called after every claim: lets tests interrupt at chosen moments. */
+  onClaim?: (trial: TrialRecord) => void;
 }
 
 export interface RunSummary {
@@ -46,40 +51,50 @@ export interface RunSummary {
 
 const HEARTBEAT_MS = 2000;
 
+interface Claimed {
+  trial: TrialRecord;
+  jobs: { fold: number; job: ModelJob }[];
+}
+
 export async function runSearch(store: SqliteStore, study: StudyRecord, p: PreparedStudy, opts: RunOptions): Promise<RunSummary> {
   const progress = opts.progress ?? silentProgress;
-  const shape = { d: p.data.d, task: p.data.task, nClasses: p.data.nClasses };
   const existing = store.listTrials(study.id);
   const finished = (t: TrialRecord) => t.state === 'complete' || t.state === 'fail';
-  const total = Number.isFinite(opts.sampler.size)
-    ? opts.sampler.size
-    : opts.budget;
-  const done = Number.isFinite(opts.sampler.size)
-    ? existing.filter((t) => t.sampler === opts.sampler.name && finished(t)).length
-    : existing.filter(finished).length;
-  progress.start(total, done);
+  const gridLike = Number.isFinite(opts.sampler.size);
+  progress.start(
+    gridLike ? opts.sampler.size : opts.budget,
+    gridLike ? existing.filter((t) => t.sampler === opts.sampler.name && finished(t)).length : existing.filter(finished).length,
+  );
   const summary: RunSummary = { trialsRun: 0, complete: 0, failed: 0 };
+  const perRound = Math.max(1, opts.trialsPerRound ?? 1);
   try {
-    while (summary.trialsRun < (opts.maxTrials ?? Infinity)) {
-      if (opts.shouldStop?.()) throw new InterruptedError('interrupted');
-      const trial = store.claimTrial(
-        {
-          studyId: study.id,
-          sampler: opts.sampler.name,
-          size: opts.sampler.size,
-          budget: opts.budget,
-          propose: (index) => opts.sampler.propose(index, store.listTrials(study.id)),
-          worker: WORKER_ID,
-          leaseMs: opts.leaseMs ?? 10 * 60_000,
-        },
-        p.spec.space,
-      );
-      if (!trial) break;
-      const ended = await runTrial(store, p, trial, shape, opts, progress);
-      summary.trialsRun++;
-      if (ended.state === 'complete') summary.complete++;
-      else summary.failed++;
-      progress.trialEnd(ended);
+    for (;;) {
+      if (opts.shouldStop?.()) throw new InterruptedError('interrupted; run the same command again to continue');
+      const room = (opts.maxTrials ?? Infinity) - summary.trialsRun;
+      if (room <= 0) break;
+      const claimed: Claimed[] = [];
+      let claimedAny = false;
+      for (let i = 0; i < Math.min(perRound, room); i++) {
+        const trial = claim(store, study, p, opts);
+        if (!trial) break;
+        claimedAny = true;
+        opts.onClaim?.(trial);
+        const prepared = prepareTrial(store, p, trial, opts, progress);
+        if (prepared) claimed.push(prepared);
+        else {
+          summary.trialsRun++;
+          summary.failed++;
+        }
+      }
+      if (!claimedAny) break;
+      if (claimed.length === 0) continue;
+      const ended = await trainRound(store, p, claimed, opts, progress);
+      for (const t of ended) {
+        summary.trialsRun++;
+        if (t.state === 'complete') summary.complete++;
+        else summary.failed++;
+        progress.trialEnd(t);
+      }
     }
   } finally {
     progress.stop();
@@ -87,87 +102,136 @@ export async function runSearch(store: SqliteStore, study: StudyRecord, p: Prepa
   return summary;
 }
 
-async function runTrial(
-  store: SqliteStore,
-  p: PreparedStudy,
-  trial: TrialRecord,
-  shape: { d: number; task: 'classification' | 'regression'; nClasses: number },
-  opts: RunOptions,
-  progress: Progress,
-): Promise<TrialRecord> {
-  const k = p.folds.folds.length;
+function claim(store: SqliteStore, study: StudyRecord, p: PreparedStudy, opts: RunOptions): TrialRecord | null {
+  return store.claimTrial(
+    {
+      studyId: study.id,
+      sampler: opts.sampler.name,
+      size: opts.sampler.size,
+      budget: opts.budget,
+      propose: (index) => opts.sampler.propose(index, store.listTrials(study.id)),
+      worker: WORKER_ID,
+      leaseMs: opts.leaseMs ?? 10 * 60_000,
+    },
+    p.spec.space,
+  );
+}
+
+/** The trial's configuration and its missing folds' jobs; a trial whose configuration is invalid fails here. */
+function prepareTrial(store: SqliteStore, p: PreparedStudy, trial: TrialRecord, opts: RunOptions, progress: Progress): Claimed | null {
+  const shape = { d: p.data.d, task: p.data.task, nClasses: p.data.nClasses };
+  let config;
   try {
-    let config;
-    try {
-      config = checkTrialConfig(p.spec, trial.params, shape, p.metric.name);
-    } catch (e) {
-      if (e instanceof SpecError) return store.finishTrial(trial.id, { state: 'fail', value: null, std: null, failReason: 'error', error: e.message, meanFitTime: null, meanScoreTime: null });
-      throw e;
+    config = checkTrialConfig(p.spec, trial.params, shape, p.metric.name);
+  } catch (e) {
+    if (!(e instanceof SpecError)) throw e;
+    const t = store.finishTrial(trial.id, { state: 'fail', value: null, std: null, failReason: 'error', error: e.message, meanFitTime: null, meanScoreTime: null });
+    progress.trialEnd(t);
+    return null;
+  }
+  const k = p.folds.folds.length;
+  store.recordEngine(trial.id, opts.engine.name);
+  progress.trialStart(trial, k, config.train.epochs);
+  const recorded = new Set(store.getFolds(trial.id).map((f) => f.fold));
+  const jobs: Claimed['jobs'] = [];
+  for (let fold = 0; fold < k; fold++) {
+    if (!recorded.has(fold)) jobs.push({ fold, job: foldJob(p.data, p.folds, fold, config, p.metric.name, p.spec.cv.shuffle) });
+  }
+  return { trial, jobs };
+}
+
+/** Groups every job of the round into stacks the engine accepts. */
+function stacksOf(engine: Engine, items: { c: Claimed; fold: number; job: ModelJob }[]): (typeof items)[] {
+  const groups: (typeof items)[] = [];
+  for (const item of items) {
+    const g = groups.find((g) => g.length < engine.maxStack && engine.canStack(g[0].job, item.job));
+    if (g) g.push(item);
+    else groups.push([item]);
+  }
+  return groups;
+}
+
+async function trainRound(store: SqliteStore, p: PreparedStudy, claimed: Claimed[], opts: RunOptions, progress: Progress): Promise<TrialRecord[]> {
+  const items = claimed.flatMap((c) => c.jobs.map((j) => ({ c, ...j })));
+  const failed = new Map<number, string>();
+  let lastBeat = Date.now();
+  const beat = () => {
+    if (Date.now() - lastBeat > HEARTBEAT_MS) {
+      for (const c of claimed) store.heartbeat(c.trial.id);
+      lastBeat = Date.now();
     }
-    store.recordEngine(trial.id, opts.engine.name);
-    progress.trialStart(trial, k, config.train.epochs);
-    const recorded = new Set(store.getFolds(trial.id).map((f) => f.fold));
-    const jobs: { fold: number; job: ModelJob }[] = [];
-    for (let fold = 0; fold < k; fold++) {
-      if (!recorded.has(fold)) jobs.push({ fold, job: foldJob(p.data, p.folds, fold, config, p.metric.name, p.spec.cv.shuffle) });
-    }
-    let lastBeat = Date.now();
-    await fitJobs(
-      opts.engine,
-      jobs,
-      (fold, o: FitOutcome) => {
-        const job = jobs.find((j) => j.fold === fold)!.job;
-        store.recordFold(
-          trial.id,
+  };
+  try {
+    for (const stack of stacksOf(opts.engine, items)) {
+      const live = stack.filter((s) => !failed.has(s.c.trial.id));
+      if (live.length === 0) continue;
+      let outcomes: FitOutcome[];
+      try {
+        outcomes = await fitStack(
+          opts.engine,
+          live.map((s) => s.job),
           {
-            fold,
-            score: o.score,
-            testLoss: o.testLoss,
-            fitTime: o.fitTime,
-            scoreTime: o.scoreTime,
-            epochsRun: o.epochsRun,
-            stoppedEpoch: o.stoppedEpoch,
-            restoredEpoch: o.restoredEpoch,
-            diverged: o.diverged,
-            trainSize: job.data.fit.length + job.data.validation.length,
-            testSize: job.data.test.length,
+            onEpoch: (m, record) => {
+              progress.epoch(live[m].c.trial, live[m].fold, record);
+              beat();
+            },
+            shouldStop: opts.shouldStop,
           },
-          o.history.map((h) => ({ fold, ...h })),
         );
-      },
-      (fold) => ({
-        onEpoch: (_m, record) => {
-          progress.epoch(fold, record);
-          if (Date.now() - lastBeat > HEARTBEAT_MS) {
-            store.heartbeat(trial.id);
-            lastBeat = Date.now();
-          }
-        },
-        shouldStop: opts.shouldStop,
-      }),
-    );
-    const folds = store.getFolds(trial.id);
-    const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const times = { meanFitTime: meanOf(folds.map((f) => f.fitTime)), meanScoreTime: meanOf(folds.map((f) => f.scoreTime)) };
-    const diverged = folds.filter((f) => f.diverged).map((f) => f.fold);
-    if (diverged.length > 0) {
-      return store.finishTrial(trial.id, {
-        state: 'fail',
-        value: null,
-        std: null,
-        failReason: 'diverged',
-        error: `loss became NaN or infinite in fold${diverged.length > 1 ? 's' : ''} ${diverged.join(', ')} with ${describeParams(trial.params)}`,
-        ...times,
-      });
+      } catch (e) {
+        if (e instanceof Interrupted || e instanceof InterruptedError) throw e;
+        for (const s of live) failed.set(s.c.trial.id, e instanceof Error ? e.message : String(e));
+        continue;
+      }
+      outcomes.forEach((o, m) => recordFold(store, live[m].c.trial, live[m].fold, live[m].job, o));
     }
-    const { mean, std } = summarizeScores(folds.map((f) => f.score));
-    return store.finishTrial(trial.id, { state: 'complete', value: mean, std, ...times });
   } catch (e) {
     if (e instanceof Interrupted || e instanceof InterruptedError) {
-      store.interruptTrial(trial.id);
-      throw new InterruptedError(`interrupted during trial ${trial.number}; run the same command again to continue`);
+      for (const c of claimed) store.interruptTrial(c.trial.id);
+      throw new InterruptedError(`interrupted during trial${claimed.length > 1 ? 's' : ''} ${claimed.map((c) => c.trial.number).join(', ')}; run the same command again to continue`);
     }
-    const message = e instanceof Error ? e.message : String(e);
-    return store.finishTrial(trial.id, { state: 'fail', value: null, std: null, failReason: 'error', error: message, meanFitTime: null, meanScoreTime: null });
+    for (const c of claimed) if (!failed.has(c.trial.id)) failed.set(c.trial.id, e instanceof Error ? e.message : String(e));
   }
+  return claimed.map((c) => finish(store, c.trial, failed.get(c.trial.id)));
+}
+
+function recordFold(store: SqliteStore, trial: TrialRecord, fold: number, job: ModelJob, o: FitOutcome): void {
+  store.recordFold(
+    trial.id,
+    {
+      fold,
+      score: o.score,
+      testLoss: o.testLoss,
+      fitTime: o.fitTime,
+      scoreTime: o.scoreTime,
+      epochsRun: o.epochsRun,
+      stoppedEpoch: o.stoppedEpoch,
+      restoredEpoch: o.restoredEpoch,
+      diverged: o.diverged,
+      trainSize: job.data.fit.length + job.data.validation.length,
+      testSize: job.data.test.length,
+    },
+    o.history.map((h) => ({ fold, ...h })),
+  );
+}
+
+/** Complete, or fail with the reason (an error message, or divergence in some fold). */
+function finish(store: SqliteStore, trial: TrialRecord, error: string | undefined): TrialRecord {
+  const folds = store.getFolds(trial.id);
+  const meanOf = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  const times = { meanFitTime: meanOf(folds.map((f) => f.fitTime)), meanScoreTime: meanOf(folds.map((f) => f.scoreTime)) };
+  if (error !== undefined) return store.finishTrial(trial.id, { state: 'fail', value: null, std: null, failReason: 'error', error, ...times });
+  const diverged = folds.filter((f) => f.diverged).map((f) => f.fold);
+  if (diverged.length > 0) {
+    return store.finishTrial(trial.id, {
+      state: 'fail',
+      value: null,
+      std: null,
+      failReason: 'diverged',
+      error: `loss became NaN or infinite in fold${diverged.length > 1 ? 's' : ''} ${diverged.join(', ')} with ${describeParams(trial.params)}`,
+      ...times,
+    });
+  }
+  const { mean, std } = summarizeScores(folds.map((f) => f.score));
+  return store.finishTrial(trial.id, { state: 'complete', value: mean, std, ...times });
 }

@@ -1,0 +1,370 @@
+// N-API binding of the native trainer (mlp.h). JavaScript side: src/engine/native-engine.ts.
+//   createStack(spec) -> handle
+//   trainEpoch(handle, orders: Int32Array[], lrs: Float64Array, active: Uint8Array, threads) -> Promise<Float64Array>
+//   evaluate(handle, part, active, threads) -> Promise<Float64Array>      (pairs: loss, metric per model)
+//   getWeights(handle, m) -> Float32Array[];  setWeights(handle, m, Float32Array[]);  dispose(handle)
+#include <node_api.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "mlp.h"
+
+namespace {
+
+#define CHECK(call)                                                      \
+  do {                                                                   \
+    if ((call) != napi_ok) {                                             \
+      napi_throw_error(env, nullptr, "nnsearch native: N-API call failed: " #call); \
+      return nullptr;                                                    \
+    }                                                                    \
+  } while (0)
+
+struct Handle {
+  nns::Stack* stack = nullptr;
+  napi_ref xRef = nullptr, yRef = nullptr;
+  bool busy = false;
+};
+
+napi_value get(napi_env env, napi_value obj, const char* key) {
+  napi_value v;
+  napi_get_named_property(env, obj, key, &v);
+  return v;
+}
+
+double num(napi_env env, napi_value obj, const char* key) {
+  double d = 0;
+  napi_get_value_double(env, get(env, obj, key), &d);
+  return d;
+}
+
+bool flag(napi_env env, napi_value obj, const char* key) {
+  bool b = false;
+  napi_get_value_bool(env, get(env, obj, key), &b);
+  return b;
+}
+
+template <class T>
+bool typed(napi_env env, napi_value v, T** data, size_t* length) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  if (!is) return false;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t offset;
+  void* raw;
+  if (napi_get_typedarray_info(env, v, &type, length, &raw, &ab, &offset) != napi_ok) return false;
+  *data = static_cast<T*>(raw);
+  return true;
+}
+
+std::vector<int> ints(napi_env env, napi_value v) {
+  int32_t* p = nullptr;
+  size_t n = 0;
+  if (!typed(env, v, &p, &n)) return {};
+  return std::vector<int>(p, p + n);
+}
+
+std::vector<float> floats(napi_env env, napi_value v) {
+  float* p = nullptr;
+  size_t n = 0;
+  if (!typed(env, v, &p, &n)) return {};
+  return std::vector<float>(p, p + n);
+}
+
+Handle* unwrap(napi_env env, napi_value v) {
+  void* p = nullptr;
+  napi_get_value_external(env, v, &p);
+  return static_cast<Handle*>(p);
+}
+
+void release(napi_env env, Handle* h) {
+  delete h->stack;
+  h->stack = nullptr;
+  if (h->xRef) napi_delete_reference(env, h->xRef);
+  if (h->yRef) napi_delete_reference(env, h->yRef);
+  h->xRef = h->yRef = nullptr;
+}
+
+void finalize(napi_env env, void* data, void*) {
+  Handle* h = static_cast<Handle*>(data);
+  release(env, h);
+  delete h;
+}
+
+napi_value CreateStack(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value spec;
+  CHECK(napi_get_cb_info(env, info, &argc, &spec, nullptr, nullptr));
+  nns::Data data;
+  float* x = nullptr;
+  float* y = nullptr;
+  size_t nx = 0, ny = 0;
+  if (!typed(env, get(env, spec, "x"), &x, &nx) || !typed(env, get(env, spec, "y"), &y, &ny)) {
+    napi_throw_type_error(env, nullptr, "createStack: x and y must be Float32Arrays");
+    return nullptr;
+  }
+  data.x = x;
+  data.y = y;
+  data.n = (int)ny;
+  data.d = (int)num(env, spec, "d");
+  data.classification = flag(env, spec, "classification");
+  std::vector<int> widths = ints(env, get(env, spec, "widths"));
+  napi_value models = get(env, spec, "models");
+  uint32_t count = 0;
+  napi_get_array_length(env, models, &count);
+  std::vector<nns::ModelConfig> configs;
+  std::vector<std::vector<std::vector<float>>> initial;
+  for (uint32_t m = 0; m < count; m++) {
+    napi_value o;
+    napi_get_element(env, models, m, &o);
+    nns::ModelConfig c;
+    c.fit = ints(env, get(env, o, "fit"));
+    c.validation = ints(env, get(env, o, "validation"));
+    c.test = ints(env, get(env, o, "test"));
+    c.scalerOffset = floats(env, get(env, o, "scalerOffset"));
+    c.scalerFactor = floats(env, get(env, o, "scalerFactor"));
+    c.activation = (nns::Activation)(int)num(env, o, "activation");
+    c.outputActivation = (nns::Activation)(int)num(env, o, "outputActivation");
+    c.loss = (nns::Loss)(int)num(env, o, "loss");
+    c.metric = (nns::Metric)(int)num(env, o, "metric");
+    c.l1 = num(env, o, "l1");
+    c.l2 = num(env, o, "l2");
+    c.maxNorm = num(env, o, "maxNorm");
+    c.batchNorm = flag(env, o, "batchNorm");
+    std::vector<float> dropout = floats(env, get(env, o, "dropout"));
+    c.dropout.assign(dropout.begin(), dropout.end());
+    // dropout rates arrive as float64 to keep the exact comparison u >= rate
+    double* dd = nullptr;
+    size_t dn = 0;
+    if (typed(env, get(env, o, "dropout64"), &dd, &dn)) c.dropout.assign(dd, dd + dn);
+    c.batchSize = (int)num(env, o, "batchSize");
+    c.seed = (uint32_t)num(env, o, "seed");
+    napi_value opt = get(env, o, "optimizer");
+    c.opt.name = (nns::Optimizer)(int)num(env, opt, "name");
+    c.opt.momentum = num(env, opt, "momentum");
+    c.opt.nesterov = flag(env, opt, "nesterov");
+    c.opt.decay = num(env, opt, "decay");
+    c.opt.beta1 = num(env, opt, "beta1");
+    c.opt.beta2 = num(env, opt, "beta2");
+    c.opt.epsilon = num(env, opt, "epsilon");
+    c.opt.rho = num(env, opt, "rho");
+    c.opt.centered = flag(env, opt, "centered");
+    c.opt.initialAccumulator = num(env, opt, "initialAccumulator");
+    configs.push_back(std::move(c));
+    napi_value weights = get(env, o, "weights");
+    uint32_t nw = 0;
+    napi_get_array_length(env, weights, &nw);
+    std::vector<std::vector<float>> w;
+    for (uint32_t i = 0; i < nw; i++) {
+      napi_value a;
+      napi_get_element(env, weights, i, &a);
+      w.push_back(floats(env, a));
+    }
+    initial.push_back(std::move(w));
+  }
+  Handle* h = new Handle();
+  h->stack = new nns::Stack(data, widths, std::move(configs));
+  for (uint32_t m = 0; m < count; m++) h->stack->setWeights((int)m, initial[m]);
+  napi_create_reference(env, get(env, spec, "x"), 1, &h->xRef);
+  napi_create_reference(env, get(env, spec, "y"), 1, &h->yRef);
+  napi_value ext;
+  CHECK(napi_create_external(env, h, finalize, nullptr, &ext));
+  return ext;
+}
+
+std::vector<uint8_t> activeFlags(napi_env env, napi_value v) {
+  uint8_t* p = nullptr;
+  size_t n = 0;
+  if (!typed(env, v, &p, &n)) return {};
+  return std::vector<uint8_t>(p, p + n);
+}
+
+struct Work {
+  napi_async_work work = nullptr;
+  napi_deferred deferred = nullptr;
+  Handle* handle = nullptr;
+  bool train = true;
+  int part = 0, threads = 1;
+  std::vector<std::vector<int>> orders;
+  std::vector<double> lrs;
+  std::vector<uint8_t> active;
+  std::vector<nns::Sums> result;
+  std::string error;
+};
+
+void execute(napi_env, void* data) {
+  Work* w = static_cast<Work*>(data);
+  try {
+    w->result = w->train ? w->handle->stack->trainEpoch(w->orders, w->lrs, w->active, w->threads)
+                         : w->handle->stack->evaluate(w->part, w->active, w->threads);
+  } catch (const std::exception& e) {
+    w->error = e.what();
+  }
+}
+
+void complete(napi_env env, napi_status, void* data) {
+  Work* w = static_cast<Work*>(data);
+  w->handle->busy = false;
+  if (!w->error.empty()) {
+    napi_value msg, err;
+    napi_create_string_utf8(env, w->error.c_str(), NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, nullptr, msg, &err);
+    napi_reject_deferred(env, w->deferred, err);
+  } else {
+    napi_value ab, arr;
+    void* raw;
+    size_t n = w->result.size() * 2;
+    napi_create_arraybuffer(env, n * sizeof(double), &raw, &ab);
+    double* out = static_cast<double*>(raw);
+    for (size_t i = 0; i < w->result.size(); i++) {
+      out[2 * i] = w->result[i].loss;
+      out[2 * i + 1] = w->result[i].metric;
+    }
+    napi_create_typedarray(env, napi_float64_array, n, ab, 0, &arr);
+    napi_resolve_deferred(env, w->deferred, arr);
+  }
+  napi_delete_async_work(env, w->work);
+  delete w;
+}
+
+napi_value queue(napi_env env, Work* w) {
+  if (!w->handle || !w->handle->stack) {
+    delete w;
+    napi_throw_error(env, nullptr, "nnsearch native: stack was disposed");
+    return nullptr;
+  }
+  if (w->handle->busy) {
+    delete w;
+    napi_throw_error(env, nullptr, "nnsearch native: stack is busy");
+    return nullptr;
+  }
+  w->handle->busy = true;
+  napi_value promise, name;
+  CHECK(napi_create_promise(env, &w->deferred, &promise));
+  napi_create_string_utf8(env, "nnsearch.train", NAPI_AUTO_LENGTH, &name);
+  CHECK(napi_create_async_work(env, nullptr, name, execute, complete, w, &w->work));
+  CHECK(napi_queue_async_work(env, w->work));
+  return promise;
+}
+
+napi_value TrainEpoch(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  Work* w = new Work();
+  w->handle = unwrap(env, args[0]);
+  uint32_t count = 0;
+  napi_get_array_length(env, args[1], &count);
+  for (uint32_t m = 0; m < count; m++) {
+    napi_value o;
+    napi_get_element(env, args[1], m, &o);
+    w->orders.push_back(ints(env, o));
+  }
+  double* lr = nullptr;
+  size_t nl = 0;
+  typed(env, args[2], &lr, &nl);
+  w->lrs.assign(lr, lr + nl);
+  w->active = activeFlags(env, args[3]);
+  double threads = 1;
+  napi_get_value_double(env, args[4], &threads);
+  w->threads = (int)threads;
+  w->train = true;
+  return queue(env, w);
+}
+
+napi_value Evaluate(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value args[4];
+  CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  Work* w = new Work();
+  w->handle = unwrap(env, args[0]);
+  double part = 0, threads = 1;
+  napi_get_value_double(env, args[1], &part);
+  w->active = activeFlags(env, args[2]);
+  napi_get_value_double(env, args[3], &threads);
+  w->part = (int)part;
+  w->threads = (int)threads;
+  w->train = false;
+  return queue(env, w);
+}
+
+napi_value GetWeights(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  Handle* h = unwrap(env, args[0]);
+  double m = 0;
+  napi_get_value_double(env, args[1], &m);
+  std::vector<std::vector<float>> ws = h->stack->getWeights((int)m);
+  napi_value out;
+  napi_create_array_with_length(env, ws.size(), &out);
+  for (size_t i = 0; i < ws.size(); i++) {
+    napi_value ab, arr;
+    void* raw;
+    napi_create_arraybuffer(env, ws[i].size() * sizeof(float), &raw, &ab);
+    std::memcpy(raw, ws[i].data(), ws[i].size() * sizeof(float));
+    napi_create_typedarray(env, napi_float32_array, ws[i].size(), ab, 0, &arr);
+    napi_set_element(env, out, (uint32_t)i, arr);
+  }
+  return out;
+}
+
+napi_value SetWeights(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value args[3];
+  CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  Handle* h = unwrap(env, args[0]);
+  double m = 0;
+  napi_get_value_double(env, args[1], &m);
+  uint32_t n = 0;
+  napi_get_array_length(env, args[2], &n);
+  std::vector<std::vector<float>> ws;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value a;
+    napi_get_element(env, args[2], i, &a);
+    ws.push_back(floats(env, a));
+  }
+  h->stack->setWeights((int)m, ws);
+  return nullptr;
+}
+
+napi_value Dispose(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  CHECK(napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr));
+  Handle* h = unwrap(env, arg);
+  if (h && !h->busy) release(env, h);
+  return nullptr;
+}
+
+napi_value Hash32(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  uint32_t a = 0, b = 0;
+  napi_get_value_uint32(env, args[0], &a);
+  napi_get_value_uint32(env, args[1], &b);
+  napi_value out;
+  napi_create_uint32(env, nns::hash32(a, b), &out);
+  return out;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"createStack", nullptr, CreateStack, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"trainEpoch", nullptr, TrainEpoch, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"evaluate", nullptr, Evaluate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"getWeights", nullptr, GetWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setWeights", nullptr, SetWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"dispose", nullptr, Dispose, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"hash32", nullptr, Hash32, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,76 @@
+// nnsearch native trainer: a stack of Keras-style MLPs (same layer sizes, per-model
+// hyperparameters) trained with the exact formulas of src/engine/tfjs-engine.ts and
+// src/models/optimizers.ts. Pure C++ (no N-API here), so it can be tested and benchmarked alone.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace nns {
+
+enum Activation { RELU, TANH, SIGMOID, SOFTPLUS, SOFTSIGN, SELU, ELU, LEAKY_RELU, LINEAR, SOFTMAX };
+enum Loss { CCE, SCCE, BCE, MSE, MAE };
+enum Metric { ACCURACY, LOSS, METRIC_MSE, METRIC_MAE };
+enum Optimizer { SGD, ADAM, ADAGRAD, RMSPROP, ADADELTA, ADAMAX };
+
+struct OptimizerConfig {
+  Optimizer name = SGD;
+  double momentum = 0, decay = 0, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, rho = 0.9, initialAccumulator = 0.1;
+  bool nesterov = false, centered = false;
+};
+
+// The shared dataset (not owned).
+struct Data {
+  const float* x = nullptr;  // n x d
+  const float* y = nullptr;  // n
+  int n = 0, d = 0;
+  bool classification = true;
+};
+
+struct ModelConfig {
+  std::vector<int> fit, validation, test;      // row indices into Data
+  std::vector<float> scalerOffset, scalerFactor;  // empty: no scaling
+  Activation activation = RELU, outputActivation = SOFTMAX;
+  Loss loss = CCE;
+  Metric metric = ACCURACY;
+  double l1 = 0, l2 = 0, maxNorm = 0;  // maxNorm 0: none
+  bool batchNorm = false;
+  std::vector<double> dropout;  // per hidden layer
+  OptimizerConfig opt;
+  int batchSize = 32;
+  uint32_t seed = 0;
+};
+
+struct Sums {
+  double loss = 0, metric = 0;
+};
+
+class Model;
+
+class Stack {
+ public:
+  // widths: input, hidden..., output
+  Stack(const Data& data, std::vector<int> widths, std::vector<ModelConfig> configs);
+  ~Stack();
+  int size() const { return (int)models_.size(); }
+  // One epoch per active model; orders[m] indexes that model's fit rows. Returns per-model
+  // epoch means {loss, metric} (Keras logs); inactive models get NaN.
+  std::vector<Sums> trainEpoch(const std::vector<std::vector<int>>& orders, const std::vector<double>& lrs,
+                               const std::vector<uint8_t>& active, int threads);
+  // part 0: validation, 1: test.
+  std::vector<Sums> evaluate(int part, const std::vector<uint8_t>& active, int threads);
+  // Weights in Keras order: per layer kernel, bias[, gamma, beta, moving_mean, moving_var].
+  std::vector<std::vector<float>> getWeights(int m) const;
+  void setWeights(int m, const std::vector<std::vector<float>>& w);
+
+ private:
+  Data data_;
+  std::vector<int> widths_;
+  std::vector<Model*> models_;
+};
+
+// The counter-based generator shared with TypeScript (src/search/rng.ts) and WGSL.
+uint32_t hash32(uint32_t key, uint32_t counter);
+uint32_t mixSeed3(uint32_t a, uint32_t b, uint32_t c);
+uint32_t dropoutKey(uint32_t seed, uint32_t step, uint32_t layer);
+
+}  // namespace nns

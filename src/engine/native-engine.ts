@@ -1,0 +1,158 @@
+/**
+ * The native engine: the C++ stacked trainer in native/ (built at install time when a compiler is
+ * present). Every model of a stack trains a whole epoch inside one call, off the JavaScript thread,
+ * with the same formulas, initial weights and dropout masks as the TensorFlow.js engine.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { packageRoot } from '../paths.js';
+import type { ModelConfig } from '../models/config.js';
+import { initialWeights, layerWidths } from '../models/weights.js';
+import { ACTIVATIONS, LOSSES, METRICS, OPTIMIZERS } from '../search/vocabulary.js';
+import type { Engine, LossAndMetric, ModelJob, StackRuntime } from './runtime.js';
+
+interface NativeAddon {
+  createStack(spec: unknown): unknown;
+  trainEpoch(handle: unknown, orders: Int32Array[], lrs: Float64Array, active: Uint8Array, threads: number): Promise<Float64Array>;
+  evaluate(handle: unknown, part: number, active: Uint8Array, threads: number): Promise<Float64Array>;
+  getWeights(handle: unknown, m: number): Float32Array[];
+  setWeights(handle: unknown, m: number, weights: Float32Array[]): void;
+  dispose(handle: unknown): void;
+  hash32(key: number, counter: number): number;
+}
+
+
+let cached: NativeAddon | null | undefined;
+
+/** The addon, or null when it was not built (no compiler at install time). */
+export function loadNativeAddon(): NativeAddon | null {
+  if (cached !== undefined) return cached;
+  const path = join(packageRoot(), 'native/build/Release/nnsearch_native.node');
+  try {
+    cached = existsSync(path) ? (createRequire(import.meta.url)(path) as NativeAddon) : null;
+  } catch {
+    cached = null;
+  }
+  return cached;
+}
+
+/** Whether the native trainer implements this model (the loss forms it knows). */
+export function nativeSupports(m: ModelConfig): boolean {
+  const ce = m.loss === 'categorical_crossentropy' || m.loss === 'sparse_categorical_crossentropy';
+  if (ce) return m.outputActivation === 'softmax';
+  if (m.loss === 'binary_crossentropy') return m.outputActivation === 'sigmoid';
+  return true;
+}
+
+function toSpec(jobs: ModelJob[]) {
+  const first = jobs[0];
+  return {
+    x: first.data.x,
+    y: first.data.y,
+    d: first.data.d,
+    classification: first.data.task === 'classification',
+    widths: Int32Array.from(layerWidths(first.config.model)),
+    models: jobs.map((j) => {
+      const m = j.config.model;
+      const o = m.optimizer;
+      return {
+        fit: j.data.fit,
+        validation: j.data.validation,
+        test: j.data.test,
+        scalerOffset: j.data.scaler?.offset ?? null,
+        scalerFactor: j.data.scaler?.factor ?? null,
+        activation: ACTIVATIONS.indexOf(m.activation),
+        outputActivation: ACTIVATIONS.indexOf(m.outputActivation),
+        loss: LOSSES.indexOf(m.loss),
+        metric: METRICS.indexOf(j.metric),
+        l1: m.l1,
+        l2: m.l2,
+        maxNorm: m.maxNorm ?? 0,
+        batchNorm: m.batchNorm,
+        dropout64: Float64Array.from(m.hidden.map((h) => h.dropout)),
+        batchSize: j.config.train.batchSize,
+        seed: j.seed >>> 0,
+        optimizer: {
+          name: OPTIMIZERS.indexOf(o.name),
+          momentum: o.momentum,
+          nesterov: o.nesterov,
+          decay: o.decay,
+          beta1: o.beta1,
+          beta2: o.beta2,
+          epsilon: o.epsilon,
+          rho: o.rho,
+          centered: o.centered,
+          initialAccumulator: o.initialAccumulator,
+        },
+        weights: initialWeights(m, j.seed),
+      };
+    }),
+  };
+}
+
+function pairs(a: Float64Array): LossAndMetric[] {
+  const out: LossAndMetric[] = [];
+  for (let i = 0; i < a.length; i += 2) out.push({ loss: a[i], metric: a[i + 1] });
+  return out;
+}
+
+class NativeStack implements StackRuntime {
+  readonly size: number;
+  private handle: unknown;
+
+  constructor(private readonly addon: NativeAddon, jobs: ModelJob[], private readonly threads: number) {
+    this.size = jobs.length;
+    this.handle = addon.createStack(toSpec(jobs));
+  }
+
+  async trainEpoch(orders: Int32Array[], lrs: number[], active: boolean[]): Promise<LossAndMetric[]> {
+    return pairs(await this.addon.trainEpoch(this.handle, orders, Float64Array.from(lrs), Uint8Array.from(active, Number), this.threads));
+  }
+
+  async evaluate(part: 'validation' | 'test', active: boolean[]): Promise<LossAndMetric[]> {
+    return pairs(await this.addon.evaluate(this.handle, part === 'validation' ? 0 : 1, Uint8Array.from(active, Number), this.threads));
+  }
+
+  async snapshot(m: number): Promise<Float32Array[]> {
+    return this.addon.getWeights(this.handle, m);
+  }
+
+  restore(m: number, weights: Float32Array[]): void {
+    this.addon.setWeights(this.handle, m, weights);
+  }
+
+  dispose(): void {
+    this.addon.dispose(this.handle);
+  }
+}
+
+export class NativeEngine implements Engine {
+  readonly name = 'native';
+  /** Models per stack: the folds of a trial, and trials alike. */
+  readonly maxStack: number;
+
+  constructor(private readonly addon: NativeAddon, private readonly threads = 1, maxStack = 16) {
+    this.maxStack = maxStack;
+  }
+
+  static create(threads = 1): NativeEngine | null {
+    const addon = loadNativeAddon();
+    return addon ? new NativeEngine(addon, threads) : null;
+  }
+
+  supports(job: ModelJob): boolean {
+    return nativeSupports(job.config.model);
+  }
+
+  canStack(a: ModelJob, b: ModelJob): boolean {
+    return a.data.x === b.data.x && JSON.stringify(layerWidths(a.config.model)) === JSON.stringify(layerWidths(b.config.model));
+  }
+
+  async createStack(jobs: ModelJob[]): Promise<StackRuntime> {
+    for (const j of jobs) if (!this.supports(j)) throw new Error(`native engine: ${j.config.model.loss} with a ${j.config.model.outputActivation} output is not implemented`);
+    return new NativeStack(this.addon, jobs, this.threads);
+  }
+
+  async dispose(): Promise<void> {}
+}
