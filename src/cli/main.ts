@@ -12,7 +12,7 @@ import { reportCommand, searchCommand, studiesCommand, validateCommand, type Out
 import { ipcProgress, runWorkers } from './workers.js';
 import { availableParallelism } from 'node:os';
 
-const io: Output = {
+const processIo: Output = {
   out: (text) => process.stdout.write(text + '\n'),
   err: (text) => process.stderr.write(text + '\n'),
 };
@@ -46,7 +46,7 @@ function searchCommandBuilder(kind: SamplerName) {
       .option('worker', { type: 'boolean', hidden: true, describe: 'run as one of several workers (internal)' });
 }
 
-async function runSearch(kind: SamplerName, argv: Record<string, unknown>): Promise<void> {
+async function runSearch(kind: SamplerName, argv: Record<string, unknown>, io: Output): Promise<void> {
   for (const flag of ['budget', 'startup', 'workers'] as const) {
     const v = argv[flag];
     if (v !== undefined && !(Number.isInteger(v) && (v as number) >= (flag === 'startup' ? 0 : 1))) {
@@ -55,7 +55,7 @@ async function runSearch(kind: SamplerName, argv: Record<string, unknown>): Prom
   }
   const isWorker = argv.worker === true;
   const mode = argv.quiet ? 'quiet' : process.stderr.isTTY ? 'bars' : 'lines';
-  const shouldStop = interruptFlag();
+  const shouldStop = io === processIo ? interruptFlag() : () => false;
   const parallelism: Parallelism = {
     workers: argv.workers as number,
     isWorker,
@@ -70,7 +70,7 @@ async function runSearch(kind: SamplerName, argv: Record<string, unknown>): Prom
       seed: argv.seed as number | undefined,
       budget: argv.budget as number | undefined,
       startup: argv.startup as number | undefined,
-      progress: isWorker ? ipcProgress : chooseProgress(mode),
+      progress: isWorker ? ipcProgress : io === processIo ? chooseProgress(mode) : chooseProgress('quiet'),
       shouldStop,
     },
     io,
@@ -78,14 +78,15 @@ async function runSearch(kind: SamplerName, argv: Record<string, unknown>): Prom
   );
 }
 
-export async function main(args: string[]): Promise<number> {
+/** Runs the command line `args`; returns the exit code. `io` receives all output (tests pass their own). */
+export async function main(args: string[], io: Output = processIo): Promise<number> {
   let code = 0;
   const parser = yargs(args)
     .scriptName('nnsearch')
     .usage('$0 <command> [options]\n\nHyperparameter search for neural networks: grid, random or Bayesian search,\nk-fold cross-validation on TensorFlow.js, results in SQLite.')
-    .command('grid [spec]', 'run a grid search over every combination of params', searchCommandBuilder('grid'), (a) => runSearch('grid', a))
-    .command('random [spec]', 'run a random search until the study has --budget trials', searchCommandBuilder('random'), (a) => runSearch('random', a))
-    .command('bayes [spec]', 'run a Bayesian (Gaussian-process) search until the study has --budget trials', searchCommandBuilder('bayes'), (a) => runSearch('bayes', a))
+    .command('grid [spec]', 'run a grid search over every combination of params', searchCommandBuilder('grid'), (a) => runSearch('grid', a, io))
+    .command('random [spec]', 'run a random search until the study has --budget trials', searchCommandBuilder('random'), (a) => runSearch('random', a, io))
+    .command('bayes [spec]', 'run a Bayesian (Gaussian-process) search until the study has --budget trials', searchCommandBuilder('bayes'), (a) => runSearch('bayes', a, io))
     .command(
       'report',
       'print the results of a study (reads only the database)',

@@ -72,9 +72,9 @@ export function mergeParams(spec: Pick<Spec, 'model' | 'train'>, params: Params)
     else if (name in TrainSchema.shape) train[name] = value;
     else throw new SpecError(`params.${name}: unknown parameter`);
   }
-  const m = ModelSchema.safeParse(model);
+  const m = ModelSchema.safeParse(model, { reportInput: true });
   if (!m.success) throw new SpecError(`model: ${m.error.issues[0].path.join('.')}: ${m.error.issues[0].message} (with ${describeParams(params)})`);
-  const t = TrainSchema.safeParse(train);
+  const t = TrainSchema.safeParse(train, { reportInput: true });
   if (!t.success) throw new SpecError(`train: ${t.error.issues[0].path.join('.')}: ${t.error.issues[0].message} (with ${describeParams(params)})`);
   const shape = checkModelShape(m.data, ['model']);
   if (shape.length > 0) throw new SpecError(`${shape[0].path.join('.')}: ${shape[0].message} (with ${describeParams(params)})`);

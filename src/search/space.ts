@@ -57,7 +57,7 @@ function categorical(name: string, values: ParamValue[], at: (string | number)[]
   const keys = new Set<string>();
   let ok = true;
   values.forEach((v, i) => {
-    const r = schema.safeParse(v);
+    const r = schema.safeParse(v, { reportInput: true });
     if (!r.success) {
       ok = false;
       issues.push({ path: [...at, i], message: zodMessage(r.error) });
@@ -85,13 +85,14 @@ function range(name: string, def: RangeDef, at: (string | number)[], issues: Spe
   }
   const log = def.log ?? def.distribution === 'log_uniform_values';
   if (log && def.min <= 0) issues.push({ path: [...at, 'min'], message: `must be > 0 when log is true (got ${def.min})` });
+  const isInt = def.type === 'int' || def.distribution === 'int_uniform' || (def.type === undefined && isIntField(name));
   for (const bound of ['min', 'max'] as const) {
     if (bound === 'min' && log && def.min <= 0) continue;
-    const r = schema.safeParse(def[bound]);
+    if (isInt && !Number.isInteger(def[bound])) continue; // reported below, once, for both bounds
+    const r = schema.safeParse(def[bound], { reportInput: true });
     if (!r.success) issues.push({ path: [...at, bound], message: zodMessage(r.error) });
   }
   const step = def.step ?? def.q;
-  const isInt = def.type === 'int' || def.distribution === 'int_uniform' || (def.type === undefined && isIntField(name));
   if (def.type === 'float' && isIntField(name)) issues.push({ path: [...at, 'type'], message: `'${name}' takes integers` });
   if (def.q !== undefined && def.distribution !== 'q_uniform') issues.push({ path: [...at, 'q'], message: "q goes with distribution: q_uniform (or use step)" });
   if (def.min > def.max) issues.push({ path: at, message: `min (${def.min}) > max (${def.max})` });

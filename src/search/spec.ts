@@ -107,7 +107,7 @@ const LrScheduleSchema = z.discriminatedUnion('type', [
     m_mul: positive.default(1),
     alpha: z.number().min(0).max(1).default(0),
   }),
-], { error: (iss) => (iss.code === 'invalid_union' ? 'type must be one of: time_decay, exponential, step, cosine_restarts' : undefined) });
+], { error: (iss) => (iss.code === 'invalid_union' ? 'must be one of: time_decay, exponential, step, cosine_restarts' : undefined) });
 export type LrScheduleSpec = z.output<typeof LrScheduleSchema>;
 
 export const TrainSchema = z.strictObject({
@@ -248,13 +248,17 @@ function fromZodIssue(issue: z.core.$ZodIssue, prefix: (string | number)[] = [])
     case 'invalid_value':
       return [{ path, message: `must be one of: ${issue.values.map(String).join(', ')}` }];
     case 'invalid_union': {
-      // Report the branch that got furthest when there is one clear candidate.
       if ('errors' in issue && issue.errors.length > 0) {
-        const deepest = issue.errors
-          .map((branch) => branch.flatMap((i) => fromZodIssue(i as z.core.$ZodIssue, path)))
-          .filter((b) => b.length > 0)
-          .sort((a, b) => maxDepth(b) - maxDepth(a));
-        if (deepest.length > 0 && maxDepth(deepest[0]) > path.length) return deepest[0].slice(0, 1);
+        const branches = issue.errors.map((branch) => ({ raw: branch, mapped: branch.flatMap((i) => fromZodIssue(i as z.core.$ZodIssue, path)) })).filter((b) => b.mapped.length > 0);
+        // our own messages (unknown keyword, with the choices) say the most
+        const custom = branches.find((b) => b.raw.some((i) => i.code === 'custom'));
+        if (custom) return custom.mapped.slice(0, 1);
+        // else the branch that got furthest into the value
+        const deepest = [...branches].sort((a, b) => maxDepth(b.mapped) - maxDepth(a.mapped));
+        if (deepest.length > 0 && maxDepth(deepest[0].mapped) > path.length) return deepest[0].mapped.slice(0, 1);
+        // else the type the value should have had
+        const types = [...new Set(branches.flatMap((b) => b.raw.filter((i) => i.code === 'invalid_type').map((i) => (i as { expected: string }).expected)))];
+        if (types.length > 0 && issue.input !== undefined) return [{ path, message: `expected ${types.join(' or ')}, got ${describe(issue.input)}` }];
       }
       return [{ path, message: issue.message }];
     }
@@ -301,7 +305,7 @@ export function validateSpec(input: unknown): Result<Spec> {
   if (typeof input !== 'object' || Array.isArray(input)) {
     return { ok: false, issues: [{ path: [], message: 'the spec must be a mapping (name: ..., params: ...)' }] };
   }
-  const parsed = SpecSchema.safeParse(input);
+  const parsed = SpecSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
     return { ok: false, issues: parsed.error.issues.flatMap((i) => fromZodIssue(i)) };
   }
