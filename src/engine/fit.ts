@@ -19,6 +19,8 @@ export interface EpochRecord {
   /** Test-fold monitoring only: never used to stop or select. */
   testLoss: number;
   testMetric: number;
+  /** Wall seconds of the epoch (training and evaluation), shared out over the models of the stack. */
+  seconds: number;
 }
 
 export interface FitOutcome {
@@ -140,7 +142,10 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
   const t0 = performance.now();
   let lastTestSeconds = 0;
   for (let epoch = 0; epoch < maxEpochs && active.some(Boolean); epoch++) {
+    // Let the event loop run (signals, IPC, progress): a synchronous backend never yields otherwise.
+    await new Promise((resolve) => setImmediate(resolve));
     if (hooks.shouldStop?.()) throw new Interrupted();
+    const epochStart = performance.now();
     const lrs = jobs.map((j) => lrAtEpoch(j.config.model.optimizer.learningRate, j.config.train.lrSchedule, epoch));
     const orders = jobs.map((j) => epochOrder(j.data.fit.length, j.seed, epoch, j.config.train.shuffle));
     const trained = await stack.trainEpoch(orders, lrs, active);
@@ -148,6 +153,8 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
     const tTest = performance.now();
     const test = await stack.evaluate('test', active);
     lastTestSeconds = (performance.now() - tTest) / 1000;
+    const activeCount = active.filter(Boolean).length;
+    const seconds = (performance.now() - epochStart) / 1000 / activeCount;
     for (let m = 0; m < M; m++) {
       if (!active[m]) continue;
       const record: EpochRecord = {
@@ -159,6 +166,7 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
         valMetric: hasValidation[m] ? (val[m] as LossAndMetric).metric : null,
         testLoss: test[m].loss,
         testMetric: test[m].metric,
+        seconds,
       };
       history[m].push(record);
       hooks.onEpoch?.(m, record);

@@ -7,8 +7,8 @@ import type { CvResults, CvRow, GroupRow } from './summarize.js';
 
 export function formatValue(v: ParamValue | unknown): string {
   if (typeof v === 'number') {
-    if (Number.isInteger(v)) return String(v);
     const abs = Math.abs(v);
+    if (Number.isInteger(v) && abs < 1e6) return String(v);
     return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? v.toExponential(3).replace(/\.?0+e/, 'e') : String(Number(v.toPrecision(4)));
   }
   if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;

@@ -1,8 +1,8 @@
 /**
  * Bayesian optimization with a Gaussian process: quasi-random start-up, then the point of highest
  * log expected improvement under a Matérn-5/2 GP fitted to the study's history.
- * - Diverged trials count as the worst value seen (the GP learns to avoid them); trials that failed
- *   for other reasons are left out. No NaN or infinity ever reaches the GP.
+ * - Failed trials never reach the GP as numbers. The points of diverged trials repel the search
+ *   (the acquisition is penalized to zero there, see gp/acquisition.ts); other failures are left out.
  * - Running trials (other workers) enter as pseudo-observations at the GP's own prediction
  *   ("kriging believer"), which collapses the improvement there so no two workers propose one point.
  * - The i-th proposal draws its randomness from (seed, i): deterministic for a seed and history.
@@ -28,6 +28,7 @@ interface Observations {
   X: Float64Array[];
   y: number[];
   running: Float64Array[];
+  diverged: Float64Array[];
 }
 
 function collect(space: ParamSpace, history: readonly TrialView[], sign: number): Observations {
@@ -48,14 +49,7 @@ function collect(space: ParamSpace, history: readonly TrialView[], sign: number)
     } else if (t.state === 'fail' && t.failReason === 'diverged') failedX.push(x);
     else if (t.state === 'running') running.push(x);
   }
-  if (y.length > 0 && failedX.length > 0) {
-    const worst = Math.min(...y);
-    for (const x of failedX) {
-      X.push(x);
-      y.push(worst);
-    }
-  }
-  return { X, y, running };
+  return { X, y, running, diverged: failedX };
 }
 
 export class BayesSampler implements Sampler {
@@ -101,7 +95,7 @@ export class BayesSampler implements Sampler {
     }
     // the best observed points are good places to start a local search from
     const order = [...y.keys()].sort((a, b) => y[b] - y[a]).slice(0, 3);
-    const { x } = maximizeAcquisition(gp, best, this.dims, seed, {
+    const { x } = maximizeAcquisition({ gp, best, avoid: obs.diverged }, this.dims, seed, {
       candidates: this.opts.candidates,
       localStarts: this.opts.localStarts,
       seeds: order.map((i) => obs.X[i]),

@@ -3,7 +3,7 @@
  * file is migrated in place, a newer one is refused.
  */
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** migrations[v] takes a database at version v to v + 1. */
 export const MIGRATIONS: Record<number, string> = {
@@ -81,5 +81,10 @@ export const MIGRATIONS: Record<number, string> = {
       test_metric REAL,
       PRIMARY KEY (trial_id, fold, epoch)
     );
+  `,
+  // v2: per-epoch wall time (learning curves over time) and the nnsearch version that made a study
+  1: `
+    ALTER TABLE epochs ADD COLUMN seconds REAL;
+    ALTER TABLE studies ADD COLUMN created_by TEXT;
   `,
 };

@@ -4,7 +4,9 @@
  * (pid gone on this host, or heartbeat older than the lease) is handed to the next claimer.
  */
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../paths.js';
 import { hostname } from 'node:os';
 import { UsageError } from '../errors.js';
 import type { Distribution, Params, ParamSpace } from '../search/space.js';
@@ -15,6 +17,8 @@ import type { ClaimRequest, EpochRow, FinishTrial, FoldRecord, NewStudy, StudyRe
 type Row = Record<string, unknown>;
 
 export const WORKER_ID = `${hostname()}:${process.pid}`;
+
+const NNSEARCH_VERSION = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 function now(): string {
   return new Date().toISOString();
@@ -181,8 +185,8 @@ export class SqliteStore {
       const existing = this.getStudy(s.name);
       if (existing) return existing;
       this.db
-        .prepare('INSERT INTO studies (name, spec_json, metric, goal, data_source, n_samples, folds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(s.name, s.specJson, s.metric, s.goal, s.dataSource, s.nSamples, s.folds, now());
+        .prepare('INSERT INTO studies (name, spec_json, metric, goal, data_source, n_samples, folds, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(s.name, s.specJson, s.metric, s.goal, s.dataSource, s.nSamples, s.folds, now(), `nnsearch ${NNSEARCH_VERSION}`);
       return this.getStudy(s.name) as StudyRecord;
     });
   }
@@ -306,8 +310,8 @@ export class SqliteStore {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(trialId, f.fold, num(f.score), num(f.testLoss), f.fitTime, f.scoreTime, f.epochsRun, f.stoppedEpoch, f.restoredEpoch, f.diverged ? 1 : 0, f.trainSize, f.testSize);
-      const ins = this.db.prepare('INSERT INTO epochs (trial_id, fold, epoch, lr, loss, metric, val_loss, val_metric, test_loss, test_metric) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-      for (const e of epochs) ins.run(trialId, e.fold, e.epoch, e.lr, num(e.loss), num(e.metric), num(e.valLoss), num(e.valMetric), num(e.testLoss), num(e.testMetric));
+      const ins = this.db.prepare('INSERT INTO epochs (trial_id, fold, epoch, lr, loss, metric, val_loss, val_metric, test_loss, test_metric, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const e of epochs) ins.run(trialId, e.fold, e.epoch, e.lr, num(e.loss), num(e.metric), num(e.valLoss), num(e.valMetric), num(e.testLoss), num(e.testMetric), num(e.seconds));
       this.db.prepare("UPDATE trials SET heartbeat_ms = ? WHERE id = ? AND state = 'running'").run(Date.now(), trialId);
     });
   }
@@ -352,6 +356,7 @@ export class SqliteStore {
         valMetric: (r.val_metric as number | null) ?? null,
         testLoss: (r.test_loss as number | null) ?? NaN,
         testMetric: (r.test_metric as number | null) ?? NaN,
+        seconds: (r.seconds as number | null) ?? null,
       }),
     );
   }

@@ -82,6 +82,8 @@ export interface EpochRow {
   valMetric: number | null;
   testLoss: number;
   testMetric: number;
+  /** Wall seconds of the epoch; null in databases from before schema 2. */
+  seconds: number | null;
 }
 
 export interface NewStudy {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { gridSampler } from '../../src/search/grid.js';
-import { SCHEMA_VERSION } from '../../src/store/schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/schema.js';
 import { SqliteStore, WORKER_ID } from '../../src/store/sqlite-store.js';
 import type { ClaimRequest } from '../../src/store/types.js';
 import { specFrom } from '../helpers.js';
@@ -61,7 +61,7 @@ describe('SQLite store', () => {
   it('finishes a trial once; a finished trial never changes', () => {
     const { store, studyId } = fresh();
     const t = store.claimTrial(claim(studyId), spec.space)!;
-    store.recordFold(t.id, fold(0, 0.9), [{ fold: 0, epoch: 0, lr: 0.1, loss: 1, metric: 0.5, valLoss: null, valMetric: null, testLoss: 1.1, testMetric: 0.45 }]);
+    store.recordFold(t.id, fold(0, 0.9), [{ fold: 0, epoch: 0, lr: 0.1, loss: 1, metric: 0.5, valLoss: null, valMetric: null, testLoss: 1.1, testMetric: 0.45, seconds: 0.2 }]);
     const done = store.finishTrial(t.id, { state: 'complete', value: 0.9, std: 0, meanFitTime: 1, meanScoreTime: 0.1 });
     expect(done.state).toBe('complete');
     expect(Object.isFrozen(done)).toBe(true);
@@ -126,3 +126,38 @@ describe('SQLite store', () => {
     expect(s).toMatchObject({ name: 's', trials: 3, complete: 3, failed: 0, best: 0.9 });
   });
 });
+
+describe('schema migrations', () => {
+  it('migrates a schema-1 file in place, keeping its data', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nns-mig-'));
+    const path = join(dir, 'v1.db');
+    // a database as nnsearch with schema 1 wrote it
+    const raw = new Database(path);
+    raw.exec(MIGRATIONS[0]);
+    raw.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', '1')").run();
+    raw.prepare("INSERT INTO studies (name, spec_json, metric, goal, data_source, n_samples, folds, created_at) VALUES ('old', '{}', 'accuracy', 'maximize', 'x', 10, 2, '2026-01-01')").run();
+    raw.prepare("INSERT INTO trials (study_id, number, sampler, sampler_index, state, params_json, value, std) VALUES (1, 0, 'grid', 0, 'complete', '{\"init\":\"zero\"}', 0.5, 0.1)").run();
+    raw.prepare("INSERT INTO epochs (trial_id, fold, epoch, lr, loss, metric, test_loss, test_metric) VALUES (1, 0, 0, 0.1, 1.0, 0.5, 1.1, 0.4)").run();
+    raw.close();
+    const store = SqliteStore.open(path, { create: false });
+    expect(store.schemaVersion()).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(2);
+    const [t] = store.listTrials(store.getStudy('old')!.id);
+    expect(t).toMatchObject({ state: 'complete', value: 0.5, params: { init: 'zero' } });
+    expect(store.getEpochs(t.id)[0]).toMatchObject({ loss: 1, seconds: null });
+    const columns = (store.db.prepare('PRAGMA table_info(epochs)').all() as { name: string }[]).map((c) => c.name);
+    expect(columns).toContain('seconds');
+    // new studies carry the version that made them
+    const s2 = store.createStudy({ name: 'new', specJson: '{}', metric: 'accuracy', goal: 'maximize', dataSource: 'x', nSamples: 1, folds: 2 });
+    expect((store.db.prepare('SELECT created_by FROM studies WHERE id = ?').get(s2.id) as { created_by: string }).created_by).toMatch(/^nnsearch \d+\.\d+\.\d+/);
+    store.close();
+    expect(integrity(path)).toBe('ok');
+  });
+});
+
+function integrity(path: string): string {
+  const d = new Database(path, { readonly: true });
+  const r = d.pragma('integrity_check', { simple: true }) as string;
+  d.close();
+  return r;
+}

@@ -5,7 +5,7 @@
  */
 import { Rng } from '../rng.js';
 import type { Dim } from './encode.js';
-import type { GaussianProcess } from './gp.js';
+import { dimDistance, type GaussianProcess } from './gp.js';
 import { lbfgs } from './lbfgs.js';
 import { sobolPoints, SOBOL_MAX_DIMS } from './sobol.js';
 import { dLogH, logEI, logH } from './special.js';
@@ -21,21 +21,53 @@ export interface AcquisitionOptions {
   aroundSeed?: number;
 }
 
-/** logEI and its gradient in x (numeric dimensions). */
-export function logEIWithGrad(gp: GaussianProcess, x: Float64Array, best: number): [number, Float64Array] {
-  const { mean, variance, dMean, dVar } = gp.posteriorWithGrad(x);
+/**
+ * What is maximized: log EI under the GP, plus a repulsion from points whose trials diverged.
+ * Diverged trials never enter the GP as numbers; instead each multiplies the acquisition by
+ * (1 - exp(-r^2 / 2)), r the kernel distance to it (local penalization), which is 0 on the
+ * diverged point itself and ~1 a few lengthscales away.
+ */
+export interface Acquisition {
+  gp: GaussianProcess;
+  /** Best (standardized, maximized) value so far. */
+  best: number;
+  avoid: Float64Array[];
+}
+
+function penalty(acq: Acquisition, x: Float64Array, grad: Float64Array | null): number {
+  const { invSqLengthscales: l } = acq.gp.params;
+  const cat = acq.gp.data.categorical;
+  let total = 0;
+  for (const f of acq.avoid) {
+    let r2 = 0;
+    for (let j = 0; j < x.length; j++) r2 += l[j] * dimDistance(x[j], f[j], cat[j]);
+    const s = r2 / 2;
+    if (s === 0) return -Infinity;
+    total += Math.log(-Math.expm1(-s));
+    if (grad) {
+      const k = 1 / Math.expm1(s); // d/ds log(1 - e^-s)
+      for (let j = 0; j < x.length; j++) if (!cat[j]) grad[j] += k * l[j] * (x[j] - f[j]);
+    }
+  }
+  return total;
+}
+
+/** The acquisition and its gradient in x (numeric dimensions). */
+export function logEIWithGrad(acq: Acquisition, x: Float64Array): [number, Float64Array] {
+  const { mean, variance, dMean, dVar } = acq.gp.posteriorWithGrad(x);
   const sigma = Math.sqrt(variance);
-  const z = (mean - best) / sigma;
-  const value = Math.log(sigma) + logH(z);
+  const z = (mean - acq.best) / sigma;
   const dh = dLogH(z);
   const dMu = dh / sigma;
   const dV = (1 - z * dh) / (2 * variance);
-  return [value, Float64Array.from(dMean, (dm, j) => dMu * dm + dV * dVar[j])];
+  const grad = Float64Array.from(dMean, (dm, j) => dMu * dm + dV * dVar[j]);
+  const value = Math.log(sigma) + logH(z) + penalty(acq, x, grad);
+  return [value, grad];
 }
 
-export function acquisition(gp: GaussianProcess, x: Float64Array, best: number): number {
-  const { mean, variance } = gp.posterior(x);
-  return logEI(mean, variance, best);
+export function acquisition(acq: Acquisition, x: Float64Array): number {
+  const { mean, variance } = acq.gp.posterior(x);
+  return logEI(mean, variance, acq.best) + penalty(acq, x, null);
 }
 
 /** Points spread over the cube; categorical coordinates become choice indices. */
@@ -49,14 +81,14 @@ export function spreadPoints(dims: Dim[], count: number, seed: number, skip = 0)
   return raw.map((u) => Float64Array.from(u, (v, j) => (dims[j].categorical ? Math.min(dims[j].size - 1, Math.floor(v * dims[j].size)) : v)));
 }
 
-function refineNumeric(gp: GaussianProcess, x: Float64Array, best: number, dims: Dim[]): { x: Float64Array; value: number } {
+function refineNumeric(acq: Acquisition, x: Float64Array, dims: Dim[]): { x: Float64Array; value: number } {
   const numeric = dims.map((d, j) => (d.categorical ? -1 : j)).filter((j) => j >= 0);
-  if (numeric.length === 0) return { x, value: acquisition(gp, x, best) };
+  if (numeric.length === 0) return { x, value: acquisition(acq, x) };
   const full = Float64Array.from(x);
   const r = lbfgs(
     (u) => {
       numeric.forEach((j, k) => (full[j] = u[k]));
-      const [v, g] = logEIWithGrad(gp, full, best);
+      const [v, g] = logEIWithGrad(acq, full);
       if (!Number.isFinite(v)) return [Infinity, new Float64Array(numeric.length)];
       return [-v, Float64Array.from(numeric, (j) => -g[j])];
     },
@@ -65,10 +97,10 @@ function refineNumeric(gp: GaussianProcess, x: Float64Array, best: number, dims:
   );
   const out = Float64Array.from(x);
   numeric.forEach((j, k) => (out[j] = r.x[k]));
-  return { x: out, value: acquisition(gp, out, best) };
+  return { x: out, value: acquisition(acq, out) };
 }
 
-function categoricalSearch(gp: GaussianProcess, x: Float64Array, value: number, best: number, dims: Dim[], exhaustiveLimit: number): { x: Float64Array; value: number } {
+function categoricalSearch(acq: Acquisition, x: Float64Array, value: number, dims: Dim[], exhaustiveLimit: number): { x: Float64Array; value: number } {
   const cats = dims.map((d, j) => (d.categorical ? j : -1)).filter((j) => j >= 0);
   if (cats.length === 0) return { x, value };
   const combos = cats.reduce((n, j) => n * dims[j].size, 1);
@@ -82,7 +114,7 @@ function categoricalSearch(gp: GaussianProcess, x: Float64Array, value: number, 
         cand[j] = rest % dims[j].size;
         rest = Math.floor(rest / dims[j].size);
       }
-      const v = acquisition(gp, cand, best);
+      const v = acquisition(acq, cand);
       if (v > bestV) {
         bestV = v;
         bestX = cand;
@@ -97,7 +129,7 @@ function categoricalSearch(gp: GaussianProcess, x: Float64Array, value: number, 
         if (c === bestX[j]) continue;
         const cand = Float64Array.from(bestX);
         cand[j] = c;
-        const v = acquisition(gp, cand, best);
+        const v = acquisition(acq, cand);
         if (v > bestV) {
           bestV = v;
           bestX = cand;
@@ -134,20 +166,20 @@ function aroundSeeds(seeds: Float64Array[], dims: Dim[], seed: number, perSeed: 
 }
 
 /** The point of the cube with the highest log EI found. */
-export function maximizeAcquisition(gp: GaussianProcess, best: number, dims: Dim[], seed: number, opts: AcquisitionOptions = {}): { x: Float64Array; value: number } {
+export function maximizeAcquisition(acq: Acquisition, dims: Dim[], seed: number, opts: AcquisitionOptions = {}): { x: Float64Array; value: number } {
   const count = opts.candidates ?? 2048;
   const starts = opts.localStarts ?? 8;
   const exhaustiveLimit = opts.exhaustiveLimit ?? 256;
   const candidates = [...spreadPoints(dims, count, seed), ...(opts.seeds ?? []), ...aroundSeeds(opts.seeds ?? [], dims, seed, opts.aroundSeed ?? 200)];
-  const scored = candidates.map((x) => ({ x, value: acquisition(gp, x, best) }));
+  const scored = candidates.map((x) => ({ x, value: acquisition(acq, x) }));
   scored.sort((a, b) => b.value - a.value);
   const chosen = scored.slice(0, starts);
-  for (const s of opts.seeds ?? []) if (!chosen.some((c) => c.x === s)) chosen.push({ x: s, value: acquisition(gp, s, best) });
+  for (const s of opts.seeds ?? []) if (!chosen.some((c) => c.x === s)) chosen.push({ x: s, value: acquisition(acq, s) });
   let winner = scored[0];
   for (const start of chosen) {
-    let cur = refineNumeric(gp, start.x, best, dims);
-    const afterCat = categoricalSearch(gp, cur.x, cur.value, best, dims, exhaustiveLimit);
-    if (afterCat.x !== cur.x) cur = refineNumeric(gp, afterCat.x, best, dims);
+    let cur = refineNumeric(acq, start.x, dims);
+    const afterCat = categoricalSearch(acq, cur.x, cur.value, dims, exhaustiveLimit);
+    if (afterCat.x !== cur.x) cur = refineNumeric(acq, afterCat.x, dims);
     if (cur.value < afterCat.value) cur = afterCat;
     if (cur.value > winner.value || !Number.isFinite(winner.value)) winner = cur;
   }

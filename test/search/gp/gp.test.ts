@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cholesky, cholInverse, cholSolve } from '../../../src/search/gp/linalg.js';
 import { fitKernelParams, GaussianProcess, kernel, matern52, type KernelParams } from '../../../src/search/gp/gp.js';
-import { logEIWithGrad } from '../../../src/search/gp/acquisition.js';
+import { acquisition, logEIWithGrad } from '../../../src/search/gp/acquisition.js';
 import { lbfgs } from '../../../src/search/gp/lbfgs.js';
 import { Rng } from '../../../src/search/rng.js';
 
@@ -74,7 +74,7 @@ describe('Gaussian process', () => {
     const gp = new GaussianProcess({ X, y, categorical: [false, false, true] }, params([5, 3, 1], 1.2, 1e-4));
     const x = Float64Array.from([0.37, 0.61, 1]);
     const g = gp.posteriorWithGrad(x);
-    const [, dEI] = logEIWithGrad(gp, x, 1.5);
+    const [, dEI] = logEIWithGrad({ gp, best: 1.5, avoid: [] }, x);
     for (const j of [0, 1]) {
       const h = 1e-6;
       const up = Float64Array.from(x);
@@ -83,9 +83,29 @@ describe('Gaussian process', () => {
       dn[j] -= h;
       expect(g.dMean[j]).toBeCloseTo((gp.posterior(up).mean - gp.posterior(dn).mean) / (2 * h), 5);
       expect(g.dVar[j]).toBeCloseTo((gp.posterior(up).variance - gp.posterior(dn).variance) / (2 * h), 5);
-      expect(dEI[j]).toBeCloseTo((logEIWithGrad(gp, up, 1.5)[0] - logEIWithGrad(gp, dn, 1.5)[0]) / (2 * h), 4);
+      expect(dEI[j]).toBeCloseTo((logEIWithGrad({ gp, best: 1.5, avoid: [] }, up)[0] - logEIWithGrad({ gp, best: 1.5, avoid: [] }, dn)[0]) / (2 * h), 4);
     }
     expect(g.dMean[2]).toBe(0);
+  });
+
+  it('repels from diverged points: zero acquisition on them, gradient still exact nearby', () => {
+    const rng = new Rng(4);
+    const X = Array.from({ length: 8 }, () => Float64Array.from([rng.next(), rng.next()]));
+    const gp = new GaussianProcess({ X, y: Float64Array.from(X, (x) => x[0] - x[1]), categorical: [false, false] }, params([4, 4], 1, 1e-4));
+    const bad = Float64Array.from([0.3, 0.3]);
+    const acq = { gp, best: 0.5, avoid: [bad] };
+    expect(acquisition(acq, bad)).toBe(-Infinity);
+    expect(acquisition(acq, Float64Array.from([0.31, 0.3]))).toBeLessThan(acquisition({ ...acq, avoid: [] }, Float64Array.from([0.31, 0.3])) - 3);
+    const x = Float64Array.from([0.42, 0.2]);
+    const [, g] = logEIWithGrad(acq, x);
+    for (const j of [0, 1]) {
+      const h = 1e-6;
+      const up = Float64Array.from(x);
+      const dn = Float64Array.from(x);
+      up[j] += h;
+      dn[j] -= h;
+      expect(g[j]).toBeCloseTo((logEIWithGrad(acq, up)[0] - logEIWithGrad(acq, dn)[0]) / (2 * h), 4);
+    }
   });
 
   it('fits sensible hyperparameters: a relevant and an irrelevant dimension, noise at the floor', () => {
