@@ -150,17 +150,13 @@ static void gemmAtB(const float* A, const float* D, float* G, int R, int K, int 
     }
 }
 
-// E[R x K] = D[R x N] * W^T   (W is K x N)
-static void gemmBt(const float* D, const float* W, float* E, int R, int K, int N) {
-  for (int r = 0; r < R; r++) {
-    const float* d = D + (size_t)r * N;
-    for (int k = 0; k < K; k++) {
-      const float* w = W + (size_t)k * N;
-      float s = 0;
-      for (int j = 0; j < N; j++) s += d[j] * w[j];
-      E[(size_t)r * K + k] = s;
-    }
-  }
+// E[R x K] = D[R x N] * W^T   (W is K x N): transpose W once, then the vectorized row kernel.
+static void gemmBt(const float* D, const float* W, float* E, int R, int K, int N, std::vector<float>& Wt, std::vector<float>& zeros) {
+  Wt.resize((size_t)N * K);
+  for (int k = 0; k < K; k++)
+    for (int j = 0; j < N; j++) Wt[(size_t)j * K + k] = W[(size_t)k * N + j];
+  zeros.assign(K, 0.0f);
+  gemmBias(D, Wt.data(), zeros.data(), E, R, N, K);
 }
 
 // ---------------------------------------------------------------- activations
@@ -347,7 +343,7 @@ class Model {
   std::vector<float> X_, T_;                   // inputs, targets
   std::vector<std::vector<float>> Z_, N_, A_;  // pre-activation, BN-normalized (xhat), activation (after dropout)
   std::vector<std::vector<float>> mask_, mean_, var_;
-  std::vector<float> logits_, P_, G_, G2_;
+  std::vector<float> logits_, P_, G_, G2_, Wt_, zeros_;
 
   int targetWidth() const { return layers_.back().out; }
 
@@ -579,7 +575,7 @@ class Model {
         }
       if (l > 0) {
         gin.resize((size_t)R * ly.in);
-        gemmBt(g.data(), ly.W.data(), gin.data(), R, ly.in, ly.out);
+        gemmBt(g.data(), ly.W.data(), gin.data(), R, ly.in, ly.out, Wt_, zeros_);
         g.swap(gin);
       }
     }

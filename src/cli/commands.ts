@@ -6,13 +6,16 @@ import { resolve } from 'node:path';
 import { InterruptedError, UsageError } from '../errors.js';
 import { createEngine, nativeAvailable, type BackendName } from '../engine/index.js';
 import { cvResults, groupBy } from '../report/summarize.js';
-import { formatValue, renderClassic, renderCsv, renderGroups, renderJson, renderTable } from '../report/render.js';
+import { formatParams, formatValue, renderClassic, renderCsv, renderGroups, renderJson, renderMarkdown, renderPivot, renderTable, topRows } from '../report/render.js';
+import { renderHtmlReport } from '../report/html.js';
+import { writeFileAtomic } from '../files.js';
 import { gridSampler, gridSize } from '../search/grid.js';
 import { randomSampler } from '../search/random.js';
 import { bayesSampler, DEFAULT_STARTUP } from '../search/bayes.js';
 import type { Sampler, SamplerName } from '../search/sampler.js';
 import { formatProblem, loadSpec, parseSpecText, readSpecText } from '../search/spec-file.js';
-import type { Spec } from '../search/spec.js';
+import type { ParamDef, Spec, SpecIssue } from '../search/spec.js';
+import { buildSpace, type Param } from '../search/space.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { StudyRecord } from '../store/types.js';
 import { prepareStudy, openStudy } from '../study/prepare.js';
@@ -134,8 +137,12 @@ export interface ReportArgs {
   db: string;
   study?: string;
   best?: boolean;
-  by?: string;
-  format: 'table' | 'csv' | 'json';
+  /** One parameter: a grouped summary; two: a pivot table. */
+  by?: string[];
+  top?: number;
+  format: 'table' | 'csv' | 'json' | 'markdown';
+  /** Also write the HTML report to this file. */
+  html?: string;
 }
 
 export function pickStudy(store: SqliteStore, name: string | undefined): StudyRecord {
@@ -153,21 +160,55 @@ export function pickStudy(store: SqliteStore, name: string | undefined): StudyRe
   return all[0];
 }
 
-export function reportText(store: SqliteStore, study: StudyRecord, args: Pick<ReportArgs, 'best' | 'by' | 'format'>): string {
-  const results = cvResults(store.listTrials(study.id), store.foldsByTrial(study.id), study.folds, study.goal);
-  if (args.by) {
-    if (!results.paramNames.includes(args.by)) throw new UsageError(`--by: study '${study.name}' has no parameter '${args.by}' (parameters: ${results.paramNames.join(', ') || 'none'})`);
+export function studyResults(store: SqliteStore, study: StudyRecord) {
+  return cvResults(store.listTrials(study.id), store.foldsByTrial(study.id), study.folds, study.goal);
+}
+
+export function reportText(store: SqliteStore, study: StudyRecord, args: Pick<ReportArgs, 'best' | 'by' | 'format' | 'top'>): string {
+  const results = studyResults(store, study);
+  const by = args.by ?? [];
+  for (const p of by) {
+    if (!results.paramNames.includes(p)) throw new UsageError(`--by: study '${study.name}' has no parameter '${p}' (parameters: ${results.paramNames.join(', ') || 'none'})`);
   }
+  if (by.length > 2) throw new UsageError('--by: give one parameter (a summary) or two (a pivot table)');
   if (args.format === 'csv') return renderCsv(results);
   if (args.format === 'json') return renderJson(results, { study: study.name, metric: study.metric, goal: study.goal, folds: study.folds, data: study.dataSource });
-  if (args.by) return renderGroups(args.by, groupBy(results, args.by));
-  return renderClassic(results, { best: args.best });
+  if (args.format === 'markdown') return renderMarkdown(results, args.top);
+  if (by.length === 2) return renderPivot(results, by[0], by[1]);
+  if (by.length === 1) return renderGroups(by[0], groupBy(results, by[0]));
+  return renderClassic(results, { best: args.best, top: args.top });
+}
+
+/** The study's parameter space, rebuilt from the params of the spec stored with it. */
+export function studySpace(study: StudyRecord): Param[] {
+  const issues: SpecIssue[] = [];
+  const space = buildSpace((JSON.parse(study.specJson) as { params?: Record<string, ParamDef> }).params ?? {}, issues);
+  return issues.length === 0 ? space : [];
+}
+
+export function htmlReport(store: SqliteStore, study: StudyRecord, curvesOf = 3): string {
+  const results = studyResults(store, study);
+  const best = topRows(results, curvesOf).filter((r) => r.state === 'complete');
+  const trials = store.listTrials(study.id);
+  const curves = best.map((r) => {
+    const trial = trials.find((t) => t.number === r.number)!;
+    const epochs = store.getEpochs(trial.id);
+    const folds = [...new Set(epochs.map((e) => e.fold))].map((fold) => ({ fold, epochs: epochs.filter((e) => e.fold === fold) }));
+    return { title: `trial ${r.number}: ${r.mean!.toFixed(4)} ${formatParams(r.params)}`, folds };
+  });
+  return renderHtmlReport({ study, space: studySpace(study), results, curves, generatedAt: new Date().toISOString().slice(0, 19).replace('T', ' ') });
 }
 
 export function reportCommand(args: ReportArgs, io: Output): void {
   const store = SqliteStore.open(args.db, { create: false });
   try {
-    io.out(reportText(store, pickStudy(store, args.study), args));
+    const study = pickStudy(store, args.study);
+    const text = reportText(store, study, args);
+    if (args.html) {
+      writeFileAtomic(args.html, htmlReport(store, study));
+      io.err(`wrote ${args.html}`);
+    }
+    io.out(text);
   } finally {
     store.close();
   }

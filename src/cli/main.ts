@@ -10,6 +10,7 @@ import type { SamplerName } from '../search/sampler.js';
 import { chooseProgress } from './progress.js';
 import { reportCommand, searchCommand, studiesCommand, validateCommand, type Output, type Parallelism } from './commands.js';
 import { ipcProgress, runWorkers } from './workers.js';
+import { exportCommand, predictCommand, showCommand } from './trial-commands.js';
 import { availableParallelism } from 'node:os';
 
 const processIo: Output = {
@@ -94,9 +95,14 @@ export async function main(args: string[], io: Output = processIo): Promise<numb
         withDb(y)
           .option('study', { type: 'string', describe: 'study name (default: the only study)' })
           .option('best', { type: 'boolean', default: false, describe: 'only the best trial' })
-          .option('by', { type: 'string', describe: 'summarize by one parameter' })
-          .option('format', { choices: ['table', 'csv', 'json'] as const, default: 'table' as const, describe: 'output format (csv/json carry the cv_results_ columns)' }),
-      (a) => reportCommand({ db: a.db, study: a.study, best: a.best, by: a.by, format: a.format }, io),
+          .option('by', { type: 'string', array: true, describe: 'summarize by one parameter, or pivot two (--by A --by B)' })
+          .option('top', { type: 'number', describe: 'only the N best trials, best first' })
+          .option('format', { choices: ['table', 'csv', 'json', 'markdown'] as const, default: 'table' as const, describe: 'output format (csv/json carry the cv_results_ columns)' })
+          .option('html', { type: 'string', describe: 'also write a self-contained HTML report with charts to this file' }),
+      (a) => {
+        if (a.top !== undefined && !(Number.isInteger(a.top) && a.top > 0)) throw new UsageError(`--top: must be a positive integer, got ${a.top}`);
+        reportCommand({ db: a.db, study: a.study, best: a.best, by: a.by, top: a.top, format: a.format, html: a.html }, io);
+      },
     )
     .command(
       'validate [spec]',
@@ -107,11 +113,41 @@ export async function main(args: string[], io: Output = processIo): Promise<numb
       },
     )
     .command('studies', 'list the studies in the database', (y) => withDb(y), (a) => studiesCommand({ db: a.db }, io))
+    .command(
+      'show <trial>',
+      "one trial in detail: params, per-fold scores, learning-curve sparklines ('best' for the best)",
+      (y) => withDb(y).positional('trial', { type: 'string', describe: "trial number, or 'best'" }).option('study', { type: 'string', describe: 'study name (default: the only study)' }),
+      (a) => showCommand({ db: a.db, study: a.study, trial: a.trial as string }, io),
+    )
+    .command(
+      'export',
+      "refit the best configuration on all training data and save it as a TensorFlow.js LayersModel",
+      (y) =>
+        withDb(y)
+          .option('best', { type: 'string', demandOption: true, describe: 'directory to write model.json, weights.bin and nnsearch.json to' })
+          .option('trial', { type: 'number', describe: 'export this trial instead of the best' })
+          .option('study', { type: 'string', describe: 'study name (default: the only study)' })
+          .option('backend', { choices: BACKENDS, default: 'auto' as BackendName, describe: 'training engine for the refit' }),
+      (a) => exportCommand({ db: a.db, study: a.study, dir: a.best, trial: a.trial, backend: a.backend }, io),
+    )
+    .command(
+      'predict',
+      'run an exported model on data and report its accuracy',
+      (y) =>
+        y
+          .option('model', { type: 'string', demandOption: true, describe: 'directory written by nnsearch export' })
+          .option('data', { type: 'string', demandOption: true, describe: "mnist, fashion-mnist[:train], an IDX directory, or a CSV file" })
+          .option('out', { type: 'string', describe: 'write every prediction (and class probabilities) to this CSV file' })
+          .option('show', { type: 'number', default: 10, describe: 'print the first N predictions' }),
+      (a) => predictCommand({ model: a.model, data: a.data, out: a.out, show: a.show }, io),
+    )
     .example('$0 grid configs/init-mode.yaml', 'the classic Keras init_mode grid on the embedded MNIST')
     .example('$0 random configs/random-mlp.yaml --budget 50', 'random search, 50 trials')
     .example('$0 bayes configs/random-mlp.yaml --budget 30', 'Gaussian-process search on the same spec')
     .example('$0 report --best', 'the best trial of the only study in ./nnsearch.db')
-    .demandCommand(1, 'give a command: grid, random, bayes, report, validate or studies')
+    .example('$0 report --html report.html', 'charts in one offline HTML file')
+    .example('$0 export --best model/', 'refit the best configuration and save a TensorFlow.js model')
+    .demandCommand(1, 'give a command: grid, random, bayes, report, show, export, predict, validate or studies')
     .strict()
     .recommendCommands()
     .help()

@@ -38,12 +38,16 @@ export interface FitOutcome {
   fitTime: number;
   /** Seconds of final scoring attributed to this model. */
   scoreTime: number;
+  /** The final (or restored) weights, when asked for with FitHooks.keepWeights. */
+  weights?: Float32Array[];
 }
 
 export interface FitHooks {
   onEpoch?: (model: number, record: EpochRecord) => void;
   /** Checked between epochs; when it returns true the fit stops with an interruption error. */
   shouldStop?: () => boolean;
+  /** Return each model's final weights in its outcome (for export). */
+  keepWeights?: boolean;
 }
 
 /** Stream id for the per-epoch shuffle. */
@@ -201,6 +205,7 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
   const rescored = needsRescore.some(Boolean) ? await stack.evaluate('test', needsRescore) : null;
   // The score is the last epoch's test evaluation, or the re-evaluation after a restore.
   const scoreTime = (rescored ? (performance.now() - t1) / 1000 : lastTestSeconds) / M;
+  const weights = hooks.keepWeights ? await Promise.all(jobs.map((_, m) => stack.snapshot(m))) : null;
   return jobs.map((job, m) => {
     const last = history[m][history[m].length - 1];
     const final = needsRescore[m] && rescored ? rescored[m] : { loss: last.testLoss, metric: last.testMetric };
@@ -214,6 +219,7 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
       diverged: diverged[m],
       fitTime,
       scoreTime,
+      ...(weights ? { weights: weights[m] } : {}),
     };
   });
 }

@@ -58,3 +58,13 @@ async function installWebgpu(): Promise<void> {
     throw new UsageError('--backend webgpu: @tensorflow/tfjs-backend-webgpu is not installed');
   }
 }
+
+/** Makes sure some backend is ready (wasm, else cpu) for code that only needs tfjs's layers. */
+export async function ensureTfjsBackend(): Promise<void> {
+  if (chosen) return;
+  try {
+    await useTfjsBackend('wasm');
+  } catch {
+    await useTfjsBackend('cpu');
+  }
+}

@@ -38,11 +38,44 @@ export function bestLine(results: CvResults): string {
   return `Best: ${score(best.mean)} using ${formatParams(best.params)}`;
 }
 
-/** The classic printout: the best line, then one line per finished trial in trial order. */
-export function renderClassic(results: CvResults, opts: { best?: boolean } = {}): string {
+/** Rows in rank order, the best first, at most `top` of them. */
+export function topRows(results: CvResults, top: number): CvRow[] {
+  return [...results.rows].sort((a, b) => a.rank - b.rank || a.number - b.number).slice(0, top);
+}
+
+/** The classic printout: the best line, then one line per finished trial (trial order, or the `top` best). */
+export function renderClassic(results: CvResults, opts: { best?: boolean; top?: number } = {}): string {
   const lines = [bestLine(results)];
-  if (!opts.best) for (const r of results.rows) lines.push(trialLine(r));
+  if (!opts.best) for (const r of opts.top !== undefined ? topRows(results, opts.top) : results.rows) lines.push(trialLine(r));
   return lines.join('\n');
+}
+
+/** A GitHub-flavoured markdown table of the results, best first. */
+export function renderMarkdown(results: CvResults, top = Infinity): string {
+  const head = ['rank', 'trial', 'sampler', ...results.paramNames, ...Array.from({ length: results.folds }, (_, k) => `split${k}`), 'mean', 'std', 'fit s'];
+  const cell = (v: number | null, d = 4) => (v === null ? '' : v.toFixed(d));
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (h === 'sampler' || results.paramNames.includes(h) ? ' --- ' : ' ---: ')).join('|')}|`];
+  for (const r of topRows(results, top)) {
+    const params = results.paramNames.map((p) => (r.params[p] === undefined ? '' : formatValue(r.params[p])));
+    const mean = r.state === 'complete' ? cell(r.mean) : `failed (${r.failReason ?? 'error'})`;
+    lines.push(`| ${[String(r.rank), String(r.number), r.sampler, ...params, ...r.splitScores.map((v) => cell(v)), mean, cell(r.std), cell(r.meanFitTime, 2)].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Two-way summary: values of `a` down, values of `b` across, the mean of the complete trials' scores in each cell. */
+export function renderPivot(results: CvResults, a: string, b: string): string {
+  const keyOf = (v: unknown) => JSON.stringify(v ?? null);
+  const rowsA = [...new Map(results.rows.map((r) => [keyOf(r.params[a]), r.params[a] ?? null])).entries()];
+  const colsB = [...new Map(results.rows.map((r) => [keyOf(r.params[b]), r.params[b] ?? null])).entries()];
+  const cells = rowsA.map(([ka, va]) => [
+    formatValue(va),
+    ...colsB.map(([kb]) => {
+      const means = results.rows.filter((r) => keyOf(r.params[a]) === ka && keyOf(r.params[b]) === kb && r.mean !== null).map((r) => r.mean!);
+      return means.length ? (means.reduce((x, y) => x + y, 0) / means.length).toFixed(4) + (means.length > 1 ? ` (${means.length})` : '') : '-';
+    }),
+  ]);
+  return renderTable([`${a} \\ ${b}`, ...colsB.map(([, vb]) => formatValue(vb))], cells);
 }
 
 export function renderTable(header: string[], rows: string[][]): string {

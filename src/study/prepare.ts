@@ -2,7 +2,7 @@
  * Everything a search needs before the first trial, checked before the database is touched: the spec,
  * the data, the folds, the metric, and every grid point's configuration. Bad input fails here.
  */
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { studyFolds, type StudyFolds } from '../cv/evaluate.js';
 import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/dataset.js';
@@ -11,7 +11,7 @@ import { monitorableNames } from '../engine/fit.js';
 import { resolveMetric, resolveTrial } from '../models/config.js';
 import { gridAt, gridAxes } from '../search/grid.js';
 import type { Params } from '../search/space.js';
-import type { Spec } from '../search/spec.js';
+import { validateSpec, type Spec } from '../search/spec.js';
 import type { MetricName } from '../search/vocabulary.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import type { StudyRecord } from '../store/types.js';
@@ -28,7 +28,16 @@ export interface PreparedStudy {
 /** Grid points checked up front (each is a pure merge + validate); beyond this, checked per trial. */
 const GRID_CHECK_LIMIT = 100_000;
 
-export function prepareStudy(spec: Spec, specPath: string, opts: { checkGrid: boolean }): PreparedStudy {
+/** The spec with its data paths made absolute (relative ones are relative to the spec file). */
+export function withAbsolutePaths(spec: Spec, specPath: string): Spec {
+  const base = dirname(specPath);
+  const abs = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : resolve(base, p));
+  return { ...spec, data: { ...spec.data, path: abs(spec.data.path), images: abs(spec.data.images), labels: abs(spec.data.labels), file: abs(spec.data.file) } };
+}
+
+export function prepareStudy(specIn: Spec, specPath: string, opts: { checkGrid: boolean }): PreparedStudy {
+  // Stored with the study, the spec must find its data from anywhere (report, export).
+  const spec = withAbsolutePaths(specIn, specPath);
   const { train: data, test } = loadDataset(spec.data, dirname(specPath), spec.seed);
   const shape = { d: data.d, task: data.task, nClasses: data.nClasses };
   const metric = resolveMetric(spec, shape);
@@ -56,10 +65,16 @@ export function checkTrialConfig(spec: Spec, params: Params, shape: { d: number;
   return config;
 }
 
-/** The spec as stored with the study: canonical JSON (sorted keys), without the derived space. */
+/**
+ * The spec as stored with the study: canonical JSON (sorted keys), without the derived space. The
+ * order of `params` is kept: it is the grid's order, so reordering params makes another study.
+ */
 export function canonicalSpecJson(spec: Spec): string {
-  const { space: _space, ...rest } = spec;
-  return JSON.stringify(sortKeys(rest));
+  const { space: _space, params, metric, ...all } = spec;
+  // what validateSpec accepts back: no metric key when the spec had none
+  const rest = metric ? { ...all, metric } : all;
+  const sorted = sortKeys(rest) as Record<string, unknown>;
+  return JSON.stringify({ ...sorted, params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, sortKeys(v)])) });
 }
 
 function sortKeys(v: unknown): unknown {
@@ -83,12 +98,22 @@ export function firstDifference(a: unknown, b: unknown, path: string[] = []): st
   return path.join('.') || '(root)';
 }
 
+/** The spec a study was created from, validated again (for report, show and export). */
+export function storedSpec(specJson: string): Spec {
+  const r = validateSpec(JSON.parse(specJson));
+  if (!r.ok) throw new UsageError(`the study's stored spec no longer validates (${r.issues[0].path.join('.')}: ${r.issues[0].message})`);
+  return r.value;
+}
+
 /** Opens or creates the study; refuses a study of the same name made from another spec. */
 export function openStudy(store: SqliteStore, p: PreparedStudy): StudyRecord {
   const specJson = canonicalSpecJson(p.spec);
   const existing = store.getStudy(p.spec.name);
   if (existing && existing.specJson !== specJson) {
-    const where = firstDifference(JSON.parse(existing.specJson), JSON.parse(specJson));
+    const before = JSON.parse(existing.specJson) as { params?: object };
+    const now = JSON.parse(specJson) as { params?: object };
+    const first = firstDifference(before, now);
+    const where = first === 'params' ? 'the order of params, which is the grid order,' : first;
     throw new UsageError(`study '${p.spec.name}' in ${store.path} was created from a different spec (${where} differs); give the spec a new name to start a new study`);
   }
   return (

@@ -200,3 +200,15 @@ describe('nnsearch bayes', () => {
     expect(csv.slice(1).map((l) => l.split(',')[1])).toEqual(['random', 'random', 'random', 'bayes', 'bayes', 'bayes']);
   });
 });
+
+describe('study identity', () => {
+  it('refuses reordered params (the grid order) under the same study name', () => {
+    const dir = workdir();
+    write(dir, 'a.yaml', TINY.replace('name: tiny', 'name: order') + 'params:\n  init: [zero, normal]\n  learning_rate: [0.05, 0.1]\n');
+    write(dir, 'b.yaml', TINY.replace('name: tiny', 'name: order') + 'params:\n  learning_rate: [0.05, 0.1]\n  init: [zero, normal]\n');
+    expect(nnsearch(['grid', 'a.yaml', '--quiet', '--backend', 'native', '--workers', '1'], dir).code).toBe(0);
+    const r = nnsearch(['grid', 'b.yaml', '--quiet', '--backend', 'native', '--workers', '1'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the order of params, which is the grid order, differs/);
+  });
+});
