@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { InterruptedError, UsageError } from '../errors.js';
 import { createEngine, nativeAvailable, type BackendName } from '../engine/index.js';
+import type { Engine } from '../engine/runtime.js';
 import { cvResults, groupBy } from '../report/summarize.js';
 import { formatParams, formatValue, renderClassic, renderCsv, renderGroups, renderJson, renderMarkdown, renderPivot, renderTable, topRows } from '../report/render.js';
 import { renderHtmlReport } from '../report/html.js';
@@ -84,7 +85,12 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
   const prepared = prepareStudy(spec, specPath, { checkGrid: kind === 'grid' });
   const sampler = makeSampler(kind, spec, prepared.metric.goal, args.startup);
   const budget = kind === 'grid' ? Infinity : (args.budget as number);
-  const engine = role.kind === 'parent' ? null : await createEngine(args.backend, { threads: role.kind === 'single' ? role.threads : 1 });
+  // created even by a parent of worker processes: a missing backend fails here, before the database
+  let engine: Engine | null = await createEngine(args.backend, { threads: role.kind === 'single' ? role.threads : 1 });
+  if (role.kind === 'parent') {
+    await engine.dispose();
+    engine = null;
+  }
   const store = SqliteStore.open(args.db, { create: true });
   try {
     const study = openStudy(store, prepared);
@@ -105,6 +111,7 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
       }
       if (exits.some((e) => e.code === 130)) throw new InterruptedError('interrupted; run the same command again to continue');
       const failed = exits.find((e) => e.code !== 0);
+      if (failed?.code === 2) throw new UsageError(failed.lastError.replace(/^nnsearch: /, ''));
       if (failed) throw new Error(`a worker failed (exit ${failed.code}): ${failed.lastError}`);
     } else {
       summary = await runSearch(store, study, prepared, {

@@ -143,6 +143,15 @@ describe('bad input: one line, exit 2, no stack trace, nothing written', () => {
     expect(existsSync(join(dir, 'bad.db'))).toBe(false);
   });
 
+  it('a backend that is not installed, before anything is written', () => {
+    write(dir, 'ok.yaml', TINY + 'params:\n  init: [zero]\n');
+    const r = nnsearch(['grid', 'ok.yaml', '--db', 'bad.db', '--backend', 'tensorflow'], dir);
+    if (r.code === 0) return; // tfjs-node happens to be installed on this machine
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^nnsearch: --backend tensorflow: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed/);
+    expect(existsSync(join(dir, 'bad.db'))).toBe(false);
+  });
+
   it('an unknown option or command', () => {
     expect(nnsearch(['grid', '--bogus'], dir).code).toBe(2);
     expect(nnsearch(['frobnicate'], dir).code).toBe(2);
