@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { InterruptedError, UsageError } from '../errors.js';
-import { createEngine, nativeAvailable, type BackendName } from '../engine/index.js';
+import { createEngine, gpuLikely, nativeAvailable, type BackendName } from '../engine/index.js';
 import type { Engine } from '../engine/runtime.js';
 import { cvResults, groupBy } from '../report/summarize.js';
 import { formatParams, formatValue, renderClassic, renderCsv, renderGroups, renderJson, renderMarkdown, renderPivot, renderTable, topRows } from '../report/render.js';
@@ -69,7 +69,8 @@ type SearchRole = { kind: 'single'; threads: number } | { kind: 'worker' } | { k
 
 function roleOf(backend: BackendName, par: Parallelism): SearchRole {
   if (par.isWorker) return { kind: 'worker' };
-  const threaded = backend === 'native' || (backend === 'auto' && nativeAvailable());
+  // engines that use several threads (native) or a GPU in one process need no worker processes
+  const threaded = backend === 'native' || backend === 'webgpu' || (backend === 'auto' && (nativeAvailable() || gpuLikely()));
   if (par.workers > 1 && !threaded && par.spawn) return { kind: 'parent', workers: par.workers, spawn: par.spawn };
   return { kind: 'single', threads: threaded ? par.workers : 1 };
 }
@@ -96,7 +97,10 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
     const study = openStudy(store, prepared);
     if (role.kind !== 'worker') {
       const plan = kind === 'grid' ? `${gridSize(spec.space)} grid points` : `budget ${args.budget}${kind === 'bayes' ? `, ${args.startup ?? DEFAULT_STARTUP} start-up trials` : ''}`;
-      const how = role.kind === 'parent' ? `${role.workers} worker processes` : `engine ${engine!.name}${role.threads > 1 ? `, ${role.threads} threads` : ''}`;
+      const how =
+        role.kind === 'parent' ? `${role.workers} worker processes`
+        : engine!.trialsPerRound ? `engine ${engine!.name}, up to ${engine!.trialsPerRound} trials per round`
+        : `engine ${engine!.name}${role.threads > 1 ? `, ${role.threads} threads` : ''}`;
       io.err(`study ${study.name}: ${kind} search, ${plan}, ${prepared.folds.folds.length}-fold CV on ${prepared.data.source}, metric ${prepared.metric.name} (${prepared.metric.goal}), ${how}`);
     }
     let summary: RunSummary | null = null;
@@ -121,7 +125,7 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
         progress: args.progress,
         shouldStop: args.shouldStop,
         maxTrials: args.maxTrials,
-        trialsPerRound: role.kind === 'single' ? role.threads : 1,
+        trialsPerRound: engine!.trialsPerRound ?? (role.kind === 'single' ? role.threads : 1),
       });
     }
     if (role.kind !== 'worker') io.out(reportText(store, study, { format: 'table' }));

@@ -52,7 +52,8 @@ export function runWorkers(script: string, args: string[], count: number, progre
       });
       child.on('exit', (code, signal) => {
         const lines = stderr.trim().split('\n');
-        done({ code: code ?? (signal === 'SIGINT' ? 130 : 1), lastError: lines[lines.length - 1] ?? '' });
+        // a worker stopped by the signal itself (before it could set its handler) was interrupted too
+        done({ code: code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 130 : 1), lastError: lines[lines.length - 1] ?? '' });
       });
     }),
   );

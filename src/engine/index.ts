@@ -1,15 +1,18 @@
 /**
  * Choosing a training engine from --backend.
+ * - webgpu: nnsearch's own WGSL kernels on a GPU through Dawn (`webgpu` npm package)
  * - native: the C++ stacked trainer (built at install when a compiler is present)
- * - wasm, cpu, webgpu, tensorflow: TensorFlow.js on that backend
- * - auto: native when built, else TensorFlow.js on wasm; models the native trainer does not
- *   implement (rare loss/output pairings) train on TensorFlow.js.
+ * - wasm, cpu, tfjs-webgpu, tensorflow: TensorFlow.js on that backend
+ * - auto: the fastest available: webgpu on a machine with a GPU, else native, else wasm.
+ * Models an engine does not implement (batch norm on the GPU, rare loss/output pairings natively)
+ * train on the next engine down.
  */
+import { existsSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { NativeEngine, loadNativeAddon } from './native-engine.js';
 import type { Engine, ModelJob, StackRuntime } from './runtime.js';
 
-export const BACKENDS = ['auto', 'native', 'wasm', 'cpu', 'webgpu', 'tensorflow'] as const;
+export const BACKENDS = ['auto', 'webgpu', 'native', 'wasm', 'cpu', 'tfjs-webgpu', 'tensorflow'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface EngineOptions {
@@ -22,47 +25,82 @@ async function tfjs(backend: 'wasm' | 'cpu' | 'webgpu' | 'tensorflow'): Promise<
   return TfjsEngine.create(backend);
 }
 
-/** Native where it can, TensorFlow.js (wasm) for the models it cannot train. */
-class AutoEngine implements Engine {
-  readonly name = 'native';
+/** An engine with `supports`, backed by another for the jobs it declines. */
+class FallbackEngine implements Engine {
+  readonly name: string;
   readonly maxStack: number;
+  readonly trialsPerRound?: number;
   private fallback: Engine | null = null;
 
-  constructor(private readonly native: NativeEngine) {
-    this.maxStack = native.maxStack;
+  constructor(
+    private readonly primary: Engine & { supports(job: ModelJob): boolean },
+    private readonly makeFallback: () => Promise<Engine>,
+  ) {
+    this.name = primary.name;
+    this.maxStack = primary.maxStack;
+    this.trialsPerRound = primary.trialsPerRound;
   }
 
   canStack(a: ModelJob, b: ModelJob): boolean {
-    return this.native.supports(a) === this.native.supports(b) && (this.native.supports(a) ? this.native.canStack(a, b) : false);
+    const sa = this.primary.supports(a);
+    if (sa !== this.primary.supports(b)) return false;
+    return sa ? this.primary.canStack(a, b) : false;
   }
 
   async createStack(jobs: ModelJob[]): Promise<StackRuntime> {
-    if (jobs.every((j) => this.native.supports(j))) return this.native.createStack(jobs);
-    this.fallback ??= await tfjs('wasm');
+    if (jobs.every((j) => this.primary.supports(j))) return this.primary.createStack(jobs);
+    this.fallback ??= await this.makeFallback();
     return this.fallback.createStack(jobs);
   }
 
   async dispose(): Promise<void> {
+    await this.primary.dispose();
     await this.fallback?.dispose();
   }
 }
 
+/** Whether this machine plausibly has a GPU (probing Dawn without one only prints warnings). */
+export function gpuLikely(): boolean {
+  if (process.platform === 'darwin' || process.platform === 'win32') return true;
+  return existsSync('/dev/nvidia0') || existsSync('/dev/dri') || !!process.env.VK_ICD_FILENAMES || !!process.env.VK_DRIVER_FILES;
+}
+
+async function cpuEngine(threads: number): Promise<Engine> {
+  const native = NativeEngine.create(threads);
+  return native ? new FallbackEngine(native, () => tfjs('wasm')) : tfjs('wasm');
+}
+
+async function gpuEngine(allowSoftware: boolean, threads: number): Promise<Engine | null> {
+  const { WebgpuEngine } = await import('./webgpu/webgpu-engine.js');
+  const gpu = await WebgpuEngine.create({ allowSoftware });
+  return gpu ? new FallbackEngine(gpu, () => cpuEngine(threads)) : null;
+}
+
 export async function createEngine(backend: BackendName, opts: EngineOptions = {}): Promise<Engine> {
+  const threads = opts.threads ?? 1;
   switch (backend) {
-    case 'auto': {
-      const native = NativeEngine.create(opts.threads ?? 1);
-      return native ? new AutoEngine(native) : tfjs('wasm');
+    case 'auto':
+      return (gpuLikely() ? await gpuEngine(false, threads) : null) ?? cpuEngine(threads);
+    case 'webgpu': {
+      const gpu = await gpuEngine(process.env.NNSEARCH_WEBGPU_SOFTWARE === '1', threads);
+      if (!gpu) {
+        throw new UsageError(
+          '--backend webgpu: no WebGPU adapter (it needs the optional `webgpu` package and a GPU driver with Vulkan, Metal or D3D12; NNSEARCH_WEBGPU_SOFTWARE=1 accepts the SwiftShader CPU driver that Debian\'s chromium ships)',
+        );
+      }
+      return gpu;
     }
     case 'native': {
-      const native = NativeEngine.create(opts.threads ?? 1);
+      const native = NativeEngine.create(threads);
       if (!native) throw new UsageError('--backend native: the native trainer is not built (it needs a C++ compiler at install time; run npm rebuild or node scripts/build-native.mjs)');
-      return native;
+      return new FallbackEngine(native, () => tfjs('wasm'));
     }
     case 'wasm':
     case 'cpu':
-    case 'webgpu':
     case 'tensorflow':
       return tfjs(backend);
+    case 'tfjs-webgpu':
+      return tfjs('webgpu');
     default:
       throw new UsageError(`--backend: unknown backend '${backend as string}' (expected one of: ${BACKENDS.join(', ')})`);
   }

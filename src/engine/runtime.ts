@@ -58,6 +58,8 @@ export interface Engine {
   readonly name: string;
   /** How many models one stack may hold. */
   readonly maxStack: number;
+  /** Trials a search round should claim to fill this engine's stacks (a GPU wants many). */
+  readonly trialsPerRound?: number;
   /** Whether jobs can share a stack (same layer sizes and batch size). */
   canStack(a: ModelJob, b: ModelJob): boolean;
   createStack(jobs: ModelJob[]): Promise<StackRuntime>;

@@ -48,14 +48,14 @@ async function installWebgpu(): Promise<void> {
     try {
       webgpu = (await import('webgpu' as string)) as typeof webgpu;
     } catch {
-      throw new UsageError('--backend webgpu: the `webgpu` package (dawn.node) is not installed (npm install webgpu @tensorflow/tfjs-backend-webgpu)');
+      throw new UsageError('--backend tfjs-webgpu: the `webgpu` package (dawn.node) is not installed (npm install webgpu @tensorflow/tfjs-backend-webgpu)');
     }
     Object.assign(globalThis, webgpu.globals);
     Object.defineProperty(globalThis, 'navigator', { value: { gpu: webgpu.create([]) }, configurable: true, writable: true });
   }
   // The backend registers itself on import only when navigator.gpu exists.
   if (!(await tryImport('@tensorflow/tfjs-backend-webgpu'))) {
-    throw new UsageError('--backend webgpu: @tensorflow/tfjs-backend-webgpu is not installed');
+    throw new UsageError('--backend tfjs-webgpu: @tensorflow/tfjs-backend-webgpu is not installed');
   }
 }
 

@@ -1,0 +1,506 @@
+/**
+ * WGSL compute kernels for a stack of M MLPs trained together. Every kernel is batched over models
+ * (workgroup_id.z = model); shapes are pipeline-overridable constants; per-model hyperparameters live
+ * in a storage buffer; the step (or evaluation chunk) comes from a uniform at a dynamic offset, so a
+ * whole epoch is one compute pass with no host round trip. The formulas are those of
+ * src/models/optimizers.ts and the native trainer; dropout masks use the shared counter-based hash.
+ */
+import type { Activation, Loss, MetricName } from '../../search/vocabulary.js';
+
+/** Per-model parameters, as laid out in the `models` storage buffer (32-bit words). */
+export const MODEL_WORDS = 48;
+export const MODEL_FIELDS = {
+  lr: 0,
+  decay: 1,
+  momentum: 2,
+  beta1: 3,
+  beta2: 4,
+  epsilon: 5,
+  rho: 6,
+  l1: 7,
+  l2: 8,
+  maxNorm: 9,
+  active: 10, // u32
+  iterBase: 11, // u32: updates done before this epoch
+  nFit: 12, // u32
+  nEval: 13, // u32: rows of the list being evaluated
+  optimizer: 14, // u32: index in OPTIMIZERS
+  flags: 15, // u32: 1 nesterov, 2 centered, 4 scaler
+  dropThreshold: 16, // 8 x u32: keep a unit when (hash >> 8) >= threshold (0: no dropout)
+  dropScale: 24, // 8 x f32
+  dropKey: 32, // 8 x u32: mixSeed(seed, DROP, layer)
+} as const;
+export const MAX_HIDDEN = 8;
+/** Output units the loss kernel handles (a private array per row). */
+export const MAX_OUTPUTS = 256;
+
+const COMMON = /* wgsl */ `
+struct Model {
+  lr: f32, decay: f32, momentum: f32, beta1: f32,
+  beta2: f32, epsilon: f32, rho: f32, l1: f32,
+  l2: f32, max_norm: f32, is_active: u32, iter_base: u32,
+  n_fit: u32, n_eval: u32, optimizer: u32, flags: u32,
+  drop_threshold: array<u32, 8>,
+  drop_scale: array<f32, 8>,
+  drop_key: array<u32, 8>,
+  pad: array<u32, 8>,
+}
+struct Step { index: u32, p1: u32, p2: u32, p3: u32 }
+
+fn hash32(key: u32, counter: u32) -> u32 {
+  var x = key ^ (counter * 0x9e3779b9u);
+  x = x ^ (x >> 16u);
+  x = x * 0x7feb352du;
+  x = x ^ (x >> 15u);
+  x = x * 0x846ca68bu;
+  x = x ^ (x >> 16u);
+  x = x + key;
+  x = x ^ (x >> 16u);
+  x = x * 0x7feb352du;
+  x = x ^ (x >> 15u);
+  return x;
+}
+
+/** The dropout factor (0 or 1/(1-rate)) of unit i of hidden layer l at this step. */
+fn dropout(mdl: Model, l: u32, step: u32, i: u32) -> f32 {
+  let thr = mdl.drop_threshold[l];
+  if (thr == 0u) { return 1.0; }
+  let key = hash32(mdl.drop_key[l], mdl.iter_base + step);
+  return select(0.0, mdl.drop_scale[l], (hash32(key, i) >> 8u) >= thr);
+}
+`;
+
+/** WGSL expressions of act(z) and act'(z) in terms of z and a = act(z). */
+export function activationWgsl(act: Activation): { fwd: string; grad: string } {
+  switch (act) {
+    case 'relu':
+      return { fwd: 'max(z, 0.0)', grad: 'select(0.0, 1.0, z > 0.0)' };
+    case 'tanh':
+      return { fwd: 'tanh(z)', grad: '1.0 - a * a' };
+    case 'sigmoid':
+      return { fwd: '1.0 / (1.0 + exp(-z))', grad: 'a * (1.0 - a)' };
+    case 'softplus':
+      return { fwd: 'select(log(1.0 + exp(z)), z + log(1.0 + exp(-z)), z > 0.0)', grad: '1.0 / (1.0 + exp(-z))' };
+    case 'softsign':
+      return { fwd: 'z / (1.0 + abs(z))', grad: '1.0 / ((1.0 + abs(z)) * (1.0 + abs(z)))' };
+    case 'selu':
+      return { fwd: 'select(1.7580993408473766 * (exp(z) - 1.0), 1.0507009873554805 * z, z > 0.0)', grad: 'select(1.7580993408473766 * exp(z), 1.0507009873554805, z > 0.0)' };
+    case 'elu':
+      return { fwd: 'select(exp(z) - 1.0, z, z > 0.0)', grad: 'select(a + 1.0, 1.0, z > 0.0)' };
+    case 'leaky_relu':
+      return { fwd: 'select(0.2 * z, z, z > 0.0)', grad: 'select(0.2, 1.0, z > 0.0)' };
+    case 'linear':
+      return { fwd: 'z', grad: '1.0' };
+    case 'softmax':
+      throw new Error('softmax is only supported as the output activation on the GPU');
+  }
+}
+
+function actFunctions(name: string, act: Activation): string {
+  if (act === 'softmax') return '';
+  const { fwd, grad } = activationWgsl(act);
+  return `fn ${name}(z: f32) -> f32 { return ${fwd}; }\nfn ${name}_grad(z: f32, a: f32) -> f32 { return ${grad}; }\n`;
+}
+
+/** Which product a GEMM pipeline computes, and its fused epilogue. */
+export type GemmKind =
+  /** Z = A W + b; OUT = act(Z) * dropout(LAYER)  (A: [ROWS x INNER], W: [INNER x COLS]) */
+  | 'forward_hidden'
+  /** as forward_hidden, without dropout (evaluation) */
+  | 'forward_eval'
+  /** Z = A W + b (logits) */
+  | 'forward_output'
+  /** G = A^T D + l1 sign(W) + 2 l2 W  (A: [ROWS x INNER_OUT], D: [ROWS x COLS]; G, W: [INNER_OUT x COLS]) */
+  | 'grad_w'
+  /** G = (D W^T) * dropout(LAYER) * act'(Zprev)  (D: [ROWS x INNER], W: [COLS x INNER]; G, Zprev: [ROWS x COLS]) */
+  | 'grad_x';
+
+/** A tiled (16 x 16, workgroup memory) model-batched matrix product with a fused epilogue. */
+export function gemmKernel(kind: GemmKind, act: Activation): string {
+  const hiddenAct = kind === 'forward_output' || kind === 'grad_w' ? '' : actFunctions('act', act);
+  if (kind === 'grad_w') {
+    return `${COMMON}
+override ROWS: u32;
+override INNER_OUT: u32;
+override COLS: u32;
+@group(0) @binding(0) var<uniform> step: Step;
+@group(1) @binding(0) var<storage, read> A: array<f32>;
+@group(1) @binding(1) var<storage, read> D: array<f32>;
+@group(1) @binding(2) var<storage, read> W: array<f32>;
+@group(1) @binding(3) var<storage, read_write> G: array<f32>;
+@group(1) @binding(4) var<storage, read> models: array<Model>;
+var<workgroup> tileA: array<array<f32, 16>, 16>;
+var<workgroup> tileB: array<array<f32, 16>, 16>;
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let m = wg.z;
+  let row = wg.y * 16u + lid.y; // 0..INNER_OUT
+  let col = wg.x * 16u + lid.x; // 0..COLS
+  let a_base = m * ROWS * INNER_OUT;
+  let d_base = m * ROWS * COLS;
+  var acc = 0.0;
+  for (var k0 = 0u; k0 < ROWS; k0 = k0 + 16u) {
+    let ka = k0 + lid.x;
+    tileA[lid.y][lid.x] = select(0.0, A[a_base + ka * INNER_OUT + row], ka < ROWS && row < INNER_OUT);
+    let kb = k0 + lid.y;
+    tileB[lid.y][lid.x] = select(0.0, D[d_base + kb * COLS + col], kb < ROWS && col < COLS);
+    workgroupBarrier();
+    for (var k = 0u; k < 16u; k = k + 1u) { acc = acc + tileA[lid.y][k] * tileB[k][lid.x]; }
+    workgroupBarrier();
+  }
+  if (row < INNER_OUT && col < COLS) {
+    let i = m * INNER_OUT * COLS + row * COLS + col;
+    let w = W[i];
+    G[i] = acc + models[m].l1 * sign(w) + 2.0 * models[m].l2 * w;
+  }
+}
+`;
+  }
+  const transB = kind === 'grad_x';
+  const bLoad = transB ? 'B[b_base + col * INNER + kb]' : 'B[b_base + kb * COLS + col]';
+  let bindings: string;
+  let epilogue: string;
+  if (kind === 'grad_x') {
+    bindings = `@group(1) @binding(0) var<storage, read> A: array<f32>;
+@group(1) @binding(1) var<storage, read> B: array<f32>;
+@group(1) @binding(2) var<storage, read> Zprev: array<f32>;
+@group(1) @binding(3) var<storage, read_write> G: array<f32>;
+@group(1) @binding(4) var<storage, read> models: array<Model>;`;
+    epilogue = `let i = m * ROWS * COLS + row * COLS + col;
+    let z = Zprev[i];
+    let a = act(z);
+    G[i] = acc * dropout(models[m], LAYER, step.index, row * COLS + col) * act_grad(z, a);`;
+  } else {
+    bindings = `@group(1) @binding(0) var<storage, read> A: array<f32>;
+@group(1) @binding(1) var<storage, read> B: array<f32>;
+@group(1) @binding(2) var<storage, read> bias: array<f32>;
+@group(1) @binding(3) var<storage, read_write> Z: array<f32>;
+${kind === 'forward_output' ? '' : '@group(1) @binding(5) var<storage, read_write> OUT: array<f32>;'}
+@group(1) @binding(4) var<storage, read> models: array<Model>;`;
+    epilogue =
+      kind === 'forward_output'
+        ? `Z[m * ROWS * COLS + row * COLS + col] = acc + bias[m * COLS + col];`
+        : `let i = m * ROWS * COLS + row * COLS + col;
+    let z = acc + bias[m * COLS + col];
+    Z[i] = z;
+    OUT[i] = act(z)${kind === 'forward_hidden' ? ' * dropout(models[m], LAYER, step.index, row * COLS + col)' : ''};`;
+  }
+  return `${COMMON}
+${hiddenAct}
+override ROWS: u32;
+override INNER: u32;
+override COLS: u32;
+override LAYER: u32 = 0u;
+@group(0) @binding(0) var<uniform> step: Step;
+${bindings}
+var<workgroup> tileA: array<array<f32, 16>, 16>;
+var<workgroup> tileB: array<array<f32, 16>, 16>;
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let m = wg.z;
+  let row = wg.y * 16u + lid.y;
+  let col = wg.x * 16u + lid.x;
+  let a_base = m * ROWS * INNER;
+  let b_base = m * INNER * COLS;
+  var acc = 0.0;
+  for (var k0 = 0u; k0 < INNER; k0 = k0 + 16u) {
+    let ka = k0 + lid.x;
+    tileA[lid.y][lid.x] = select(0.0, A[a_base + row * INNER + ka], ka < INNER && row < ROWS);
+    let kb = k0 + lid.y;
+    tileB[lid.y][lid.x] = select(0.0, ${bLoad}, kb < INNER && col < COLS);
+    workgroupBarrier();
+    for (var k = 0u; k < 16u; k = k + 1u) { acc = acc + tileA[lid.y][k] * tileB[k][lid.x]; }
+    workgroupBarrier();
+  }
+  if (row < ROWS && col < COLS) {
+    ${epilogue}
+  }
+}
+`;
+}
+
+/** Rows (training order or an evaluation list) gathered and scaled into A0 [M x ROWS x D]. */
+export function gatherKernel(): string {
+  return `${COMMON}
+override ROWS: u32;
+override D: u32;
+override LIST: u32;
+override EVAL: u32 = 0u;
+@group(0) @binding(0) var<uniform> step: Step;
+@group(1) @binding(0) var<storage, read> X: array<f32>;
+@group(1) @binding(1) var<storage, read> list: array<u32>;
+@group(1) @binding(2) var<storage, read> offset: array<f32>;
+@group(1) @binding(3) var<storage, read> factor: array<f32>;
+@group(1) @binding(4) var<storage, read> models: array<Model>;
+@group(1) @binding(5) var<storage, read_write> A0: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: vec3u) {
+  let j = gid.x;
+  let r = wg.y;
+  let m = wg.z;
+  if (j >= D) { return; }
+  let n = select(models[m].n_fit, models[m].n_eval, EVAL == 1u);
+  let pos = step.index * ROWS + r;
+  let out = m * ROWS * D + r * D + j;
+  if (pos >= n) { A0[out] = 0.0; return; }
+  let x = X[list[m * LIST + pos] * D + j];
+  A0[out] = select(x, (x - offset[m * D + j]) * factor[m * D + j], (models[m].flags & 4u) != 0u);
+}
+`;
+}
+
+/**
+ * Loss and metric of each model's batch, added to acc[m] = (loss sum, metric sum); with GRAD the
+ * gradient of the batch-mean loss w.r.t. the logits goes to dZ. One workgroup per model.
+ */
+export function lossKernel(loss: Loss, outAct: Activation, metric: MetricName, classification: boolean): string {
+  const softmax = outAct === 'softmax';
+  const ceLogits = (loss === 'categorical_crossentropy' || loss === 'sparse_categorical_crossentropy') && softmax;
+  const bceLogits = loss === 'binary_crossentropy' && outAct === 'sigmoid';
+  if (!ceLogits && !bceLogits && loss !== 'mse' && loss !== 'mae') throw new Error(`the GPU engine has no ${loss} on a ${outAct} output`);
+  const lossBlock = ceLogits
+    ? `for (var j = 0u; j < C; j = j + 1u) {
+        let t = target_of(row, j);
+        l = l - t * (Z[base + j] - lse);
+        g[j] = (p[j] - t) * inv;
+      }`
+    : bceLogits
+      ? `for (var j = 0u; j < C; j = j + 1u) {
+        let z = Z[base + j];
+        let t = target_of(row, j);
+        l = l + max(z, 0.0) - z * t + log(1.0 + exp(-abs(z)));
+        g[j] = (p[j] - t) * inv / f32(C);
+      }
+      l = l / f32(C);`
+      : `for (var j = 0u; j < C; j = j + 1u) {
+        let d = p[j] - target_of(row, j);
+        l = l + ${loss === 'mae' ? 'abs(d)' : 'd * d'};
+        g[j] = ${loss === 'mae' ? 'sign(d)' : '2.0 * d'} * inv / f32(C);
+      }
+      l = l / f32(C);
+      ${softmax
+        ? `var dot = 0.0;
+      for (var j = 0u; j < C; j = j + 1u) { dot = dot + p[j] * g[j]; }
+      for (var j = 0u; j < C; j = j + 1u) { g[j] = p[j] * (g[j] - dot); }`
+        : `for (var j = 0u; j < C; j = j + 1u) { g[j] = g[j] * out_act_grad(Z[base + j], p[j]); }`}`;
+  const metricBlock =
+    metric === 'loss'
+      ? 'msum = msum + l;'
+      : metric === 'accuracy'
+        ? `if (C == 1u) {
+        msum = msum + select(0.0, 1.0, (p[0] > 0.5) == (target_of(row, 0u) > 0.5));
+      } else {
+        var targ = 0u;
+        for (var j = 1u; j < C; j = j + 1u) { if (target_of(row, j) > target_of(row, targ)) { targ = j; } }
+        msum = msum + select(0.0, 1.0, arg == targ);
+      }`
+        : `var s = 0.0;
+      for (var j = 0u; j < C; j = j + 1u) { let d = p[j] - target_of(row, j); s = s + ${metric === 'mae' ? 'abs(d)' : 'd * d'}; }
+      msum = msum + s / f32(C);`;
+  return `${COMMON}
+${actFunctions('out_act', outAct)}
+const MAXC: u32 = ${MAX_OUTPUTS}u;
+override ROWS: u32;
+override C: u32;
+override LIST: u32;
+override GRAD: u32 = 1u;
+override EVAL: u32 = 0u;
+@group(0) @binding(0) var<uniform> step: Step;
+@group(1) @binding(0) var<storage, read> Z: array<f32>;
+@group(1) @binding(1) var<storage, read> Y: array<f32>;
+@group(1) @binding(2) var<storage, read> list: array<u32>;
+@group(1) @binding(3) var<storage, read_write> dZ: array<f32>;
+@group(1) @binding(4) var<storage, read_write> acc: array<f32>;
+@group(1) @binding(5) var<storage, read> models: array<Model>;
+var<workgroup> lossPart: array<f32, 64>;
+var<workgroup> metricPart: array<f32, 64>;
+
+fn target_of(row: u32, j: u32) -> f32 {
+  ${classification ? `if (C > 1u) { return select(0.0, 1.0, u32(Y[row]) == j); }` : ''}
+  return Y[row];
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wg: vec3u) {
+  let m = wg.z;
+  let n = select(models[m].n_fit, models[m].n_eval, EVAL == 1u);
+  let start = step.index * ROWS;
+  let rows = select(0u, min(ROWS, n - start), n > start);
+  let inv = 1.0 / f32(max(rows, 1u));
+  var lsum = 0.0;
+  var msum = 0.0;
+  for (var r = lid.x; r < ROWS; r = r + 64u) {
+    let base = m * ROWS * C + r * C;
+    if (r >= rows) {
+      if (GRAD == 1u) { for (var j = 0u; j < C; j = j + 1u) { dZ[base + j] = 0.0; } }
+      continue;
+    }
+    let row = list[m * LIST + start + r];
+    var p: array<f32, MAXC>;
+    var g: array<f32, MAXC>;
+    var mx = Z[base];
+    var arg = 0u;
+    for (var j = 1u; j < C; j = j + 1u) { if (Z[base + j] > mx) { mx = Z[base + j]; arg = j; } }
+    ${softmax
+      ? `var se = 0.0;
+    for (var j = 0u; j < C; j = j + 1u) { p[j] = exp(Z[base + j] - mx); se = se + p[j]; }
+    for (var j = 0u; j < C; j = j + 1u) { p[j] = p[j] / se; }
+    let lse = mx + log(se);`
+      : `for (var j = 0u; j < C; j = j + 1u) { p[j] = out_act(Z[base + j]); }`}
+    var l = 0.0;
+    ${lossBlock}
+    if (GRAD == 1u) { for (var j = 0u; j < C; j = j + 1u) { dZ[base + j] = g[j]; } }
+    lsum = lsum + l;
+    ${metricBlock}
+  }
+  lossPart[lid.x] = lsum;
+  metricPart[lid.x] = msum;
+  workgroupBarrier();
+  if (lid.x == 0u) {
+    var lt = 0.0;
+    var mt = 0.0;
+    for (var i = 0u; i < 64u; i = i + 1u) { lt = lt + lossPart[i]; mt = mt + metricPart[i]; }
+    acc[m * 4u] = acc[m * 4u] + lt;
+    acc[m * 4u + 1u] = acc[m * 4u + 1u] + mt;
+  }
+}
+`;
+}
+
+/** Bias gradient: column sums of dZ [M x ROWS x COLS]. */
+export function biasGradKernel(): string {
+  return `${COMMON}
+override ROWS: u32;
+override COLS: u32;
+@group(0) @binding(0) var<uniform> step: Step;
+@group(1) @binding(0) var<storage, read> D: array<f32>;
+@group(1) @binding(1) var<storage, read_write> G: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: vec3u) {
+  let j = gid.x;
+  let m = wg.z;
+  if (j >= COLS) { return; }
+  var s = 0.0;
+  for (var r = 0u; r < ROWS; r = r + 1u) { s = s + D[m * ROWS * COLS + r * COLS + j]; }
+  G[m * COLS + j] = s;
+}
+`;
+}
+
+/**
+ * One optimizer update of a parameter tensor [M x SIZE] (Keras 3 rules, Keras 2 decay). A model takes
+ * no step when inactive or when this step has no rows for it (its fold is shorter).
+ */
+export function optimizerKernel(): string {
+  return `${COMMON}
+override SIZE: u32;
+override BATCH: u32;
+@group(0) @binding(0) var<uniform> step: Step;
+@group(1) @binding(0) var<storage, read_write> P: array<f32>;
+@group(1) @binding(1) var<storage, read> G: array<f32>;
+@group(1) @binding(2) var<storage, read_write> S0: array<f32>;
+@group(1) @binding(3) var<storage, read_write> S1: array<f32>;
+@group(1) @binding(4) var<storage, read_write> S2: array<f32>;
+@group(1) @binding(5) var<storage, read> models: array<Model>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: vec3u) {
+  let i = gid.x;
+  let m = wg.z;
+  let mdl = models[m];
+  if (i >= SIZE || mdl.is_active == 0u || step.index * BATCH >= mdl.n_fit) { return; }
+  let k = m * SIZE + i;
+  let it = f32(mdl.iter_base + step.index);
+  let rate = mdl.lr / (1.0 + mdl.decay * it);
+  let t = it + 1.0;
+  let g = G[k];
+  var w = P[k];
+  switch (mdl.optimizer) {
+    case 0u: { // sgd
+      if (mdl.momentum > 0.0) {
+        let v = mdl.momentum * S0[k] - rate * g;
+        S0[k] = v;
+        w = w + select(v, mdl.momentum * v - rate * g, (mdl.flags & 1u) != 0u);
+      } else {
+        w = w - rate * g;
+      }
+    }
+    case 1u: { // adam
+      let alpha = rate * sqrt(1.0 - pow(mdl.beta2, t)) / (1.0 - pow(mdl.beta1, t));
+      let mm = S0[k] + (g - S0[k]) * (1.0 - mdl.beta1);
+      let vv = S1[k] + (g * g - S1[k]) * (1.0 - mdl.beta2);
+      S0[k] = mm;
+      S1[k] = vv;
+      w = w - (mm * alpha) / (sqrt(vv) + mdl.epsilon);
+    }
+    case 2u: { // adagrad
+      let acc = S0[k] + g * g;
+      S0[k] = acc;
+      w = w - (rate * g) / sqrt(acc + mdl.epsilon);
+    }
+    case 3u: { // rmsprop
+      let vel = mdl.rho * S0[k] + (1.0 - mdl.rho) * g * g;
+      S0[k] = vel;
+      var denom = vel + mdl.epsilon;
+      if ((mdl.flags & 2u) != 0u) {
+        let avg = mdl.rho * S2[k] + (1.0 - mdl.rho) * g;
+        S2[k] = avg;
+        denom = vel - avg * avg + mdl.epsilon;
+      }
+      let inc = (rate * g) / sqrt(denom);
+      if (mdl.momentum > 0.0) {
+        let mom = mdl.momentum * S1[k] + inc;
+        S1[k] = mom;
+        w = w - mom;
+      } else {
+        w = w - inc;
+      }
+    }
+    case 4u: { // adadelta
+      let ag = mdl.rho * S0[k] + (1.0 - mdl.rho) * g * g;
+      S0[k] = ag;
+      let delta = (-sqrt(S1[k] + mdl.epsilon) * g) / sqrt(ag + mdl.epsilon);
+      S1[k] = mdl.rho * S1[k] + (1.0 - mdl.rho) * delta * delta;
+      w = w + rate * delta;
+    }
+    default: { // adamax
+      let mm = S0[k] + (g - S0[k]) * (1.0 - mdl.beta1);
+      let u = max(mdl.beta2 * S1[k], abs(g));
+      S0[k] = mm;
+      S1[k] = u;
+      w = w - (rate * mm) / ((1.0 - pow(mdl.beta1, t)) * (u + mdl.epsilon));
+    }
+  }
+  P[k] = w;
+}
+`;
+}
+
+/** Keras MaxNorm(max_norm, axis=0) on kernels [M x IN x OUT], after the update. */
+export function maxNormKernel(): string {
+  return `${COMMON}
+override IN: u32;
+override OUT: u32;
+override BATCH: u32;
+@group(0) @binding(0) var<uniform> step: Step;
+@group(1) @binding(0) var<storage, read_write> W: array<f32>;
+@group(1) @binding(1) var<storage, read> models: array<Model>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: vec3u) {
+  let j = gid.x;
+  let m = wg.z;
+  let mdl = models[m];
+  if (j >= OUT || mdl.max_norm <= 0.0 || mdl.is_active == 0u || step.index * BATCH >= mdl.n_fit) { return; }
+  var sq = 0.0;
+  for (var i = 0u; i < IN; i = i + 1u) { let w = W[m * IN * OUT + i * OUT + j]; sq = sq + w * w; }
+  let norm = sqrt(sq);
+  let factor = clamp(norm, 0.0, mdl.max_norm) / (1e-7 + norm);
+  for (var i = 0u; i < IN; i = i + 1u) { W[m * IN * OUT + i * OUT + j] = W[m * IN * OUT + i * OUT + j] * factor; }
+}
+`;
+}

@@ -1,0 +1,507 @@
+/**
+ * The WebGPU engine: stacks of MLPs trained by nnsearch's own WGSL kernels (kernels.ts) through
+ * Dawn. A whole epoch of a stack — every step of every model — is one compute pass in one command
+ * buffer; the host reads back two numbers per model per epoch. Models of a stack share layer sizes,
+ * batch size, activations and loss; each has its own data fold, learning rate, optimizer and
+ * settings, dropout and seed.
+ */
+import type { ModelConfig } from '../../models/config.js';
+import { initialWeights, layerWidths } from '../../models/weights.js';
+import { mixSeed } from '../../search/rng.js';
+import { OPTIMIZERS } from '../../search/vocabulary.js';
+import type { Engine, LossAndMetric, ModelJob, StackRuntime } from '../runtime.js';
+import { requestDevice, type GpuContext } from './device.js';
+import { biasGradKernel, gatherKernel, gemmKernel, lossKernel, MAX_HIDDEN, MAX_OUTPUTS, maxNormKernel, MODEL_FIELDS, MODEL_WORDS, optimizerKernel, type GemmKind } from './kernels.js';
+
+const STEP_STRIDE = 256;
+const DROPOUT_STREAM = 0x44524f50; // 'DROP', as models/dropout.ts
+
+type Access = 'read' | 'rw';
+
+/** A typed array's bytes as WebGPU accepts them (a view on a plain ArrayBuffer). */
+function bytes(a: Float32Array): Float32Array<ArrayBuffer> {
+  return a.buffer instanceof ArrayBuffer ? (a as Float32Array<ArrayBuffer>) : new Float32Array(a);
+}
+
+/** Why the GPU engine cannot train a model, or null when it can. */
+export function webgpuUnsupported(m: ModelConfig): string | null {
+  if (m.batchNorm) return 'batch normalization';
+  if (m.activation === 'softmax') return 'a softmax hidden activation';
+  if (m.hidden.length > MAX_HIDDEN) return `more than ${MAX_HIDDEN} hidden layers`;
+  if (m.outputDim > MAX_OUTPUTS) return `more than ${MAX_OUTPUTS} outputs`;
+  const ce = m.loss === 'categorical_crossentropy' || m.loss === 'sparse_categorical_crossentropy';
+  if (ce && m.outputActivation !== 'softmax') return `${m.loss} without a softmax output`;
+  if (m.loss === 'binary_crossentropy' && m.outputActivation !== 'sigmoid') return 'binary_crossentropy without a sigmoid output';
+  return null;
+}
+
+class Kernels {
+  private readonly cache = new Map<string, GPUComputePipeline>();
+  readonly stepLayout: GPUBindGroupLayout;
+
+  constructor(private readonly device: GPUDevice) {
+    this.stepLayout = device.createBindGroupLayout({
+      entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: 16 } }],
+    });
+  }
+
+  layout(access: Access[]): GPUBindGroupLayout {
+    return this.device.createBindGroupLayout({
+      entries: access.map((a, binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: a === 'read' ? 'read-only-storage' : 'storage' } })),
+    });
+  }
+
+  pipeline(code: string, access: Access[], constants: Record<string, number>): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
+    const key = `${code}\n${JSON.stringify(constants)}\n${access.join(',')}`;
+    const layout = this.layout(access);
+    let pipeline = this.cache.get(key);
+    if (!pipeline) {
+      pipeline = this.device.createComputePipeline({
+        layout: this.device.createPipelineLayout({ bindGroupLayouts: [this.stepLayout, layout] }),
+        compute: { module: this.device.createShaderModule({ code }), entryPoint: 'main', constants },
+      });
+      this.cache.set(key, pipeline);
+    }
+    return { pipeline, layout: pipeline.getBindGroupLayout(1) };
+  }
+}
+
+interface Dispatch {
+  pipeline: GPUComputePipeline;
+  group: GPUBindGroup;
+  size: [number, number, number];
+}
+
+class WebgpuStack implements StackRuntime {
+  readonly size: number;
+  private readonly device: GPUDevice;
+  private readonly buffers: GPUBuffer[] = [];
+  private readonly widths: number[];
+  private readonly B: number;
+  private readonly L: number;
+  private readonly models: ArrayBuffer;
+  private readonly modelsBuf: GPUBuffer;
+  private readonly stepBuf: GPUBuffer;
+  private readonly stepGroup: GPUBindGroup;
+  private readonly orderBuf: GPUBuffer;
+  private readonly accBuf: GPUBuffer;
+  private readonly readBuf: GPUBuffer;
+  private readonly W: GPUBuffer[] = [];
+  private readonly b: GPUBuffer[] = [];
+  private readonly nFitMax: number;
+  private readonly iterations: number[];
+  private readonly trainSteps: Dispatch[];
+  private readonly evalSteps: { validation: Dispatch[]; test: Dispatch[] };
+  private readonly needsPenalty: boolean;
+
+  constructor(private readonly ctx: GpuContext, private readonly kernels: Kernels, private readonly jobs: ModelJob[], data: { X: GPUBuffer; Y: GPUBuffer }) {
+    const device = ctx.device;
+    this.device = device;
+    const M = jobs.length;
+    this.size = M;
+    const first = jobs[0];
+    const cfg = first.config.model;
+    this.widths = layerWidths(cfg);
+    this.B = first.config.train.batchSize;
+    this.L = this.widths.length - 1;
+    const B = this.B;
+    const L = this.L;
+    const d = this.widths[0];
+    const classification = first.data.task === 'classification';
+    this.iterations = jobs.map(() => 0);
+    this.needsPenalty = jobs.some((j) => j.config.model.l1 > 0 || j.config.model.l2 > 0);
+
+    const f32 = (n: number) => this.buffer(4 * Math.max(1, n), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
+    // per-model parameters
+    this.models = new ArrayBuffer(M * MODEL_WORDS * 4);
+    this.modelsBuf = this.buffer(this.models.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+    jobs.forEach((j, m) => this.writeModel(m, j, 0));
+    // index lists: training order (rewritten every epoch), validation, test
+    this.nFitMax = Math.max(...jobs.map((j) => j.data.fit.length));
+    this.orderBuf = f32(M * this.nFitMax);
+    const listBuf = (part: 'validation' | 'test') => {
+      const width = Math.max(1, ...jobs.map((j) => j.data[part].length));
+      const words = new Uint32Array(M * width);
+      jobs.forEach((j, m) => words.set(j.data[part], m * width));
+      const buf = f32(words.length);
+      device.queue.writeBuffer(buf, 0, words);
+      return { buf, width };
+    };
+    const lists = { validation: listBuf('validation'), test: listBuf('test') };
+    // scalers
+    const offsets = new Float32Array(M * d);
+    const factors = new Float32Array(M * d).fill(1);
+    jobs.forEach((j, m) => {
+      if (j.data.scaler) {
+        offsets.set(j.data.scaler.offset, m * d);
+        factors.set(j.data.scaler.factor, m * d);
+      }
+    });
+    const offBuf = f32(offsets.length);
+    const facBuf = f32(factors.length);
+    device.queue.writeBuffer(offBuf, 0, offsets);
+    device.queue.writeBuffer(facBuf, 0, factors);
+
+    // weights, gradients, optimizer slots, activations
+    const gW: GPUBuffer[] = [];
+    const gb: GPUBuffer[] = [];
+    const slotsW: GPUBuffer[][] = [];
+    const slotsB: GPUBuffer[][] = [];
+    const Z: GPUBuffer[] = [];
+    const A: GPUBuffer[] = [];
+    const dZ: GPUBuffer[] = [];
+    const A0 = f32(M * B * d);
+    for (let l = 0; l < L; l++) {
+      const fanIn = this.widths[l];
+      const fanOut = this.widths[l + 1];
+      this.W.push(f32(M * fanIn * fanOut));
+      this.b.push(f32(M * fanOut));
+      gW.push(f32(M * fanIn * fanOut));
+      gb.push(f32(M * fanOut));
+      slotsW.push([0, 1, 2].map(() => f32(M * fanIn * fanOut)));
+      slotsB.push([0, 1, 2].map(() => f32(M * fanOut)));
+      Z.push(f32(M * B * fanOut));
+      A.push(f32(M * B * fanOut));
+      dZ.push(f32(M * B * fanOut));
+    }
+    jobs.forEach((j, m) => {
+      this.writeWeights(m, initialWeights(j.config.model, j.seed));
+      this.initSlots(m, j, slotsW, slotsB);
+    });
+    this.accBuf = this.buffer(M * 16, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
+    this.readBuf = this.buffer(M * 16, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+    // step indices at a dynamic offset
+    const maxSteps = Math.max(Math.ceil(this.nFitMax / B), Math.ceil(lists.validation.width / B), Math.ceil(lists.test.width / B), 1);
+    this.stepBuf = this.buffer(maxSteps * STEP_STRIDE, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    const stepWords = new Uint32Array((maxSteps * STEP_STRIDE) / 4);
+    for (let s = 0; s < maxSteps; s++) stepWords[(s * STEP_STRIDE) / 4] = s;
+    device.queue.writeBuffer(this.stepBuf, 0, stepWords);
+    this.stepGroup = device.createBindGroup({ layout: kernels.stepLayout, entries: [{ binding: 0, resource: { buffer: this.stepBuf, size: 16 } }] });
+
+    // ---- pipelines and bind groups
+    const act = cfg.activation;
+    const group = (layout: GPUBindGroupLayout, bufs: GPUBuffer[]) => device.createBindGroup({ layout, entries: bufs.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+    const gemm = (kind: GemmKind, constants: Record<string, number>) => {
+      const access: Access[] = kind === 'grad_w' ? ['read', 'read', 'read', 'rw', 'read'] : kind === 'grad_x' ? ['read', 'read', 'read', 'rw', 'read'] : kind === 'forward_output' ? ['read', 'read', 'read', 'rw', 'read'] : ['read', 'read', 'read', 'rw', 'read', 'rw'];
+      return kernels.pipeline(gemmKernel(kind, act), access, constants);
+    };
+    const wg = (n: number, size: number) => Math.ceil(n / size);
+    const gatherFor = (evalPart: 'validation' | 'test' | null): Dispatch => {
+      const list = evalPart ? lists[evalPart] : { buf: this.orderBuf, width: this.nFitMax };
+      const { pipeline, layout } = kernels.pipeline(gatherKernel(), ['read', 'read', 'read', 'read', 'read', 'rw'], { ROWS: B, D: d, LIST: list.width, EVAL: evalPart ? 1 : 0 });
+      return { pipeline, group: group(layout, [data.X, list.buf, offBuf, facBuf, this.modelsBuf, A0]), size: [wg(d, 64), B, M] };
+    };
+    const forward = (evaluation: boolean): Dispatch[] => {
+      const out: Dispatch[] = [];
+      for (let l = 0; l < L; l++) {
+        const input = l === 0 ? A0 : A[l - 1];
+        const constants = { ROWS: B, INNER: this.widths[l], COLS: this.widths[l + 1], LAYER: l };
+        if (l === L - 1) {
+          const { pipeline, layout } = gemm('forward_output', constants);
+          out.push({ pipeline, group: group(layout, [input, this.W[l], this.b[l], Z[l], this.modelsBuf]), size: [wg(this.widths[l + 1], 16), wg(B, 16), M] });
+        } else {
+          const { pipeline, layout } = gemm(evaluation ? 'forward_eval' : 'forward_hidden', constants);
+          out.push({ pipeline, group: group(layout, [input, this.W[l], this.b[l], Z[l], this.modelsBuf, A[l]]), size: [wg(this.widths[l + 1], 16), wg(B, 16), M] });
+        }
+      }
+      return out;
+    };
+    const lossFor = (evalPart: 'validation' | 'test' | null): Dispatch => {
+      const list = evalPart ? lists[evalPart] : { buf: this.orderBuf, width: this.nFitMax };
+      const { pipeline, layout } = kernels.pipeline(lossKernel(cfg.loss, cfg.outputActivation, first.metric, classification), ['read', 'read', 'read', 'rw', 'rw', 'read'], {
+        ROWS: B,
+        C: this.widths[L],
+        LIST: list.width,
+        GRAD: evalPart ? 0 : 1,
+        EVAL: evalPart ? 1 : 0,
+      });
+      return { pipeline, group: group(layout, [Z[L - 1], data.Y, list.buf, dZ[L - 1], this.accBuf, this.modelsBuf]), size: [1, 1, M] };
+    };
+    const backward: Dispatch[] = [];
+    for (let l = L - 1; l >= 0; l--) {
+      const fanIn = this.widths[l];
+      const fanOut = this.widths[l + 1];
+      const input = l === 0 ? A0 : A[l - 1];
+      const w = gemm('grad_w', { ROWS: B, INNER_OUT: fanIn, COLS: fanOut });
+      backward.push({ pipeline: w.pipeline, group: group(w.layout, [input, dZ[l], this.W[l], gW[l], this.modelsBuf]), size: [wg(fanOut, 16), wg(fanIn, 16), M] });
+      const bg = kernels.pipeline(biasGradKernel(), ['read', 'rw'], { ROWS: B, COLS: fanOut });
+      backward.push({ pipeline: bg.pipeline, group: group(bg.layout, [dZ[l], gb[l]]), size: [wg(fanOut, 64), 1, M] });
+      if (l > 0) {
+        const x = gemm('grad_x', { ROWS: B, INNER: fanOut, COLS: fanIn, LAYER: l - 1 });
+        backward.push({ pipeline: x.pipeline, group: group(x.layout, [dZ[l], this.W[l], Z[l - 1], dZ[l - 1], this.modelsBuf]), size: [wg(fanIn, 16), wg(B, 16), M] });
+      }
+      for (const [param, grad, slots, size] of [
+        [this.W[l], gW[l], slotsW[l], fanIn * fanOut],
+        [this.b[l], gb[l], slotsB[l], fanOut],
+      ] as [GPUBuffer, GPUBuffer, GPUBuffer[], number][]) {
+        const o = kernels.pipeline(optimizerKernel(), ['rw', 'read', 'rw', 'rw', 'rw', 'read'], { SIZE: size, BATCH: B });
+        backward.push({ pipeline: o.pipeline, group: group(o.layout, [param, grad, ...slots, this.modelsBuf]), size: [wg(size, 256), 1, M] });
+      }
+      if (jobs.some((j) => j.config.model.maxNorm !== null)) {
+        const mn = kernels.pipeline(maxNormKernel(), ['rw', 'read'], { IN: fanIn, OUT: fanOut, BATCH: B });
+        backward.push({ pipeline: mn.pipeline, group: group(mn.layout, [this.W[l], this.modelsBuf]), size: [wg(fanOut, 64), 1, M] });
+      }
+    }
+    this.trainSteps = [gatherFor(null), ...forward(false), lossFor(null), ...backward];
+    this.evalSteps = {
+      validation: [gatherFor('validation'), ...forward(true), lossFor('validation')],
+      test: [gatherFor('test'), ...forward(true), lossFor('test')],
+    };
+  }
+
+  private buffer(size: number, usage: number): GPUBuffer {
+    const b = this.device.createBuffer({ size: Math.ceil(size / 4) * 4, usage });
+    this.buffers.push(b);
+    return b;
+  }
+
+  private writeModel(m: number, j: ModelJob, iterBase: number, lr?: number, active = true, nEval = 0): void {
+    const f = new Float32Array(this.models, m * MODEL_WORDS * 4, MODEL_WORDS);
+    const u = new Uint32Array(this.models, m * MODEL_WORDS * 4, MODEL_WORDS);
+    const mc = j.config.model;
+    const o = mc.optimizer;
+    f[MODEL_FIELDS.lr] = lr ?? o.learningRate;
+    f[MODEL_FIELDS.decay] = o.decay;
+    f[MODEL_FIELDS.momentum] = o.momentum;
+    f[MODEL_FIELDS.beta1] = o.beta1;
+    f[MODEL_FIELDS.beta2] = o.beta2;
+    f[MODEL_FIELDS.epsilon] = o.epsilon;
+    f[MODEL_FIELDS.rho] = o.rho;
+    f[MODEL_FIELDS.l1] = mc.l1;
+    f[MODEL_FIELDS.l2] = mc.l2;
+    f[MODEL_FIELDS.maxNorm] = mc.maxNorm ?? 0;
+    u[MODEL_FIELDS.active] = active ? 1 : 0;
+    u[MODEL_FIELDS.iterBase] = iterBase;
+    u[MODEL_FIELDS.nFit] = j.data.fit.length;
+    u[MODEL_FIELDS.nEval] = nEval;
+    u[MODEL_FIELDS.optimizer] = OPTIMIZERS.indexOf(o.name);
+    u[MODEL_FIELDS.flags] = (o.nesterov ? 1 : 0) | (o.centered ? 2 : 0) | (j.data.scaler ? 4 : 0);
+    mc.hidden.forEach((h, l) => {
+      // keep a unit when its 24-bit uniform u = k / 2^24 satisfies u >= rate, i.e. k >= ceil(rate * 2^24)
+      u[MODEL_FIELDS.dropThreshold + l] = h.dropout > 0 ? Math.ceil(h.dropout * 16777216) : 0;
+      f[MODEL_FIELDS.dropScale + l] = 1 / (1 - h.dropout);
+      u[MODEL_FIELDS.dropKey + l] = mixSeed(j.seed >>> 0, DROPOUT_STREAM, l);
+    });
+  }
+
+  private writeWeights(m: number, weights: Float32Array[]): void {
+    for (let l = 0; l < this.L; l++) {
+      const size = this.widths[l] * this.widths[l + 1];
+      this.device.queue.writeBuffer(this.W[l], m * size * 4, bytes(weights[2 * l]));
+      this.device.queue.writeBuffer(this.b[l], m * this.widths[l + 1] * 4, bytes(weights[2 * l + 1]));
+    }
+  }
+
+  private initSlots(m: number, j: ModelJob, slotsW: GPUBuffer[][], slotsB: GPUBuffer[][]): void {
+    if (j.config.model.optimizer.name !== 'adagrad') return;
+    const v = j.config.model.optimizer.initialAccumulator;
+    for (let l = 0; l < this.L; l++) {
+      const size = this.widths[l] * this.widths[l + 1];
+      this.device.queue.writeBuffer(slotsW[l][0], m * size * 4, new Float32Array(size).fill(v));
+      this.device.queue.writeBuffer(slotsB[l][0], m * this.widths[l + 1] * 4, new Float32Array(this.widths[l + 1]).fill(v));
+    }
+  }
+
+  private async run(passes: Dispatch[][]): Promise<Float32Array> {
+    const encoder = this.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    passes.forEach((step, s) => {
+      for (const d of step) {
+        pass.setPipeline(d.pipeline);
+        pass.setBindGroup(0, this.stepGroup, [s * STEP_STRIDE]);
+        pass.setBindGroup(1, d.group);
+        pass.dispatchWorkgroups(...d.size);
+      }
+    });
+    pass.end();
+    encoder.copyBufferToBuffer(this.accBuf, 0, this.readBuf, 0, this.size * 16);
+    this.device.queue.submit([encoder.finish()]);
+    await this.readBuf.mapAsync(GPUMapMode.READ);
+    const out = new Float32Array(this.readBuf.getMappedRange().slice(0));
+    this.readBuf.unmap();
+    return out;
+  }
+
+  private async penalties(): Promise<number[]> {
+    if (!this.needsPenalty) return this.jobs.map(() => 0);
+    const weights = await Promise.all(this.jobs.map((_, m) => this.snapshot(m)));
+    return this.jobs.map((j, m) => {
+      let total = 0;
+      for (let l = 0; l < this.L; l++) {
+        let s1 = 0;
+        let s2 = 0;
+        for (const w of weights[m][2 * l]) {
+          s1 += Math.abs(w);
+          s2 += w * w;
+        }
+        total += j.config.model.l1 * s1 + j.config.model.l2 * s2;
+      }
+      return total;
+    });
+  }
+
+  async trainEpoch(orders: Int32Array[], lrs: number[], active: boolean[]): Promise<LossAndMetric[]> {
+    const M = this.size;
+    const words = new Uint32Array(M * this.nFitMax);
+    this.jobs.forEach((j, m) => {
+      const fit = j.data.fit;
+      for (let i = 0; i < fit.length; i++) words[m * this.nFitMax + i] = fit[orders[m][i]];
+      this.writeModel(m, j, this.iterations[m], lrs[m], active[m]);
+    });
+    this.device.queue.writeBuffer(this.orderBuf, 0, words);
+    this.device.queue.writeBuffer(this.modelsBuf, 0, this.models);
+    this.device.queue.writeBuffer(this.accBuf, 0, new Float32Array(M * 4));
+    // Keras adds the L1/L2 penalty of the weights before each update to that batch's loss; with a
+    // penalty the steps run one at a time so it can be read between them.
+    const steps = Math.ceil(this.nFitMax / this.B);
+    let acc: Float32Array;
+    const penaltySum = this.jobs.map(() => 0);
+    if (!this.needsPenalty) acc = await this.run(Array.from({ length: steps }, () => this.trainSteps));
+    else {
+      acc = new Float32Array(M * 4);
+      for (let s = 0; s < steps; s++) {
+        const pen = await this.penalties();
+        this.jobs.forEach((j, m) => {
+          const rows = Math.max(0, Math.min(this.B, j.data.fit.length - s * this.B));
+          penaltySum[m] += pen[m] * rows;
+        });
+        const stepsNow: Dispatch[][] = Array.from({ length: s + 1 }, (_, k) => (k === s ? this.trainSteps : []));
+        acc = await this.run(stepsNow);
+      }
+    }
+    return this.jobs.map((j, m) => {
+      if (!active[m]) return { loss: NaN, metric: NaN };
+      this.iterations[m] += Math.ceil(j.data.fit.length / this.B);
+      const n = j.data.fit.length;
+      const loss = (acc[m * 4] + penaltySum[m]) / n;
+      return { loss, metric: j.metric === 'loss' ? loss : acc[m * 4 + 1] / n };
+    });
+  }
+
+  async evaluate(part: 'validation' | 'test', active: boolean[]): Promise<LossAndMetric[]> {
+    const M = this.size;
+    this.jobs.forEach((j, m) => this.writeModel(m, j, this.iterations[m], undefined, active[m], j.data[part].length));
+    this.device.queue.writeBuffer(this.modelsBuf, 0, this.models);
+    this.device.queue.writeBuffer(this.accBuf, 0, new Float32Array(M * 4));
+    const chunks = Math.ceil(Math.max(1, ...this.jobs.map((j) => j.data[part].length)) / this.B);
+    const acc = await this.run(Array.from({ length: chunks }, () => this.evalSteps[part]));
+    const pen = await this.penalties();
+    return this.jobs.map((j, m) => {
+      if (!active[m]) return { loss: NaN, metric: NaN };
+      const n = j.data[part].length;
+      const loss = acc[m * 4] / n + pen[m];
+      return { loss, metric: j.metric === 'loss' ? loss : acc[m * 4 + 1] / n };
+    });
+  }
+
+  async snapshot(m: number): Promise<Float32Array[]> {
+    const sizes = Array.from({ length: this.L }, (_, l) => [this.widths[l] * this.widths[l + 1], this.widths[l + 1]]).flat();
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const staging = this.device.createBuffer({ size: total * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const encoder = this.device.createCommandEncoder();
+    let offset = 0;
+    for (let l = 0; l < this.L; l++) {
+      encoder.copyBufferToBuffer(this.W[l], m * sizes[2 * l] * 4, staging, offset * 4, sizes[2 * l] * 4);
+      offset += sizes[2 * l];
+      encoder.copyBufferToBuffer(this.b[l], m * sizes[2 * l + 1] * 4, staging, offset * 4, sizes[2 * l + 1] * 4);
+      offset += sizes[2 * l + 1];
+    }
+    this.device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const all = new Float32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    staging.destroy();
+    const out: Float32Array[] = [];
+    offset = 0;
+    for (const s of sizes) {
+      out.push(all.slice(offset, offset + s));
+      offset += s;
+    }
+    return out;
+  }
+
+  restore(m: number, weights: Float32Array[]): void {
+    this.writeWeights(m, weights);
+  }
+
+  dispose(): void {
+    for (const b of this.buffers) b.destroy();
+    this.buffers.length = 0;
+  }
+}
+
+export class WebgpuEngine implements Engine {
+  readonly name: string;
+  readonly maxStack: number;
+  /** Trials a round should claim: a GPU wants many models at once. */
+  readonly trialsPerRound: number;
+  private readonly kernels: Kernels;
+  private readonly data = new WeakMap<Float32Array, { X: GPUBuffer; Y: GPUBuffer }>();
+
+  private constructor(readonly ctx: GpuContext, maxStack: number) {
+    this.name = `webgpu (${ctx.kind}: ${ctx.description})`;
+    this.maxStack = maxStack;
+    this.trialsPerRound = Math.max(1, Math.floor(maxStack / 3));
+    this.kernels = new Kernels(ctx.device);
+  }
+
+  /** A GPU adapter, or with allowSoftware SwiftShader too; null when there is none. */
+  static async create(opts: { allowSoftware?: boolean; maxStack?: number } = {}): Promise<WebgpuEngine | null> {
+    const ctx = await requestDevice(opts.allowSoftware ? 'software' : 'gpu');
+    return ctx ? new WebgpuEngine(ctx, opts.maxStack ?? (ctx.kind === 'gpu' ? 192 : 8)) : null;
+  }
+
+  supports(job: ModelJob): boolean {
+    return webgpuUnsupported(job.config.model) === null;
+  }
+
+  canStack(a: ModelJob, b: ModelJob): boolean {
+    const ma = a.config.model;
+    const mb = b.config.model;
+    return (
+      a.data.x === b.data.x &&
+      a.config.train.batchSize === b.config.train.batchSize &&
+      a.metric === b.metric &&
+      ma.activation === mb.activation &&
+      ma.outputActivation === mb.outputActivation &&
+      ma.loss === mb.loss &&
+      JSON.stringify(layerWidths(ma)) === JSON.stringify(layerWidths(mb))
+    );
+  }
+
+  private upload(job: ModelJob): { X: GPUBuffer; Y: GPUBuffer } {
+    let d = this.data.get(job.data.x);
+    if (!d) {
+      const device = this.ctx.device;
+      const X = device.createBuffer({ size: job.data.x.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      device.queue.writeBuffer(X, 0, bytes(job.data.x));
+      const Y = device.createBuffer({ size: job.data.y.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      device.queue.writeBuffer(Y, 0, bytes(job.data.y));
+      d = { X, Y };
+      this.data.set(job.data.x, d);
+    }
+    return d;
+  }
+
+  async createStack(jobs: ModelJob[]): Promise<StackRuntime> {
+    for (const j of jobs) {
+      const why = webgpuUnsupported(j.config.model);
+      if (why) throw new Error(`webgpu engine: ${why} is not implemented`);
+      if (!this.canStack(jobs[0], j)) throw new Error('webgpu engine: a stack needs the same layer sizes, batch size, activations, loss and metric');
+    }
+    const device = this.ctx.device;
+    device.pushErrorScope('validation');
+    device.pushErrorScope('out-of-memory');
+    const stack = new WebgpuStack(this.ctx, this.kernels, jobs, this.upload(jobs[0]));
+    const oom = await device.popErrorScope();
+    const invalid = await device.popErrorScope();
+    const error = oom ?? invalid;
+    if (error) {
+      stack.dispose();
+      throw new Error(`webgpu engine: ${error.message.split('\n').slice(0, 3).join(' ')}`);
+    }
+    return stack;
+  }
+
+  async dispose(): Promise<void> {}
+}

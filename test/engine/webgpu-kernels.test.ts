@@ -1,0 +1,68 @@
+/**
+ * Every WGSL kernel variant compiles and its pipeline validates, on Dawn's null backend (no GPU
+ * needed: it compiles and validates but runs nothing). Skipped when the optional `webgpu` package
+ * is not installed.
+ */
+import { describe, expect, it } from 'vitest';
+import { requestDevice, type GpuContext } from '../../src/engine/webgpu/device.js';
+import { biasGradKernel, gatherKernel, gemmKernel, lossKernel, maxNormKernel, optimizerKernel, type GemmKind } from '../../src/engine/webgpu/kernels.js';
+import { ACTIVATIONS, METRICS, type Activation, type Loss } from '../../src/search/vocabulary.js';
+
+// Dawn's null backend, when the optional webgpu package is installed; otherwise everything here is skipped
+const ctx: GpuContext | null = await requestDevice('null');
+
+async function compiles(code: string, constants: Record<string, number>): Promise<string | null> {
+  const device = ctx!.device;
+  device.pushErrorScope('validation');
+  device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main', constants } });
+  const error = await device.popErrorScope();
+  return error ? error.message.split('\n').slice(0, 4).join(' | ') : null;
+}
+
+const hidden = ACTIVATIONS.filter((a) => a !== 'softmax');
+
+describe.skipIf(!ctx)('WGSL kernels on the null backend', () => {
+  it('has a validation-only device', () => {
+    expect(ctx!.kind).toBe('null');
+  });
+
+  it('matrix products with every epilogue and activation', async () => {
+    const kinds: GemmKind[] = ['forward_hidden', 'forward_eval', 'forward_output', 'grad_w', 'grad_x'];
+    for (const kind of kinds) {
+      for (const act of kind === 'forward_output' || kind === 'grad_w' ? (['relu'] as Activation[]) : hidden) {
+        const constants = kind === 'grad_w' ? { ROWS: 32, INNER_OUT: 20, COLS: 10 } : { ROWS: 32, INNER: 20, COLS: 10, LAYER: 0 };
+        expect(await compiles(gemmKernel(kind, act), constants), `${kind} ${act}`).toBeNull();
+      }
+    }
+  });
+
+  it('loss kernels for every supported loss, output and metric, with and without gradients', async () => {
+    const pairs: [Loss, Activation, boolean][] = [
+      ['categorical_crossentropy', 'softmax', true],
+      ['sparse_categorical_crossentropy', 'softmax', true],
+      ['binary_crossentropy', 'sigmoid', true],
+      ['mse', 'softmax', true],
+      ['mse', 'linear', false],
+      ['mae', 'tanh', false],
+      ['mse', 'sigmoid', true],
+    ];
+    for (const [loss, out, classification] of pairs) {
+      for (const metric of METRICS.filter((m) => classification || m !== 'accuracy')) {
+        for (const grad of [0, 1]) {
+          expect(await compiles(lossKernel(loss, out, metric, classification), { ROWS: 32, C: classification && out !== 'sigmoid' ? 10 : 1, LIST: 100, GRAD: grad, EVAL: 1 - grad }), `${loss} ${out} ${metric} grad=${grad}`).toBeNull();
+        }
+      }
+    }
+  });
+
+  it('gather, bias gradient, optimizer and max-norm kernels', async () => {
+    expect(await compiles(gatherKernel(), { ROWS: 32, D: 784, LIST: 1000, EVAL: 0 })).toBeNull();
+    expect(await compiles(biasGradKernel(), { ROWS: 32, COLS: 10 })).toBeNull();
+    expect(await compiles(optimizerKernel(), { SIZE: 50176, BATCH: 32 })).toBeNull();
+    expect(await compiles(maxNormKernel(), { IN: 784, OUT: 64, BATCH: 32 })).toBeNull();
+  });
+
+  it('rejects invalid WGSL (the check can fail)', async () => {
+    expect(await compiles(gatherKernel().replace('fn main', 'fn main main'), { ROWS: 1, D: 1, LIST: 1 })).toMatch(/error/i);
+  });
+});

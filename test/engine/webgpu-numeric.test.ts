@@ -1,0 +1,97 @@
+/**
+ * The WebGPU engine computing for real: on a GPU, or on SwiftShader (a conformant CPU Vulkan driver,
+ * from Debian's chromium) where there is none. Skipped, not faked, when neither is present.
+ * - the Keras golden cases (all but batch norm, which the GPU engine leaves to the CPU engines)
+ * - stacks of M = 1 and M = 3 against the native trainer (same weights, masks, batches)
+ * - a whole fit with validation split, dropout and early stopping, equal to the native engine's
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fitStack } from '../../src/engine/fit.js';
+import { NativeEngine } from '../../src/engine/native-engine.js';
+import type { Engine } from '../../src/engine/runtime.js';
+import { TfjsEngine } from '../../src/engine/tfjs-engine.js';
+import { WebgpuEngine } from '../../src/engine/webgpu/webgpu-engine.js';
+import { blobs, jobFor } from '../fixtures/synthetic.js';
+import { golden, goldenJob } from './keras-golden.js';
+
+// a real adapter (GPU, or SwiftShader's CPU Vulkan); without one every test here is skipped
+const gpu = await WebgpuEngine.create({ allowSoftware: true });
+let reference: Engine;
+beforeAll(async () => {
+  reference = NativeEngine.create() ?? (await TfjsEngine.create('wasm'));
+}, 60_000);
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe.skipIf(!gpu)('WebGPU engine against Keras', () => {
+  for (const c of golden.cases.filter((x) => !x.batch_norm)) {
+    it(`${c.kind}: ${c.optimizer} ${JSON.stringify(c.options)} ${c.hidden_activation}/${c.output_activation} ${c.loss}`, async () => {
+      const { job, initial } = goldenJob(c);
+      const stack = await gpu!.createStack([job]);
+      stack.restore(0, initial);
+      const order = Int32Array.from({ length: golden.N }, (_, i) => i);
+      for (const [e, expected] of c.epochs.entries()) {
+        const [r] = await stack.trainEpoch([order], [job.config.model.optimizer.learningRate], [true]);
+        expect(Math.abs(r.loss - expected.loss), `epoch ${e} loss`).toBeLessThan(2e-5 * Math.max(1, Math.abs(expected.loss)));
+        const weights = await stack.snapshot(0);
+        weights.forEach((w, i) => expect(maxAbsDiff(w, expected.weights[i]), `epoch ${e} weight ${i}`).toBeLessThan(2e-5));
+      }
+      const [ev] = await stack.evaluate('test', [true]);
+      expect(Math.abs(ev.loss - c.eval_loss)).toBeLessThan(2e-5 * Math.max(1, Math.abs(c.eval_loss)));
+      stack.dispose();
+    }, 60_000);
+  }
+});
+
+describe.skipIf(!gpu)('WebGPU stacks against the native trainer', () => {
+  const ds = blobs(200, 12, 3, 4, 0.8);
+  // float32 sums in other orders: 1e-5 for SGD, 1e-4 for Adam (see native-keras.test.ts)
+  const cases: [string, string, number][] = [
+    ['sgd + momentum + dropout', 'model:\n  units: [24, 16]\n  dropout: [0.3, 0.1]\n  optimizer: sgd\n  momentum: 0.9\n  learning_rate: 0.05\ntrain:\n  epochs: 2\n  batch_size: 20\n', 1e-5],
+    ['adam + dropout + l2 + max_norm', 'model:\n  units: [24, 16]\n  dropout: [0.3, 0.1]\n  l2: 0.001\n  max_norm: 1.5\n  optimizer: adam\n  learning_rate: 0.01\ntrain:\n  epochs: 2\n  batch_size: 20\n', 1e-4],
+  ];
+  for (const [what, spec, tol] of cases) {
+    for (const M of [1, 3]) {
+      it(`M = ${M}: same weights after 2 epochs as M single native models (${what}, tolerance ${tol})`, async () => {
+          // folds of different sizes: the last batch differs per model
+        const jobs = Array.from({ length: M }, (_, k) => {
+          const j = jobFor(ds, spec.replace(/learning_rate: ([0-9.]+)/, (_m, lr) => `learning_rate: ${Number(lr) * (k + 1)}`), {}, k + 1);
+          return { ...j, data: { ...j.data, fit: j.data.fit.subarray(0, j.data.fit.length - 7 * k) } };
+        });
+        const stacked = await gpu!.createStack(jobs);
+        const single = await Promise.all(jobs.map((j) => reference.createStack([j])));
+        for (let epoch = 0; epoch < 2; epoch++) {
+          const orders = jobs.map((j) => Int32Array.from({ length: j.data.fit.length }, (_, i) => (i * 7 + epoch) % j.data.fit.length));
+          const a = await stacked.trainEpoch(orders, jobs.map((j) => j.config.model.optimizer.learningRate), jobs.map(() => true));
+          for (const [m, s] of single.entries()) {
+            const [b] = await s.trainEpoch([orders[m]], [jobs[m].config.model.optimizer.learningRate], [true]);
+            expect(Math.abs(a[m].loss - b.loss), `model ${m} loss`).toBeLessThan(tol * 10);
+          }
+        }
+        for (let m = 0; m < M; m++) {
+          const a = await stacked.snapshot(m);
+          const b = await single[m].snapshot(0);
+          a.forEach((w, i) => expect(maxAbsDiff(w, b[i]), `model ${m} weight ${i}`).toBeLessThan(tol));
+        }
+        const [va, vb] = [await stacked.evaluate('test', jobs.map(() => true)), await single[0].evaluate('test', [true])];
+        expect(Math.abs(va[0].metric - vb[0].metric)).toBeLessThan(1e-6);
+        stacked.dispose();
+        for (const s of single) s.dispose();
+      }, 60_000);
+    }
+  }
+
+  it('a whole fit (validation split, dropout, early stopping with restore) equals the native one', async () => {
+    const yaml = 'model:\n  units: [16]\n  dropout: 0.2\n  learning_rate: 0.02\ntrain:\n  epochs: 12\n  batch_size: 16\n  validation_split: 0.2\n  early_stopping: {monitor: val_loss, patience: 2, restore_best: true}\n';
+    const [a] = await fitStack(gpu!, [jobFor(ds, yaml, {}, 5, 30)]);
+    const [b] = await fitStack(reference, [jobFor(ds, yaml, {}, 5, 30)]);
+    expect(a.epochsRun).toBe(b.epochsRun);
+    expect(a.restoredEpoch).toBe(b.restoredEpoch);
+    expect(a.score).toBeCloseTo(b.score, 6);
+    a.history.forEach((h, e) => expect(h.valLoss!).toBeCloseTo(b.history[e].valLoss!, 4));
+  }, 60_000);
+});
