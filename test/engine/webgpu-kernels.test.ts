@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { requestDevice, type GpuContext } from '../../src/engine/webgpu/device.js';
-import { biasGradKernel, gatherKernel, gemmKernel, lossKernel, maxNormKernel, optimizerKernel, type GemmKind } from '../../src/engine/webgpu/kernels.js';
+import { biasGradKernel, gatherKernel, gemmKernel, lossKernel, maxNormKernel, optimizerKernel, penaltyKernel, type GemmKind } from '../../src/engine/webgpu/kernels.js';
 import { ACTIVATIONS, METRICS, type Activation, type Loss } from '../../src/search/vocabulary.js';
 
 // Dawn's null backend, when the optional webgpu package is installed; otherwise everything here is skipped
@@ -55,11 +55,12 @@ describe.skipIf(!ctx)('WGSL kernels on the null backend', () => {
     }
   });
 
-  it('gather, bias gradient, optimizer and max-norm kernels', async () => {
+  it('gather, bias gradient, optimizer, max-norm and penalty kernels', async () => {
     expect(await compiles(gatherKernel(), { ROWS: 32, D: 784, LIST: 1000, EVAL: 0 })).toBeNull();
     expect(await compiles(biasGradKernel(), { ROWS: 32, COLS: 10 })).toBeNull();
     expect(await compiles(optimizerKernel(), { SIZE: 50176, BATCH: 32 })).toBeNull();
     expect(await compiles(maxNormKernel(), { IN: 784, OUT: 64, BATCH: 32 })).toBeNull();
+    for (const evaluation of [0, 1]) expect(await compiles(penaltyKernel(), { SIZE: 50176, BATCH: 32, SLOT: evaluation * 2, EVAL: evaluation })).toBeNull();
   });
 
   it('rejects invalid WGSL (the check can fail)', async () => {

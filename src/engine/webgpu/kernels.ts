@@ -256,7 +256,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: ve
  * Loss and metric of each model's batch, added to acc[m] = (loss sum, metric sum); with GRAD the
  * gradient of the batch-mean loss w.r.t. the logits goes to dZ. One workgroup per model.
  */
-export function lossKernel(loss: Loss, outAct: Activation, metric: MetricName, classification: boolean): string {
+export function lossKernel(loss: Loss, outAct: Activation, metric: MetricName, classification: boolean, outputs = MAX_OUTPUTS): string {
   const softmax = outAct === 'softmax';
   const ceLogits = (loss === 'categorical_crossentropy' || loss === 'sparse_categorical_crossentropy') && softmax;
   const bceLogits = loss === 'binary_crossentropy' && outAct === 'sigmoid';
@@ -302,7 +302,7 @@ export function lossKernel(loss: Loss, outAct: Activation, metric: MetricName, c
       msum = msum + s / f32(C);`;
   return `${COMMON}
 ${actFunctions('out_act', outAct)}
-const MAXC: u32 = ${MAX_OUTPUTS}u;
+const MAXC: u32 = ${Math.max(1, Math.min(outputs, MAX_OUTPUTS))}u; // per-row scratch, sized to the output layer
 override ROWS: u32;
 override C: u32;
 override LIST: u32;
@@ -501,6 +501,47 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: ve
   let norm = sqrt(sq);
   let factor = clamp(norm, 0.0, mdl.max_norm) / (1e-7 + norm);
   for (var i = 0u; i < IN; i = i + 1u) { W[m * IN * OUT + i * OUT + j] = W[m * IN * OUT + i * OUT + j] * factor; }
+}
+`;
+}
+
+/**
+ * The L1/L2 penalty of one kernel [M x SIZE] (Keras adds it to each batch's logged loss, before the
+ * update): acc[m][SLOT] += (l1 sum|w| + l2 sum w^2) * (rows of this step, or 1 for evaluation).
+ */
+export function penaltyKernel(): string {
+  return `${COMMON}
+override SIZE: u32;
+override BATCH: u32;
+override SLOT: u32 = 0u;
+override EVAL: u32 = 0u;
+@group(0) @binding(0) var<uniform> step: Step;
+@group(1) @binding(0) var<storage, read> W: array<f32>;
+@group(1) @binding(1) var<storage, read_write> acc: array<f32>;
+@group(1) @binding(2) var<storage, read> models: array<Model>;
+var<workgroup> part: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wg: vec3u) {
+  let m = wg.z;
+  let mdl = models[m];
+  var rows = 1.0;
+  if (EVAL == 0u) {
+    let start = step.index * BATCH;
+    rows = f32(select(0u, min(BATCH, mdl.n_fit - start), mdl.n_fit > start));
+  }
+  var s = 0.0;
+  for (var i = lid.x; i < SIZE; i = i + 256u) {
+    let w = W[m * SIZE + i];
+    s = s + mdl.l1 * abs(w) + mdl.l2 * w * w;
+  }
+  part[lid.x] = s;
+  workgroupBarrier();
+  if (lid.x == 0u) {
+    var t = 0.0;
+    for (var i = 0u; i < 256u; i = i + 1u) { t = t + part[i]; }
+    acc[m * 4u + SLOT] = acc[m * 4u + SLOT] + t * rows;
+  }
 }
 `;
 }

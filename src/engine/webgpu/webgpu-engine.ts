@@ -11,7 +11,7 @@ import { mixSeed } from '../../search/rng.js';
 import { OPTIMIZERS } from '../../search/vocabulary.js';
 import type { Engine, LossAndMetric, ModelJob, StackRuntime } from '../runtime.js';
 import { requestDevice, type GpuContext } from './device.js';
-import { biasGradKernel, gatherKernel, gemmKernel, lossKernel, MAX_HIDDEN, MAX_OUTPUTS, maxNormKernel, MODEL_FIELDS, MODEL_WORDS, optimizerKernel, type GemmKind } from './kernels.js';
+import { biasGradKernel, gatherKernel, gemmKernel, lossKernel, MAX_HIDDEN, MAX_OUTPUTS, maxNormKernel, MODEL_FIELDS, MODEL_WORDS, optimizerKernel, penaltyKernel, type GemmKind } from './kernels.js';
 
 const STEP_STRIDE = 256;
 const DROPOUT_STREAM = 0x44524f50; // 'DROP', as models/dropout.ts
@@ -93,6 +93,7 @@ class WebgpuStack implements StackRuntime {
   private readonly trainSteps: Dispatch[];
   private readonly evalSteps: { validation: Dispatch[]; test: Dispatch[] };
   private readonly needsPenalty: boolean;
+  private readonly penaltyEval: Dispatch[];
 
   constructor(private readonly ctx: GpuContext, private readonly kernels: Kernels, private readonly jobs: ModelJob[], data: { X: GPUBuffer; Y: GPUBuffer }) {
     const device = ctx.device;
@@ -208,7 +209,7 @@ class WebgpuStack implements StackRuntime {
     };
     const lossFor = (evalPart: 'validation' | 'test' | null): Dispatch => {
       const list = evalPart ? lists[evalPart] : { buf: this.orderBuf, width: this.nFitMax };
-      const { pipeline, layout } = kernels.pipeline(lossKernel(cfg.loss, cfg.outputActivation, first.metric, classification), ['read', 'read', 'read', 'rw', 'rw', 'read'], {
+      const { pipeline, layout } = kernels.pipeline(lossKernel(cfg.loss, cfg.outputActivation, first.metric, classification, this.widths[L]), ['read', 'read', 'read', 'rw', 'rw', 'read'], {
         ROWS: B,
         C: this.widths[L],
         LIST: list.width,
@@ -242,7 +243,18 @@ class WebgpuStack implements StackRuntime {
         backward.push({ pipeline: mn.pipeline, group: group(mn.layout, [this.W[l], this.modelsBuf]), size: [wg(fanOut, 64), 1, M] });
       }
     }
-    this.trainSteps = [gatherFor(null), ...forward(false), lossFor(null), ...backward];
+    // L1/L2 penalties: of the weights before each update into the batch loss (slot 0), and of the
+    // current weights once per evaluation (slot 2)
+    const penalty = (evaluation: boolean): Dispatch[] =>
+      !this.needsPenalty
+        ? []
+        : this.W.map((W, l) => {
+            const size = this.widths[l] * this.widths[l + 1];
+            const p = kernels.pipeline(penaltyKernel(), ['read', 'rw', 'read'], { SIZE: size, BATCH: B, SLOT: evaluation ? 2 : 0, EVAL: evaluation ? 1 : 0 });
+            return { pipeline: p.pipeline, group: group(p.layout, [W, this.accBuf, this.modelsBuf]), size: [1, 1, M] as [number, number, number] };
+          });
+    this.penaltyEval = penalty(true);
+    this.trainSteps = [gatherFor(null), ...forward(false), lossFor(null), ...penalty(false), ...backward];
     this.evalSteps = {
       validation: [gatherFor('validation'), ...forward(true), lossFor('validation')],
       test: [gatherFor('test'), ...forward(true), lossFor('test')],
@@ -322,24 +334,6 @@ class WebgpuStack implements StackRuntime {
     return out;
   }
 
-  private async penalties(): Promise<number[]> {
-    if (!this.needsPenalty) return this.jobs.map(() => 0);
-    const weights = await Promise.all(this.jobs.map((_, m) => this.snapshot(m)));
-    return this.jobs.map((j, m) => {
-      let total = 0;
-      for (let l = 0; l < this.L; l++) {
-        let s1 = 0;
-        let s2 = 0;
-        for (const w of weights[m][2 * l]) {
-          s1 += Math.abs(w);
-          s2 += w * w;
-        }
-        total += j.config.model.l1 * s1 + j.config.model.l2 * s2;
-      }
-      return total;
-    });
-  }
-
   async trainEpoch(orders: Int32Array[], lrs: number[], active: boolean[]): Promise<LossAndMetric[]> {
     const M = this.size;
     const words = new Uint32Array(M * this.nFitMax);
@@ -351,29 +345,13 @@ class WebgpuStack implements StackRuntime {
     this.device.queue.writeBuffer(this.orderBuf, 0, words);
     this.device.queue.writeBuffer(this.modelsBuf, 0, this.models);
     this.device.queue.writeBuffer(this.accBuf, 0, new Float32Array(M * 4));
-    // Keras adds the L1/L2 penalty of the weights before each update to that batch's loss; with a
-    // penalty the steps run one at a time so it can be read between them.
     const steps = Math.ceil(this.nFitMax / this.B);
-    let acc: Float32Array;
-    const penaltySum = this.jobs.map(() => 0);
-    if (!this.needsPenalty) acc = await this.run(Array.from({ length: steps }, () => this.trainSteps));
-    else {
-      acc = new Float32Array(M * 4);
-      for (let s = 0; s < steps; s++) {
-        const pen = await this.penalties();
-        this.jobs.forEach((j, m) => {
-          const rows = Math.max(0, Math.min(this.B, j.data.fit.length - s * this.B));
-          penaltySum[m] += pen[m] * rows;
-        });
-        const stepsNow: Dispatch[][] = Array.from({ length: s + 1 }, (_, k) => (k === s ? this.trainSteps : []));
-        acc = await this.run(stepsNow);
-      }
-    }
+    const acc = await this.run(Array.from({ length: steps }, () => this.trainSteps));
     return this.jobs.map((j, m) => {
       if (!active[m]) return { loss: NaN, metric: NaN };
       this.iterations[m] += Math.ceil(j.data.fit.length / this.B);
       const n = j.data.fit.length;
-      const loss = (acc[m * 4] + penaltySum[m]) / n;
+      const loss = acc[m * 4] / n;
       return { loss, metric: j.metric === 'loss' ? loss : acc[m * 4 + 1] / n };
     });
   }
@@ -384,12 +362,12 @@ class WebgpuStack implements StackRuntime {
     this.device.queue.writeBuffer(this.modelsBuf, 0, this.models);
     this.device.queue.writeBuffer(this.accBuf, 0, new Float32Array(M * 4));
     const chunks = Math.ceil(Math.max(1, ...this.jobs.map((j) => j.data[part].length)) / this.B);
-    const acc = await this.run(Array.from({ length: chunks }, () => this.evalSteps[part]));
-    const pen = await this.penalties();
+    // the penalty once, with the first chunk
+    const acc = await this.run(Array.from({ length: chunks }, (_, c) => (c === 0 ? [...this.evalSteps[part], ...this.penaltyEval] : this.evalSteps[part])));
     return this.jobs.map((j, m) => {
       if (!active[m]) return { loss: NaN, metric: NaN };
       const n = j.data[part].length;
-      const loss = acc[m * 4] / n + pen[m];
+      const loss = acc[m * 4] / n + acc[m * 4 + 2];
       return { loss, metric: j.metric === 'loss' ? loss : acc[m * 4 + 1] / n };
     });
   }
