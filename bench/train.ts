@@ -11,7 +11,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { searchCommand } from '../src/cli/commands.js';
-import { fitStack } from '../src/engine/fit.js';
 import { NativeEngine } from '../src/engine/native-engine.js';
 import type { Engine, ModelJob } from '../src/engine/runtime.js';
 import { TfjsEngine, liveTensors } from '../src/engine/tfjs-engine.js';

@@ -133,8 +133,6 @@ napi_value CreateStack(napi_env env, napi_callback_info info) {
     c.l2 = num(env, o, "l2");
     c.maxNorm = num(env, o, "maxNorm");
     c.batchNorm = flag(env, o, "batchNorm");
-    std::vector<float> dropout = floats(env, get(env, o, "dropout"));
-    c.dropout.assign(dropout.begin(), dropout.end());
     // dropout rates arrive as float64 to keep the exact comparison u >= rate
     double* dd = nullptr;
     size_t dn = 0;
@@ -249,12 +247,23 @@ napi_value queue(napi_env env, Work* w) {
   return promise;
 }
 
+/** The arguments train and evaluate share: handle first, active flags and thread count at given positions. */
+Work* newWork(napi_env env, napi_value* args, size_t activeAt, size_t threadsAt, bool train) {
+  Work* w = new Work();
+  w->handle = unwrap(env, args[0]);
+  w->active = activeFlags(env, args[activeAt]);
+  double threads = 1;
+  napi_get_value_double(env, args[threadsAt], &threads);
+  w->threads = (int)threads;
+  w->train = train;
+  return w;
+}
+
 napi_value TrainEpoch(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value args[5];
   CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
-  Work* w = new Work();
-  w->handle = unwrap(env, args[0]);
+  Work* w = newWork(env, args, 3, 4, true);
   uint32_t count = 0;
   napi_get_array_length(env, args[1], &count);
   for (uint32_t m = 0; m < count; m++) {
@@ -266,11 +275,6 @@ napi_value TrainEpoch(napi_env env, napi_callback_info info) {
   size_t nl = 0;
   typed(env, args[2], &lr, &nl);
   w->lrs.assign(lr, lr + nl);
-  w->active = activeFlags(env, args[3]);
-  double threads = 1;
-  napi_get_value_double(env, args[4], &threads);
-  w->threads = (int)threads;
-  w->train = true;
   return queue(env, w);
 }
 
@@ -278,15 +282,10 @@ napi_value Evaluate(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value args[4];
   CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
-  Work* w = new Work();
-  w->handle = unwrap(env, args[0]);
-  double part = 0, threads = 1;
+  Work* w = newWork(env, args, 2, 3, false);
+  double part = 0;
   napi_get_value_double(env, args[1], &part);
-  w->active = activeFlags(env, args[2]);
-  napi_get_value_double(env, args[3], &threads);
   w->part = (int)part;
-  w->threads = (int)threads;
-  w->train = false;
   return queue(env, w);
 }
 

@@ -2,7 +2,7 @@
  * Commands about one trial or its model: show (a trial in detail), export (refit the best
  * configuration and save a TensorFlow.js LayersModel), predict (run an exported model on data).
  */
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { BackendName } from '../engine/index.js';
 import { formatParams, formatValue, renderTable } from '../report/render.js';
@@ -89,5 +89,4 @@ export async function predictCommand(args: { model: string; data: string; out?: 
     writeFileAtomic(resolve(args.out), [head.join(','), ...rows].join('\n') + '\n');
     io.err(`wrote ${args.out}`);
   }
-  void dirname;
 }

@@ -206,7 +206,7 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
   // The score is the last epoch's test evaluation, or the re-evaluation after a restore.
   const scoreTime = (rescored ? (performance.now() - t1) / 1000 : lastTestSeconds) / M;
   const weights = hooks.keepWeights ? await Promise.all(jobs.map((_, m) => stack.snapshot(m))) : null;
-  return jobs.map((job, m) => {
+  return jobs.map((_job, m) => {
     const last = history[m][history[m].length - 1];
     const final = needsRescore[m] && rescored ? rescored[m] : { loss: last.testLoss, metric: last.testMetric };
     return {

@@ -88,7 +88,7 @@ export async function runSearch(store: SqliteStore, study: StudyRecord, p: Prepa
       }
       if (!claimedAny) break;
       if (claimed.length === 0) continue;
-      const ended = await trainRound(store, p, claimed, opts, progress);
+      const ended = await trainRound(store, claimed, opts, progress);
       for (const t of ended) {
         summary.trialsRun++;
         if (t.state === 'complete') summary.complete++;
@@ -151,7 +151,7 @@ function stacksOf(engine: Engine, items: { c: Claimed; fold: number; job: ModelJ
   return groups;
 }
 
-async function trainRound(store: SqliteStore, p: PreparedStudy, claimed: Claimed[], opts: RunOptions, progress: Progress): Promise<TrialRecord[]> {
+async function trainRound(store: SqliteStore, claimed: Claimed[], opts: RunOptions, progress: Progress): Promise<TrialRecord[]> {
   const items = claimed.flatMap((c) => c.jobs.map((j) => ({ c, ...j })));
   const failed = new Map<number, string>();
   let lastBeat = Date.now();

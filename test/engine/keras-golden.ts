@@ -1,7 +1,8 @@
 /** Loads the golden values produced by real Keras (test/fixtures/keras/make_golden.py). */
 import { readFileSync } from 'node:fs';
 import type { ModelConfig, TrialConfig } from '../../src/models/config.js';
-import type { FoldData, ModelJob } from '../../src/engine/runtime.js';
+import type { ExpectStatic } from 'vitest';
+import type { Engine, FoldData, ModelJob } from '../../src/engine/runtime.js';
 import type { Activation, Loss, OptimizerName } from '../../src/search/vocabulary.js';
 
 export interface GoldenCase {
@@ -94,4 +95,52 @@ export function goldenJob(c: GoldenCase): { job: ModelJob; initial: Float32Array
   const out = c.target ? [Float32Array.from(g.W2r), Float32Array.from(g.b2r)] : [Float32Array.from(g.W2), Float32Array.from(g.b2)];
   const initial = [Float32Array.from(g.W1), Float32Array.from(g.b1), ...bn, ...out];
   return { job: { config, data, seed: 1, metric: 'loss' }, initial };
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Trains a golden case on an engine and checks every epoch's logged loss and weights against Keras. */
+export async function checkGoldenCase(engine: Engine, c: GoldenCase, expect: ExpectStatic): Promise<void> {
+  const { job, initial } = goldenJob(c);
+  const stack = await engine.createStack([job]);
+  stack.restore(0, initial);
+  const order = Int32Array.from({ length: golden.N }, (_, i) => i);
+  for (const [e, expected] of c.epochs.entries()) {
+    const [r] = await stack.trainEpoch([order], [job.config.model.optimizer.learningRate], [true]);
+    expect(Math.abs(r.loss - expected.loss), `epoch ${e} loss ${r.loss} vs Keras ${expected.loss}`).toBeLessThan(2e-5 * Math.max(1, Math.abs(expected.loss)));
+    const weights = await stack.snapshot(0);
+    expect(weights.length).toBe(expected.weights.length);
+    weights.forEach((w, i) => expect(maxAbsDiff(w, expected.weights[i]), `epoch ${e} weight ${i}`).toBeLessThan(2e-5));
+  }
+  const [ev] = await stack.evaluate('test', [true]);
+  expect(Math.abs(ev.loss - c.eval_loss)).toBeLessThan(2e-5 * Math.max(1, Math.abs(c.eval_loss)));
+  stack.dispose();
+}
+
+/**
+ * Trains `jobs` as one stack on `stacked` and each alone on `single`, over the same batch orders for
+ * `epochs` epochs, and checks that every model ends with the same weights (to `tol`).
+ */
+export async function checkStackMatchesSingles(stacked: Engine, single: Engine, jobs: ModelJob[], epochs: number, tol: number, expect: ExpectStatic): Promise<void> {
+  const stack = await stacked.createStack(jobs);
+  const singles = await Promise.all(jobs.map((j) => single.createStack([j])));
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const orders = jobs.map((j) => Int32Array.from({ length: j.data.fit.length }, (_, i) => (i * 7 + epoch) % j.data.fit.length));
+    const a = await stack.trainEpoch(orders, jobs.map((j) => j.config.model.optimizer.learningRate), jobs.map(() => true));
+    for (const [m, s] of singles.entries()) {
+      const [b] = await s.trainEpoch([orders[m]], [jobs[m].config.model.optimizer.learningRate], [true]);
+      expect(Math.abs(a[m].loss - b.loss), `model ${m} loss`).toBeLessThan(tol * 10);
+    }
+  }
+  for (let m = 0; m < jobs.length; m++) {
+    const a = await stack.snapshot(m);
+    const b = await singles[m].snapshot(0);
+    a.forEach((w, i) => expect(maxAbsDiff(w, b[i]), `model ${m} weight ${i}`).toBeLessThan(tol));
+  }
+  stack.dispose();
+  for (const s of singles) s.dispose();
 }

@@ -10,15 +10,9 @@ import type { Engine } from '../../src/engine/runtime.js';
 import { TfjsEngine } from '../../src/engine/tfjs-engine.js';
 import { hash32 } from '../../src/search/rng.js';
 import { blobs, jobFor } from '../fixtures/synthetic.js';
-import { golden, goldenJob } from './keras-golden.js';
+import { checkGoldenCase, checkStackMatchesSingles, golden } from './keras-golden.js';
 
 const addon = loadNativeAddon();
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 describe.skipIf(!addon)(`native engine matches Keras ${golden.keras}`, () => {
   let engine: Engine;
@@ -32,19 +26,7 @@ describe.skipIf(!addon)(`native engine matches Keras ${golden.keras}`, () => {
 
   for (const c of golden.cases) {
     it(`${c.kind}: ${c.optimizer} ${JSON.stringify(c.options)} ${c.hidden_activation}/${c.output_activation} ${c.loss}${c.batch_norm ? ' batch_norm' : ''}${c.max_norm ? ' max_norm' : ''}${c.l1 || c.l2 ? ' l1/l2' : ''}`, async () => {
-      const { job, initial } = goldenJob(c);
-      const stack = await engine.createStack([job]);
-      stack.restore(0, initial);
-      const order = Int32Array.from({ length: golden.N }, (_, i) => i);
-      for (const [e, expected] of c.epochs.entries()) {
-        const [r] = await stack.trainEpoch([order], [job.config.model.optimizer.learningRate], [true]);
-        expect(Math.abs(r.loss - expected.loss), `epoch ${e} loss`).toBeLessThan(2e-5 * Math.max(1, Math.abs(expected.loss)));
-        const weights = await stack.snapshot(0);
-        weights.forEach((w, i) => expect(maxAbsDiff(w, expected.weights[i]), `epoch ${e} weight ${i}`).toBeLessThan(2e-5));
-      }
-      const [ev] = await stack.evaluate('test', [true]);
-      expect(Math.abs(ev.loss - c.eval_loss)).toBeLessThan(2e-5 * Math.max(1, Math.abs(c.eval_loss)));
-      stack.dispose();
+      await checkGoldenCase(engine, c, expect);
     });
   }
 });
@@ -82,20 +64,7 @@ describe.skipIf(!addon)('native engine matches the tfjs engine', () => {
     for (const M of [1, 3]) {
       it(`stack of M = ${M} equals ${M} single tfjs models after 16 steps (${what}, tolerance ${tol})`, async () => {
         const jobs = Array.from({ length: M }, (_, k) => jobFor(ds, spec.replace(/learning_rate: ([0-9.]+)/, (_m, lr) => `learning_rate: ${Number(lr) * (k + 1)}`), {}, k + 1));
-        const stacked = await native.createStack(jobs);
-        const single = await Promise.all(jobs.map((j) => tfjs.createStack([j])));
-        const orders = jobs.map((j) => Int32Array.from({ length: j.data.fit.length }, (_, i) => (i * 7) % j.data.fit.length));
-        for (let epoch = 0; epoch < 2; epoch++) {
-          await stacked.trainEpoch(orders, jobs.map((j) => j.config.model.optimizer.learningRate), jobs.map(() => true));
-          for (const [m, s] of single.entries()) await s.trainEpoch([orders[m]], [jobs[m].config.model.optimizer.learningRate], [true]);
-        }
-        for (let m = 0; m < M; m++) {
-          const a = await stacked.snapshot(m);
-          const b = await single[m].snapshot(0);
-          a.forEach((w, i) => expect(maxAbsDiff(w, b[i]), `model ${m} weight ${i}`).toBeLessThan(tol));
-        }
-        stacked.dispose();
-        for (const s of single) s.dispose();
+        await checkStackMatchesSingles(native, tfjs, jobs, 2, tol, expect);
       });
     }
   }

@@ -30,7 +30,7 @@ describe.skipIf(!ctx)('WGSL kernels on the null backend', () => {
     const kinds: GemmKind[] = ['forward_hidden', 'forward_eval', 'forward_output', 'grad_w', 'grad_x'];
     for (const kind of kinds) {
       for (const act of kind === 'forward_output' || kind === 'grad_w' ? (['relu'] as Activation[]) : hidden) {
-        const constants = kind === 'grad_w' ? { ROWS: 32, INNER_OUT: 20, COLS: 10 } : { ROWS: 32, INNER: 20, COLS: 10, LAYER: 0 };
+        const constants: Record<string, number> = kind === 'grad_w' ? { ROWS: 32, INNER_OUT: 20, COLS: 10 } : { ROWS: 32, INNER: 20, COLS: 10, LAYER: 0 };
         expect(await compiles(gemmKernel(kind, act), constants), `${kind} ${act}`).toBeNull();
       }
     }

@@ -12,7 +12,7 @@ import type { Engine } from '../../src/engine/runtime.js';
 import { TfjsEngine } from '../../src/engine/tfjs-engine.js';
 import { WebgpuEngine } from '../../src/engine/webgpu/webgpu-engine.js';
 import { blobs, jobFor } from '../fixtures/synthetic.js';
-import { golden, goldenJob } from './keras-golden.js';
+import { checkGoldenCase, checkStackMatchesSingles, golden } from './keras-golden.js';
 
 // a real adapter (GPU, or SwiftShader's CPU Vulkan); without one every test here is skipped
 const gpu = await WebgpuEngine.create({ allowSoftware: true });
@@ -21,28 +21,10 @@ beforeAll(async () => {
   reference = NativeEngine.create() ?? (await TfjsEngine.create('wasm'));
 }, 60_000);
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
 describe.skipIf(!gpu)('WebGPU engine against Keras', () => {
   for (const c of golden.cases.filter((x) => !x.batch_norm)) {
     it(`${c.kind}: ${c.optimizer} ${JSON.stringify(c.options)} ${c.hidden_activation}/${c.output_activation} ${c.loss}`, async () => {
-      const { job, initial } = goldenJob(c);
-      const stack = await gpu!.createStack([job]);
-      stack.restore(0, initial);
-      const order = Int32Array.from({ length: golden.N }, (_, i) => i);
-      for (const [e, expected] of c.epochs.entries()) {
-        const [r] = await stack.trainEpoch([order], [job.config.model.optimizer.learningRate], [true]);
-        expect(Math.abs(r.loss - expected.loss), `epoch ${e} loss`).toBeLessThan(2e-5 * Math.max(1, Math.abs(expected.loss)));
-        const weights = await stack.snapshot(0);
-        weights.forEach((w, i) => expect(maxAbsDiff(w, expected.weights[i]), `epoch ${e} weight ${i}`).toBeLessThan(2e-5));
-      }
-      const [ev] = await stack.evaluate('test', [true]);
-      expect(Math.abs(ev.loss - c.eval_loss)).toBeLessThan(2e-5 * Math.max(1, Math.abs(c.eval_loss)));
-      stack.dispose();
+      await checkGoldenCase(gpu!, c, expect);
     }, 60_000);
   }
 });
@@ -62,25 +44,11 @@ describe.skipIf(!gpu)('WebGPU stacks against the native trainer', () => {
           const j = jobFor(ds, spec.replace(/learning_rate: ([0-9.]+)/, (_m, lr) => `learning_rate: ${Number(lr) * (k + 1)}`), {}, k + 1);
           return { ...j, data: { ...j.data, fit: j.data.fit.subarray(0, j.data.fit.length - 7 * k) } };
         });
-        const stacked = await gpu!.createStack(jobs);
-        const single = await Promise.all(jobs.map((j) => reference.createStack([j])));
-        for (let epoch = 0; epoch < 2; epoch++) {
-          const orders = jobs.map((j) => Int32Array.from({ length: j.data.fit.length }, (_, i) => (i * 7 + epoch) % j.data.fit.length));
-          const a = await stacked.trainEpoch(orders, jobs.map((j) => j.config.model.optimizer.learningRate), jobs.map(() => true));
-          for (const [m, s] of single.entries()) {
-            const [b] = await s.trainEpoch([orders[m]], [jobs[m].config.model.optimizer.learningRate], [true]);
-            expect(Math.abs(a[m].loss - b.loss), `model ${m} loss`).toBeLessThan(tol * 10);
-          }
-        }
-        for (let m = 0; m < M; m++) {
-          const a = await stacked.snapshot(m);
-          const b = await single[m].snapshot(0);
-          a.forEach((w, i) => expect(maxAbsDiff(w, b[i]), `model ${m} weight ${i}`).toBeLessThan(tol));
-        }
-        const [va, vb] = [await stacked.evaluate('test', jobs.map(() => true)), await single[0].evaluate('test', [true])];
-        expect(Math.abs(va[0].metric - vb[0].metric)).toBeLessThan(1e-6);
-        stacked.dispose();
-        for (const s of single) s.dispose();
+        await checkStackMatchesSingles(gpu!, reference, jobs, 2, tol, expect);
+        // and the evaluation agrees
+        const [a] = await fitStack(gpu!, jobs.slice(0, 1));
+        const [b] = await fitStack(reference, jobs.slice(0, 1));
+        expect(a.score).toBeCloseTo(b.score, 6);
       }, 60_000);
     }
   }

@@ -95,7 +95,7 @@ class WebgpuStack implements StackRuntime {
   private readonly needsPenalty: boolean;
   private readonly penaltyEval: Dispatch[];
 
-  constructor(private readonly ctx: GpuContext, private readonly kernels: Kernels, private readonly jobs: ModelJob[], data: { X: GPUBuffer; Y: GPUBuffer }) {
+  constructor(ctx: GpuContext, kernels: Kernels, private readonly jobs: ModelJob[], data: { X: GPUBuffer; Y: GPUBuffer }) {
     const device = ctx.device;
     this.device = device;
     const M = jobs.length;

@@ -7,6 +7,15 @@ import { Rng } from '../../../src/search/rng.js';
 
 const params = (l: number[], scale = 1.5, noise = 0.01): KernelParams => ({ invSqLengthscales: Float64Array.from(l), scale, noise });
 
+/** Central difference of f along coordinate j at x. */
+function centralDiff(f: (x: Float64Array) => number, x: Float64Array, j: number, h = 1e-6): number {
+  const up = Float64Array.from(x);
+  const dn = Float64Array.from(x);
+  up[j] += h;
+  dn[j] -= h;
+  return (f(up) - f(dn)) / (2 * h);
+}
+
 describe('linear algebra', () => {
   it('solves SPD systems and inverts them', () => {
     const K = Float64Array.from([4, 2, 0.6, 2, 5, 1, 0.6, 1, 3]);
@@ -76,14 +85,9 @@ describe('Gaussian process', () => {
     const g = gp.posteriorWithGrad(x);
     const [, dEI] = logEIWithGrad({ gp, best: 1.5, avoid: [] }, x);
     for (const j of [0, 1]) {
-      const h = 1e-6;
-      const up = Float64Array.from(x);
-      const dn = Float64Array.from(x);
-      up[j] += h;
-      dn[j] -= h;
-      expect(g.dMean[j]).toBeCloseTo((gp.posterior(up).mean - gp.posterior(dn).mean) / (2 * h), 5);
-      expect(g.dVar[j]).toBeCloseTo((gp.posterior(up).variance - gp.posterior(dn).variance) / (2 * h), 5);
-      expect(dEI[j]).toBeCloseTo((logEIWithGrad({ gp, best: 1.5, avoid: [] }, up)[0] - logEIWithGrad({ gp, best: 1.5, avoid: [] }, dn)[0]) / (2 * h), 4);
+      expect(g.dMean[j]).toBeCloseTo(centralDiff((p) => gp.posterior(p).mean, x, j), 5);
+      expect(g.dVar[j]).toBeCloseTo(centralDiff((p) => gp.posterior(p).variance, x, j), 5);
+      expect(dEI[j]).toBeCloseTo(centralDiff((p) => logEIWithGrad({ gp, best: 1.5, avoid: [] }, p)[0], x, j), 4);
     }
     expect(g.dMean[2]).toBe(0);
   });
@@ -98,14 +102,7 @@ describe('Gaussian process', () => {
     expect(acquisition(acq, Float64Array.from([0.31, 0.3]))).toBeLessThan(acquisition({ ...acq, avoid: [] }, Float64Array.from([0.31, 0.3])) - 3);
     const x = Float64Array.from([0.42, 0.2]);
     const [, g] = logEIWithGrad(acq, x);
-    for (const j of [0, 1]) {
-      const h = 1e-6;
-      const up = Float64Array.from(x);
-      const dn = Float64Array.from(x);
-      up[j] += h;
-      dn[j] -= h;
-      expect(g[j]).toBeCloseTo((logEIWithGrad(acq, up)[0] - logEIWithGrad(acq, dn)[0]) / (2 * h), 4);
-    }
+    for (const j of [0, 1]) expect(g[j]).toBeCloseTo(centralDiff((p) => logEIWithGrad(acq, p)[0], x, j), 4);
   });
 
   it('fits sensible hyperparameters: a relevant and an irrelevant dimension, noise at the floor', () => {
