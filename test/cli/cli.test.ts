@@ -221,3 +221,20 @@ describe('study identity', () => {
     expect(r.stderr).toMatch(/the order of params, which is the grid order, differs/);
   });
 });
+
+describe('determinism', () => {
+  it('the same spec and seed give the same trials and scores in two databases (and a different seed does not)', () => {
+    const dir = workdir();
+    write(dir, 'd.yaml', TINY.replace('name: tiny', 'name: det') + '  dropout: 0.2\nparams:\n  learning_rate: {min: 0.01, max: 0.3, log: true}\n  units: {min: 2, max: 12}\n'.replace('  dropout: 0.2\n', ''));
+    const scores = (db: string, seed: string) => {
+      expect(nnsearch(['random', 'd.yaml', '--budget', '4', '--quiet', '--db', db, '--seed', seed, '--workers', '1'], dir).code).toBe(0);
+      const json = JSON.parse(nnsearch(['report', '--format', 'json', '--db', db], dir).stdout);
+      return { params: json.cv_results.params, scores: [json.cv_results.split0_test_score, json.cv_results.split1_test_score, json.cv_results.split2_test_score] };
+    };
+    const a = scores('a.db', '11');
+    const b = scores('b.db', '11');
+    const c = scores('c.db', '12');
+    expect(b).toEqual(a);
+    expect(c.params).not.toEqual(a.params);
+  });
+});
