@@ -2,6 +2,7 @@
  * Assembling mini-batches from a fold: rows gathered from the shared dataset, scaled with the fold's
  * scaler, targets encoded for the output layer (one-hot for several classes, one column otherwise).
  */
+import { takeRows } from '../cv/scaling.js';
 import type { FoldData } from './runtime.js';
 
 export interface Batch {
@@ -36,17 +37,7 @@ export class Batcher {
   gather(rows: Int32Array): Batch {
     const { x, y, d, scaler } = this.data;
     const count = rows.length;
-    const bx = new Float32Array(count * d);
-    for (let r = 0; r < count; r++) {
-      const src = rows[r] * d;
-      if (scaler) {
-        const { offset, factor } = scaler;
-        const dst = r * d;
-        for (let j = 0; j < d; j++) bx[dst + j] = (x[src + j] - offset[j]) * factor[j];
-      } else {
-        bx.set(x.subarray(src, src + d), r * d);
-      }
-    }
+    const bx = takeRows(x, d, rows, scaler);
     const w = this.targetWidth;
     const by = new Float32Array(count * w);
     const oneHot = this.data.task === 'classification' && w > 1;

@@ -161,7 +161,7 @@ class TfjsModel {
     return tf.mean(tf.abs(tf.sub(p, target)), 1);
   }
 
-  /** One optimizer update of every trainable variable (Keras 3 formulas; see models/optimizers.ts). */
+  /** One optimizer update of every trainable variable (Keras 3 formulas, checked against Keras by the golden tests). */
   applyGradients(grads: Record<string, Tensor>, lr: number): void {
     const cfg = this.cfg.optimizer;
     const rate = cfg.decay > 0 ? lr / (1 + cfg.decay * this.iterations) : lr;

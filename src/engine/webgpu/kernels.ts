@@ -2,8 +2,9 @@
  * WGSL compute kernels for a stack of M MLPs trained together. Every kernel is batched over models
  * (workgroup_id.z = model); shapes are pipeline-overridable constants; per-model hyperparameters live
  * in a storage buffer; the step (or evaluation chunk) comes from a uniform at a dynamic offset, so a
- * whole epoch is one compute pass with no host round trip. The formulas are those of
- * src/models/optimizers.ts and the native trainer; dropout masks use the shared counter-based hash.
+ * whole epoch is one compute pass with no host round trip. The formulas are Keras's, as in the tfjs
+ * and native engines (all three are checked against Keras golden values); dropout masks use the
+ * shared counter-based hash.
  */
 import type { Activation, Loss, MetricName } from '../../search/vocabulary.js';
 
