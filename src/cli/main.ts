@@ -84,7 +84,7 @@ export async function main(args: string[], io: Output = processIo): Promise<numb
   let code = 0;
   const parser = yargs(args)
     .scriptName('nnsearch')
-    .usage('$0 <command> [options]\n\nHyperparameter search for neural networks: grid, random or Bayesian search,\nk-fold cross-validation on TensorFlow.js, results in SQLite.')
+    .usage('$0 <command> [options]\n\nHyperparameter search for neural networks: grid, random or Bayesian search, k-fold\ncross-validation with Keras semantics (native C++, WebGPU or TensorFlow.js), results in SQLite.')
     .command('grid [spec]', 'run a grid search over every combination of params', searchCommandBuilder('grid'), (a) => runSearch('grid', a, io))
     .command('random [spec]', 'run a random search until the study has --budget trials', searchCommandBuilder('random'), (a) => runSearch('random', a, io))
     .command('bayes [spec]', 'run a Bayesian (Gaussian-process) search until the study has --budget trials', searchCommandBuilder('bayes'), (a) => runSearch('bayes', a, io))
