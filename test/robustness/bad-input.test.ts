@@ -135,6 +135,7 @@ describe('fuzzing valid specs', () => {
         expect(existsSync(db)).toBe(false);
       } else accepted++;
     }
+    console.info(`fuzz: 300 mutated specs, ${rejected} rejected in one line (each also refused by grid, no database), ${accepted} still valid`);
     expect(rejected).toBeGreaterThan(100);
     expect(accepted).toBeGreaterThan(10);
   });
