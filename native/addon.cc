@@ -59,19 +59,18 @@ bool typed(napi_env env, napi_value v, T** data, size_t* length) {
   return true;
 }
 
-std::vector<int> ints(napi_env env, napi_value v) {
-  int32_t* p = nullptr;
+/** A copy of a typed array's elements (empty when v is not a typed array). */
+template <class T>
+std::vector<T> copyOf(napi_env env, napi_value v) {
+  T* p = nullptr;
   size_t n = 0;
   if (!typed(env, v, &p, &n)) return {};
-  return std::vector<int>(p, p + n);
+  return std::vector<T>(p, p + n);
 }
 
-std::vector<float> floats(napi_env env, napi_value v) {
-  float* p = nullptr;
-  size_t n = 0;
-  if (!typed(env, v, &p, &n)) return {};
-  return std::vector<float>(p, p + n);
-}
+std::vector<int> ints(napi_env env, napi_value v) { return copyOf<int32_t>(env, v); }
+std::vector<float> floats(napi_env env, napi_value v) { return copyOf<float>(env, v); }
+std::vector<uint8_t> activeFlags(napi_env env, napi_value v) { return copyOf<uint8_t>(env, v); }
 
 Handle* unwrap(napi_env env, napi_value v) {
   void* p = nullptr;
@@ -170,13 +169,6 @@ napi_value CreateStack(napi_env env, napi_callback_info info) {
   napi_value ext;
   CHECK(napi_create_external(env, h, finalize, nullptr, &ext));
   return ext;
-}
-
-std::vector<uint8_t> activeFlags(napi_env env, napi_value v) {
-  uint8_t* p = nullptr;
-  size_t n = 0;
-  if (!typed(env, v, &p, &n)) return {};
-  return std::vector<uint8_t>(p, p + n);
 }
 
 struct Work {

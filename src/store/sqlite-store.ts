@@ -68,6 +68,22 @@ function toTrial(r: Row): TrialRecord {
   });
 }
 
+function toFold(r: Row): FoldRecord {
+  return freeze({
+    fold: r.fold as number,
+    score: (r.score as number | null) ?? NaN,
+    testLoss: (r.test_loss as number | null) ?? NaN,
+    fitTime: r.fit_time as number,
+    scoreTime: r.score_time as number,
+    epochsRun: r.epochs_run as number,
+    stoppedEpoch: (r.stopped_epoch as number | null) ?? null,
+    restoredEpoch: (r.restored_epoch as number | null) ?? null,
+    diverged: r.diverged === 1,
+    trainSize: r.train_size as number,
+    testSize: r.test_size as number,
+  });
+}
+
 function toStudy(r: Row): StudyRecord {
   return freeze({
     id: r.id as number,
@@ -317,29 +333,18 @@ export class SqliteStore {
   }
 
   getFolds(trialId: number): FoldRecord[] {
-    const rows = this.db.prepare('SELECT * FROM fold_results WHERE trial_id = ? ORDER BY fold').all(trialId) as Row[];
-    return rows.map((r) =>
-      freeze({
-        fold: r.fold as number,
-        score: (r.score as number | null) ?? NaN,
-        testLoss: (r.test_loss as number | null) ?? NaN,
-        fitTime: r.fit_time as number,
-        scoreTime: r.score_time as number,
-        epochsRun: r.epochs_run as number,
-        stoppedEpoch: (r.stopped_epoch as number | null) ?? null,
-        restoredEpoch: (r.restored_epoch as number | null) ?? null,
-        diverged: r.diverged === 1,
-        trainSize: r.train_size as number,
-        testSize: r.test_size as number,
-      }),
-    );
+    return (this.db.prepare('SELECT * FROM fold_results WHERE trial_id = ? ORDER BY fold').all(trialId) as Row[]).map(toFold);
   }
 
-  /** Every fold of every trial of a study, keyed by trial id. */
+  /** Every fold of every trial of a study, keyed by trial id (one query). */
   foldsByTrial(studyId: number): Map<number, FoldRecord[]> {
     const out = new Map<number, FoldRecord[]>();
     const ids = this.db.prepare('SELECT id FROM trials WHERE study_id = ?').all(studyId) as { id: number }[];
-    for (const { id } of ids) out.set(id, this.getFolds(id));
+    for (const { id } of ids) out.set(id, []);
+    const rows = this.db
+      .prepare('SELECT f.* FROM fold_results f JOIN trials t ON t.id = f.trial_id WHERE t.study_id = ? ORDER BY f.trial_id, f.fold')
+      .all(studyId) as Row[];
+    for (const r of rows) out.get(r.trial_id as number)!.push(toFold(r));
     return out;
   }
 
