@@ -12,10 +12,10 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { searchCommand } from '../src/cli/commands.js';
 import { NativeEngine } from '../src/engine/native-engine.js';
-import type { Engine, ModelJob } from '../src/engine/runtime.js';
 import { TfjsEngine, liveTensors } from '../src/engine/tfjs-engine.js';
 import { packageRoot } from '../src/paths.js';
 import { silentProgress } from '../src/study/run.js';
+import { gpuPaths, stackSpeed } from './gpu-paths.js';
 import { randomMnistLike, referenceJob } from './workload.js';
 
 const quick = process.argv.includes('--quick');
@@ -26,21 +26,6 @@ function numpyAnchor(): { samples_per_s: number } | { error: string } {
   const r = spawnSync('python3', [join(root, 'bench/anchors/mlp_numpy.py'), '--samples', String(SAMPLES)], { encoding: 'utf8' });
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'python3 failed').trim().split('\n').pop()! };
   return JSON.parse(r.stdout.trim()) as { samples_per_s: number };
-}
-
-/** Best of `repeats` epochs of a stack, in model-samples per second. */
-async function stackSpeed(engine: Engine, jobs: ModelJob[], repeats = 3): Promise<number> {
-  const stack = await engine.createStack(jobs);
-  const orders = jobs.map((j) => Int32Array.from({ length: j.data.fit.length }, (_, i) => i));
-  let best = 0;
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    await stack.trainEpoch(orders, jobs.map(() => 1e-3), jobs.map(() => true));
-    const n = jobs.reduce((a, j) => a + j.data.fit.length, 0);
-    best = Math.max(best, n / ((performance.now() - t0) / 1000));
-  }
-  stack.dispose();
-  return Math.round(best);
 }
 
 function gridSpec(name: string, epochs: number): string {
@@ -76,29 +61,6 @@ function cliGrid(backend: string, workers: number, epochs: number): Record<strin
   return { backend, workers, trials: 4, folds: 3, epochs, seconds: Number(seconds.toFixed(2)), model_samples_per_s: Math.round(modelSamples / seconds) };
 }
 
-function torchAnchor(): Record<string, unknown>[] | { error: string } {
-  const r = spawnSync('python3', [join(root, 'bench/anchors/mlp_torch.py'), '--models', '8,32,128'], { encoding: 'utf8' });
-  if (r.status !== 0) return { error: (r.stderr || 'python3 / torch not available').trim().split('\n').pop()! };
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-/**
- * The WebGPU engine on the reference workload: one model, and stacks of 3, 32 and 128 models
- * (model-samples per second). Only on a GPU adapter, or on SwiftShader with --gpu-software.
- */
-async function gpuPaths(ds: ReturnType<typeof randomMnistLike>): Promise<Record<string, unknown>> {
-  const { WebgpuEngine } = await import('../src/engine/webgpu/webgpu-engine.js');
-  const software = process.argv.includes('--gpu-software');
-  const gpu = await WebgpuEngine.create({ allowSoftware: software, maxStack: 128 });
-  if (!gpu || (gpu.ctx.kind !== 'gpu' && !software)) return { skipped: 'no GPU adapter' };
-  const out: Record<string, unknown> = { adapter: gpu.name };
-  for (const M of software ? [1, 3] : [1, 3, 32, 128]) {
-    out[`webgpu_stack_${M}`] = { model_samples_per_s: await stackSpeed(gpu, Array.from({ length: M }, (_, s) => referenceJob(ds, s + 1)), 2) };
-  }
-  if (!software) out.torch_anchor = torchAnchor();
-  return out;
-}
-
 /** RSS after 5 and after 25 trials in one process (native engine): memory must not grow with trials. */
 async function memoryOverTrials(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'nns-mem-'));
@@ -113,21 +75,6 @@ async function memoryOverTrials(): Promise<Record<string, number>> {
   global.gc?.();
   const after25 = process.memoryUsage().rss;
   return { rss_mb_after_5_trials: Math.round(after5 / 2 ** 20), rss_mb_after_25_trials: Math.round(after25 / 2 ** 20) };
-}
-
-/** Ratios of the stacked WebGPU figures to PyTorch's one-model loop and its 128-model batched loop. */
-function withTorchRatios(gpu: Record<string, unknown>): Record<string, unknown> {
-  const torch = gpu.torch_anchor;
-  if (!Array.isArray(torch)) return gpu;
-  const one = torch.find((t) => t.anchor === 'torch-one-model')?.samples_per_s as number | undefined;
-  const batched = torch.find((t) => t.anchor === 'torch-batched' && t.models === 128)?.model_samples_per_s as number | undefined;
-  const best = Math.max(...Object.entries(gpu).filter(([k]) => k.startsWith('webgpu_stack_')).map(([, v]) => (v as { model_samples_per_s: number }).model_samples_per_s));
-  return {
-    ...gpu,
-    ratio_best_stack_to_torch_one_model: one ? Number((best / one).toFixed(2)) : null,
-    ratio_best_stack_to_torch_batched_128: batched ? Number((best / batched).toFixed(2)) : null,
-    goal: { vs_torch_one_model: 10, moonshot_vs_torch_batched_128: 1 },
-  };
 }
 
 async function main(): Promise<void> {
@@ -153,7 +100,7 @@ async function main(): Promise<void> {
   const grids = [cliGrid('auto', cores, epochs)];
   if (!quick) grids.push(cliGrid('wasm', cores, 1));
   const memory = await memoryOverTrials();
-  const gpu = await gpuPaths(quick ? randomMnistLike(2000) : ds);
+  const gpu = await gpuPaths(quick ? randomMnistLike(2000) : ds, { software: process.argv.includes('--gpu-software') });
   const ratio = (v: unknown) => ('samples_per_s' in anchor && typeof v === 'number' ? Number((v / anchor.samples_per_s).toFixed(2)) : null);
   const searchSpeed = grids[0].model_samples_per_s;
   console.log(
@@ -166,7 +113,7 @@ async function main(): Promise<void> {
         paths: Object.fromEntries(Object.entries(paths).map(([k, v]) => [k, { ...(v as object), ratio_to_numpy: ratio((v as Record<string, number>).samples_per_s ?? (v as Record<string, number>).model_samples_per_s) }])),
         whole_search: grids.map((g) => ({ ...g, ratio_to_numpy: ratio(g.model_samples_per_s) })),
         goal: { whole_search_ratio_to_numpy: ratio(searchSpeed), goal: 0.5, moonshot: 1 },
-        gpu: withTorchRatios(gpu),
+        gpu,
         memory: { ...memory, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), tfjs_tensors_left: tensorsAfter },
       },
       null,

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { requestDevice, type GpuContext } from '../../src/engine/webgpu/device.js';
-import { biasGradKernel, gatherKernel, gemmKernel, lossKernel, maxNormKernel, optimizerKernel, penaltyKernel, type GemmKind } from '../../src/engine/webgpu/kernels.js';
+import { gemmKernel, gemmTile, lossKernel, maxNormKernel, optimizerKernel, penaltyKernel, type GemmKind } from '../../src/engine/webgpu/kernels.js';
 import { ACTIVATIONS, METRICS, type Activation, type Loss } from '../../src/search/vocabulary.js';
 
 // Dawn's null backend, when the optional webgpu package is installed; otherwise everything here is skipped
@@ -26,12 +26,19 @@ describe.skipIf(!ctx)('WGSL kernels on the null backend', () => {
     expect(ctx!.kind).toBe('null');
   });
 
-  it('matrix products with every epilogue and activation', async () => {
+  it('matrix products with every epilogue, activation and tile, reading activations or the dataset', async () => {
     const kinds: GemmKind[] = ['forward_hidden', 'forward_eval', 'forward_output', 'grad_w', 'grad_x'];
     for (const kind of kinds) {
       for (const act of kind === 'forward_output' || kind === 'grad_w' ? (['relu'] as Activation[]) : hidden) {
-        const constants: Record<string, number> = kind === 'grad_w' ? { ROWS: 32, INNER_OUT: 20, COLS: 10 } : { ROWS: 32, INNER: 20, COLS: 10, LAYER: 0 };
-        expect(await compiles(gemmKernel(kind, act), constants), `${kind} ${act}`).toBeNull();
+        for (const gathered of kind === 'grad_x' ? [false] : [false, true]) {
+          const constants: Record<string, number> = {
+            ...(kind === 'grad_w' ? { ROWS: 32, INNER_OUT: 20, COLS: 10 } : { ROWS: 32, INNER: 20, COLS: 10, LAYER: 0 }),
+            ...(gathered ? { LIST: 100, EVAL: 0 } : {}),
+          };
+          for (const tile of [{ rows: 1, cols: 1 }, { rows: 4, cols: 4 }, { rows: 4, cols: 1 }, { rows: 1, cols: 4 }]) {
+            expect(await compiles(gemmKernel(kind, act, tile, gathered), constants), `${kind} ${act} ${tile.rows}x${tile.cols} gathered=${gathered}`).toBeNull();
+          }
+        }
       }
     }
   });
@@ -55,15 +62,21 @@ describe.skipIf(!ctx)('WGSL kernels on the null backend', () => {
     }
   });
 
-  it('gather, bias gradient, optimizer, max-norm and penalty kernels', async () => {
-    expect(await compiles(gatherKernel(), { ROWS: 32, D: 784, LIST: 1000, EVAL: 0 })).toBeNull();
-    expect(await compiles(biasGradKernel(), { ROWS: 32, COLS: 10 })).toBeNull();
+  it('picks register-blocked tiles only for wide products over enough models to fill a GPU', () => {
+    expect(gemmTile(100, 64, 1)).toEqual({ rows: 1, cols: 1 });
+    expect(gemmTile(100, 64, 32)).toEqual({ rows: 1, cols: 1 });
+    expect(gemmTile(100, 64, 128)).toEqual({ rows: 4, cols: 4 });
+    expect(gemmTile(785, 64, 16)).toEqual({ rows: 4, cols: 4 });
+    expect(gemmTile(100, 10, 512)).toEqual({ rows: 1, cols: 1 });
+  });
+
+  it('optimizer, max-norm and penalty kernels', async () => {
     expect(await compiles(optimizerKernel(), { SIZE: 50176, BATCH: 32 })).toBeNull();
     expect(await compiles(maxNormKernel(), { IN: 784, OUT: 64, BATCH: 32 })).toBeNull();
     for (const evaluation of [0, 1]) expect(await compiles(penaltyKernel(), { SIZE: 50176, BATCH: 32, SLOT: evaluation * 2, EVAL: evaluation })).toBeNull();
   });
 
   it('rejects invalid WGSL (the check can fail)', async () => {
-    expect(await compiles(gatherKernel().replace('fn main', 'fn main main'), { ROWS: 1, D: 1, LIST: 1 })).toMatch(/error/i);
+    expect(await compiles(gemmKernel('grad_x', 'relu').replace('fn main', 'fn main main'), { ROWS: 1, INNER: 1, COLS: 1 })).toMatch(/error/i);
   });
 });

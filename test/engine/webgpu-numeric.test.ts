@@ -6,6 +6,7 @@
  * - a whole fit with validation split, dropout and early stopping, equal to the native engine's
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fitScaler } from '../../src/cv/scaling.js';
 import { fitStack } from '../../src/engine/fit.js';
 import { NativeEngine } from '../../src/engine/native-engine.js';
 import type { Engine } from '../../src/engine/runtime.js';
@@ -16,6 +17,8 @@ import { checkGoldenCase, checkStackMatchesSingles, golden } from './keras-golde
 
 // a real adapter (GPU, or SwiftShader's CPU Vulkan); without one every test here is skipped
 const gpu = await WebgpuEngine.create({ allowSoftware: true });
+// the same engine with its register-blocked GEMM tiles forced (auto picks them only for big stacks)
+const tiled = gpu ? await WebgpuEngine.create({ allowSoftware: true, tiles: 'large' }) : null;
 let reference: Engine;
 beforeAll(async () => {
   reference = NativeEngine.create() ?? (await TfjsEngine.create('wasm'));
@@ -52,6 +55,35 @@ describe.skipIf(!gpu)('WebGPU stacks against the native trainer', () => {
       }, 60_000);
     }
   }
+
+  // wide enough for the register-blocked 64 x 64 GEMM tiles, with ragged edges:
+  // 70 inputs, 60 and 50 units, batches of 52 rows and a last batch of 44
+  const wide = blobs(300, 70, 4, 2, 0.8);
+  for (const [what, spec, tol] of [
+    ['sgd + momentum + dropout', 'model:\n  units: [60, 50]\n  dropout: [0.3, 0.1]\n  optimizer: sgd\n  momentum: 0.9\n  learning_rate: 0.02\ntrain:\n  epochs: 2\n  batch_size: 52\n', 2e-5],
+    ['adam + l1', 'model:\n  units: [60, 50]\n  l1: 0.0001\n  optimizer: adam\n  learning_rate: 0.005\ntrain:\n  epochs: 2\n  batch_size: 52\n', 1e-4],
+  ] as [string, string, number][]) {
+    it(`M = 3, 64 x 64 tiles: same weights after 2 epochs as single native models (${what}, tolerance ${tol})`, async () => {
+      const jobs = [1, 2, 3].map((k) => jobFor(wide, spec, {}, k));
+      await checkStackMatchesSingles(tiled!, reference, jobs, 2, tol, expect);
+    }, 60_000);
+  }
+
+  it('M = 3 with inputs standardized per fold (each model its own scaler, applied as the first layer reads X) and a validation evaluation', async () => {
+    const spec = 'model:\n  units: [60]\n  optimizer: adam\n  learning_rate: 0.005\ntrain:\n  epochs: 2\n  batch_size: 52\n';
+    const jobs = [1, 2, 3].map((k) => {
+      const j = jobFor(wide, spec, {}, k, 40);
+      const fit = j.data.fit.subarray(0, j.data.fit.length - 9 * k);
+      return { ...j, data: { ...j.data, fit, scaler: fitScaler(k === 2 ? 'minmax' : 'standard', wide.x, wide.d, fit) } };
+    });
+    await checkStackMatchesSingles(tiled!, reference, jobs, 2, 1e-4, expect);
+    const stacked = await fitStack(gpu!, jobs);
+    const singles = await Promise.all(jobs.map((j) => fitStack(reference, [j])));
+    stacked.forEach((r, m) => {
+      expect(r.score).toBeCloseTo(singles[m][0].score, 6);
+      r.history.forEach((h, e) => expect(h.valLoss!).toBeCloseTo(singles[m][0].history[e].valLoss!, 4));
+    });
+  }, 60_000);
 
   it('a whole fit (validation split, dropout, early stopping with restore) equals the native one', async () => {
     const yaml = 'model:\n  units: [16]\n  dropout: 0.2\n  learning_rate: 0.02\ntrain:\n  epochs: 12\n  batch_size: 16\n  validation_split: 0.2\n  early_stopping: {monitor: val_loss, patience: 2, restore_best: true}\n';

@@ -111,144 +111,215 @@ export type GemmKind =
   | 'forward_eval'
   /** Z = A W + b (logits) */
   | 'forward_output'
-  /** G = A^T D + l1 sign(W) + 2 l2 W  (A: [ROWS x INNER_OUT], D: [ROWS x COLS]; G, W: [INNER_OUT x COLS]) */
+  /**
+   * G = A^T D + l1 sign(W) + 2 l2 W and GB = column sums of D, the bias gradient, computed as one
+   * more row of A^T D with A's extra column all ones  (A: [ROWS x INNER_OUT], D: [ROWS x COLS];
+   * G, W: [INNER_OUT x COLS]; GB: [COLS])
+   */
   | 'grad_w'
   /** G = (D W^T) * dropout(LAYER) * act'(Zprev)  (D: [ROWS x INNER], W: [COLS x INNER]; G, Zprev: [ROWS x COLS]) */
   | 'grad_x';
 
-/** A tiled (16 x 16, workgroup memory) model-batched matrix product with a fused epilogue. */
-export function gemmKernel(kind: GemmKind, act: Activation): string {
-  const hiddenAct = kind === 'forward_output' || kind === 'grad_w' ? '' : actFunctions('act', act);
-  if (kind === 'grad_w') {
-    return `${COMMON}
-override ROWS: u32;
-override INNER_OUT: u32;
-override COLS: u32;
-@group(0) @binding(0) var<uniform> step: Step;
-@group(1) @binding(0) var<storage, read> A: array<f32>;
-@group(1) @binding(1) var<storage, read> D: array<f32>;
-@group(1) @binding(2) var<storage, read> W: array<f32>;
-@group(1) @binding(3) var<storage, read_write> G: array<f32>;
-@group(1) @binding(4) var<storage, read> models: array<Model>;
-var<workgroup> tileA: array<array<f32, 16>, 16>;
-var<workgroup> tileB: array<array<f32, 16>, 16>;
-
-@compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let m = wg.z;
-  let row = wg.y * 16u + lid.y; // 0..INNER_OUT
-  let col = wg.x * 16u + lid.x; // 0..COLS
-  let a_base = m * ROWS * INNER_OUT;
-  let d_base = m * ROWS * COLS;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < ROWS; k0 = k0 + 16u) {
-    let ka = k0 + lid.x;
-    tileA[lid.y][lid.x] = select(0.0, A[a_base + ka * INNER_OUT + row], ka < ROWS && row < INNER_OUT);
-    let kb = k0 + lid.y;
-    tileB[lid.y][lid.x] = select(0.0, D[d_base + kb * COLS + col], kb < ROWS && col < COLS);
-    workgroupBarrier();
-    for (var k = 0u; k < 16u; k = k + 1u) { acc = acc + tileA[lid.y][k] * tileB[k][lid.x]; }
-    workgroupBarrier();
-  }
-  if (row < INNER_OUT && col < COLS) {
-    let i = m * INNER_OUT * COLS + row * COLS + col;
-    let w = W[i];
-    G[i] = acc + models[m].l1 * sign(w) + 2.0 * models[m].l2 * w;
-  }
-}
-`;
-  }
-  const transB = kind === 'grad_x';
-  const bLoad = transB ? 'B[b_base + col * INNER + kb]' : 'B[b_base + kb * COLS + col]';
-  let bindings: string;
-  let epilogue: string;
-  if (kind === 'grad_x') {
-    bindings = `@group(1) @binding(0) var<storage, read> A: array<f32>;
-@group(1) @binding(1) var<storage, read> B: array<f32>;
-@group(1) @binding(2) var<storage, read> Zprev: array<f32>;
-@group(1) @binding(3) var<storage, read_write> G: array<f32>;
-@group(1) @binding(4) var<storage, read> models: array<Model>;`;
-    epilogue = `let i = m * ROWS * COLS + row * COLS + col;
-    let z = Zprev[i];
-    let a = act(z);
-    G[i] = acc * dropout(models[m], LAYER, step.index, row * COLS + col) * act_grad(z, a);`;
-  } else {
-    bindings = `@group(1) @binding(0) var<storage, read> A: array<f32>;
-@group(1) @binding(1) var<storage, read> B: array<f32>;
-@group(1) @binding(2) var<storage, read> bias: array<f32>;
-@group(1) @binding(3) var<storage, read_write> Z: array<f32>;
-${kind === 'forward_output' ? '' : '@group(1) @binding(5) var<storage, read_write> OUT: array<f32>;'}
-@group(1) @binding(4) var<storage, read> models: array<Model>;`;
-    epilogue =
-      kind === 'forward_output'
-        ? `Z[m * ROWS * COLS + row * COLS + col] = acc + bias[m * COLS + col];`
-        : `let i = m * ROWS * COLS + row * COLS + col;
-    let z = acc + bias[m * COLS + col];
-    Z[i] = z;
-    OUT[i] = act(z)${kind === 'forward_hidden' ? ' * dropout(models[m], LAYER, step.index, row * COLS + col)' : ''};`;
-  }
-  return `${COMMON}
-${hiddenAct}
-override ROWS: u32;
-override INNER: u32;
-override COLS: u32;
-override LAYER: u32 = 0u;
-@group(0) @binding(0) var<uniform> step: Step;
-${bindings}
-var<workgroup> tileA: array<array<f32, 16>, 16>;
-var<workgroup> tileB: array<array<f32, 16>, 16>;
-
-@compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let m = wg.z;
-  let row = wg.y * 16u + lid.y;
-  let col = wg.x * 16u + lid.x;
-  let a_base = m * ROWS * INNER;
-  let b_base = m * INNER * COLS;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < INNER; k0 = k0 + 16u) {
-    let ka = k0 + lid.x;
-    tileA[lid.y][lid.x] = select(0.0, A[a_base + row * INNER + ka], ka < INNER && row < ROWS);
-    let kb = k0 + lid.y;
-    tileB[lid.y][lid.x] = select(0.0, ${bLoad}, kb < INNER && col < COLS);
-    workgroupBarrier();
-    for (var k = 0u; k < 16u; k = k + 1u) { acc = acc + tileA[lid.y][k] * tileB[k][lid.x]; }
-    workgroupBarrier();
-  }
-  if (row < ROWS && col < COLS) {
-    ${epilogue}
-  }
-}
-`;
+export interface GemmBinding {
+  name: string;
+  access: 'read' | 'rw';
 }
 
-/** Rows (training order or an evaluation list) gathered and scaled into A0 [M x ROWS x D]. */
-export function gatherKernel(): string {
-  return `${COMMON}
-override ROWS: u32;
-override D: u32;
-override LIST: u32;
-override EVAL: u32 = 0u;
-@group(0) @binding(0) var<uniform> step: Step;
-@group(1) @binding(0) var<storage, read> X: array<f32>;
-@group(1) @binding(1) var<storage, read> list: array<u32>;
-@group(1) @binding(2) var<storage, read> offset: array<f32>;
-@group(1) @binding(3) var<storage, read> factor: array<f32>;
-@group(1) @binding(4) var<storage, read> models: array<Model>;
-@group(1) @binding(5) var<storage, read_write> A0: array<f32>;
+/**
+ * The storage bindings of a GEMM pipeline, in binding order (group 1). With `gathered` (the first
+ * layer), the left operand A is not a buffer of activations but the dataset X read through the
+ * step's row list and each model's scaler: no gathered copy of the batch is written.
+ */
+export function gemmBindings(kind: GemmKind, gathered: boolean): GemmBinding[] {
+  const r = (name: string): GemmBinding => ({ name, access: 'read' });
+  const rw = (name: string): GemmBinding => ({ name, access: 'rw' });
+  const input = gathered ? [r('list'), r('scaler')] : [];
+  switch (kind) {
+    case 'forward_hidden':
+    case 'forward_eval':
+      return [r('A'), r('W'), r('bias'), rw('Z'), r('models'), rw('OUT'), ...input];
+    case 'forward_output':
+      return [r('A'), r('W'), r('bias'), rw('Z'), r('models'), ...input];
+    case 'grad_w':
+      return [r('A'), r('D'), r('W'), rw('G'), r('models'), rw('GB'), ...input];
+    case 'grad_x':
+      if (gathered) throw new Error('grad_x never reads the dataset');
+      return [r('D'), r('W'), r('Zprev'), rw('G'), r('models')];
+  }
+}
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: vec3u) {
-  let j = gid.x;
-  let r = wg.y;
-  let m = wg.z;
-  if (j >= D) { return; }
+/**
+ * Outputs per thread of a GEMM pipeline (rows x cols). A workgroup is 16 x 16 threads, so its output
+ * tile is (16 * rows) x (16 * cols).
+ */
+export interface GemmTile {
+  rows: number;
+  cols: number;
+}
+
+/** Workgroups below which a dispatch leaves much of a large GPU idle (an H100 has 132 SMs). */
+const BUSY_WORKGROUPS = 192;
+
+/**
+ * The tile of a product of outRows x outCols per model, for `models` models at once: 64 x 64 with
+ * 4 x 4 register blocks for the big products of a search (batch x 784 -> hidden and its weight
+ * gradient), where each workgroup-memory read then feeds four multiply-adds instead of one, as long
+ * as that still gives the GPU enough workgroups; else 16 x 16, one output per thread, which spreads a
+ * small stack (or a 10-class output layer a 64-wide tile would mostly pad) over more of the GPU.
+ * Measured on an H100 (bench/results/): for 784-64-10 at batch 100, 64 x 64 tiles win from about
+ * 128 models, 16 x 16 below.
+ */
+export function gemmTile(outRows: number, outCols: number, models: number): GemmTile {
+  if (outRows < 48 || outCols < 48) return { rows: 1, cols: 1 };
+  const large = models * Math.ceil(outRows / 64) * Math.ceil(outCols / 64);
+  return large >= BUSY_WORKGROUPS ? { rows: 4, cols: 4 } : { rows: 1, cols: 1 };
+}
+
+/** WGSL reading row `r` of the step's batch for model m: the dataset row through the list, scaled. */
+const GATHER = /* wgsl */ `
+const PADDED: u32 = 0xffffffffu;
+/** The dataset row of batch row r of this step for model m, or PADDED past the end of its list. */
+fn batch_row(m: u32, r: u32) -> u32 {
   let n = select(models[m].n_fit, models[m].n_eval, EVAL == 1u);
   let pos = step.index * ROWS + r;
-  let out = m * ROWS * D + r * D + j;
-  if (pos >= n) { A0[out] = 0.0; return; }
-  let x = X[list[m * LIST + pos] * D + j];
-  A0[out] = select(x, (x - offset[m * D + j]) * factor[m * D + j], (models[m].flags & 4u) != 0u);
+  if (pos >= n) { return PADDED; }
+  return list[m * LIST + pos];
+}
+/** Feature j of dataset row src, through model m's scaler (fitted on its training fold). */
+fn input_at(m: u32, src: u32, j: u32) -> f32 {
+  if (src == PADDED) { return 0.0; }
+  let x = A[src * FEATURES + j];
+  if ((models[m].flags & 4u) != 0u) { return (x - scaler[2u * m * FEATURES + j]) * scaler[(2u * m + 1u) * FEATURES + j]; }
+  return x;
+}
+`;
+
+/**
+ * A model-batched matrix product OUT = X Y with a fused epilogue, tiled through workgroup memory
+ * (16-deep slices) and register blocks of tile.rows x tile.cols outputs per thread. Thread (tx, ty)
+ * owns rows ty + 16 i and columns tx + 16 j of the tile, so neighbouring threads read neighbouring
+ * workgroup-memory words and store neighbouring columns. X(r, k) and Y(k, c) are read through
+ * x_at/y_at; tile loads walk each operand in its memory order so that neighbouring threads load
+ * neighbouring addresses.
+ */
+export function gemmKernel(kind: GemmKind, act: Activation, tile: GemmTile = { rows: 1, cols: 1 }, gathered = false): string {
+  const hiddenAct = kind === 'forward_output' || kind === 'grad_w' ? '' : actFunctions('act', act);
+  const BM = 16 * tile.rows;
+  const BN = 16 * tile.cols;
+  const bindings = gemmBindings(kind, gathered)
+    .map((b, i) => `@group(1) @binding(${i}) var<storage, ${b.access === 'rw' ? 'read_write' : 'read'}> ${b.name}: array<${b.name === 'models' ? 'Model' : b.name === 'list' ? 'u32' : 'f32'}>;`)
+    .join('\n');
+  // output rows, contraction length, accessors of X(r, k) and Y(k, c) and whether each is stored row by row
+  let outRows: string;
+  let inner: string;
+  let xAt: string;
+  let xRowMajor = true;
+  let yAt: string;
+  let yRowMajor = true;
+  let overrides: string;
+  let epilogue: string;
+  const gatherOverrides = gathered ? 'override LIST: u32;\noverride EVAL: u32 = 0u;\n' : '';
+  if (kind === 'grad_w') {
+    // rows 0..INNER_OUT-1: X(r, k) = A[k, r]; row INNER_OUT: ones, giving the bias gradient
+    outRows = '(INNER_OUT + 1u)';
+    inner = 'ROWS';
+    overrides = `override ROWS: u32;\noverride INNER_OUT: u32;\noverride COLS: u32;\n${gatherOverrides}${gathered ? 'override FEATURES: u32 = INNER_OUT;\n' : ''}`;
+    xAt = `fn x_at(m: u32, r: u32, k: u32) -> f32 {
+  if (r == INNER_OUT) { return 1.0; }
+  ${gathered ? 'return input_at(m, batch_row(m, k), r);' : 'return A[m * ROWS * INNER_OUT + k * INNER_OUT + r];'}
+}`;
+    xRowMajor = false;
+    yAt = 'fn y_at(m: u32, k: u32, c: u32) -> f32 { return D[m * ROWS * COLS + k * COLS + c]; }';
+    epilogue = `if (row == INNER_OUT) {
+          GB[m * COLS + col] = v;
+        } else {
+          let o = m * INNER_OUT * COLS + row * COLS + col;
+          let w = W[o];
+          G[o] = v + models[m].l1 * sign(w) + 2.0 * models[m].l2 * w;
+        }`;
+  } else {
+    outRows = 'ROWS';
+    inner = 'INNER';
+    overrides = `override ROWS: u32;\noverride INNER: u32;\noverride COLS: u32;\noverride LAYER: u32 = 0u;\n${gatherOverrides}${gathered ? 'override FEATURES: u32 = INNER;\n' : ''}`;
+    if (kind === 'grad_x') {
+      xAt = 'fn x_at(m: u32, r: u32, k: u32) -> f32 { return D[m * ROWS * INNER + r * INNER + k]; }';
+      // the product is with W^T: Y(k, c) = W[c, k]
+      yAt = 'fn y_at(m: u32, k: u32, c: u32) -> f32 { return W[m * INNER * COLS + c * INNER + k]; }';
+      yRowMajor = false;
+      epilogue = `let o = m * ROWS * COLS + row * COLS + col;
+        let z = Zprev[o];
+        let a = act(z);
+        G[o] = v * dropout(models[m], LAYER, step.index, row * COLS + col) * act_grad(z, a);`;
+    } else {
+      xAt = `fn x_at(m: u32, r: u32, k: u32) -> f32 { return ${gathered ? 'input_at(m, batch_row(m, r), k)' : 'A[m * ROWS * INNER + r * INNER + k]'}; }`;
+      yAt = 'fn y_at(m: u32, k: u32, c: u32) -> f32 { return W[m * INNER * COLS + k * COLS + c]; }';
+      epilogue =
+        kind === 'forward_output'
+          ? `Z[m * ROWS * COLS + row * COLS + col] = v + bias[m * COLS + col];`
+          : `let o = m * ROWS * COLS + row * COLS + col;
+        let z = v + bias[m * COLS + col];
+        Z[o] = z;
+        OUT[o] = act(z)${kind === 'forward_hidden' ? ' * dropout(models[m], LAYER, step.index, row * COLS + col)' : ''};`;
+    }
+  }
+  // element e of a tile slice: (r, k) with r < BM, k < 16, or (k, c) with c < BN
+  const xCoords = xRowMajor ? 'let r = e / 16u; let k = e % 16u;' : `let k = e / ${BM}u; let r = e % ${BM}u;`;
+  const yCoords = yRowMajor ? `let k = e / ${BN}u; let c = e % ${BN}u;` : 'let c = e / 16u; let k = e % 16u;';
+  return `${COMMON}
+${hiddenAct}
+${overrides}
+const TR: u32 = ${tile.rows}u;
+const TC: u32 = ${tile.cols}u;
+@group(0) @binding(0) var<uniform> step: Step;
+${bindings}
+var<workgroup> tileX: array<array<f32, ${BM}>, 16>; // [k][r]
+var<workgroup> tileY: array<array<f32, ${BN}>, 16>; // [k][c]
+${gathered ? GATHER : ''}
+${xAt}
+${yAt}
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let m = wg.z;
+  let row0 = wg.y * ${BM}u;
+  let col0 = wg.x * ${BN}u;
+  let t = lid.y * 16u + lid.x;
+  var acc: array<f32, ${tile.rows * tile.cols}>;
+  for (var k0 = 0u; k0 < ${inner}; k0 = k0 + 16u) {
+    for (var e = t; e < ${BM * 16}u; e = e + 256u) {
+      ${xCoords}
+      var v = 0.0;
+      if (row0 + r < ${outRows} && k0 + k < ${inner}) { v = x_at(m, row0 + r, k0 + k); }
+      tileX[k][r] = v;
+    }
+    for (var e = t; e < ${BN * 16}u; e = e + 256u) {
+      ${yCoords}
+      var v = 0.0;
+      if (col0 + c < COLS && k0 + k < ${inner}) { v = y_at(m, k0 + k, col0 + c); }
+      tileY[k][c] = v;
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < 16u; k = k + 1u) {
+      var xs: array<f32, ${tile.rows}>;
+      var ys: array<f32, ${tile.cols}>;
+      for (var i = 0u; i < TR; i = i + 1u) { xs[i] = tileX[k][lid.y + 16u * i]; }
+      for (var j = 0u; j < TC; j = j + 1u) { ys[j] = tileY[k][lid.x + 16u * j]; }
+      for (var i = 0u; i < TR; i = i + 1u) {
+        for (var j = 0u; j < TC; j = j + 1u) { acc[i * TC + j] = acc[i * TC + j] + xs[i] * ys[j]; }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < TR; i = i + 1u) {
+    let row = row0 + lid.y + 16u * i;
+    for (var j = 0u; j < TC; j = j + 1u) {
+      let col = col0 + lid.x + 16u * j;
+      if (row < ${outRows} && col < COLS) {
+        let v = acc[i * TC + j];
+        ${epilogue}
+      }
+    }
+  }
 }
 `;
 }
@@ -367,27 +438,6 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wg: vec
     acc[m * 4u] = acc[m * 4u] + lt;
     acc[m * 4u + 1u] = acc[m * 4u + 1u] + mt;
   }
-}
-`;
-}
-
-/** Bias gradient: column sums of dZ [M x ROWS x COLS]. */
-export function biasGradKernel(): string {
-  return `${COMMON}
-override ROWS: u32;
-override COLS: u32;
-@group(0) @binding(0) var<uniform> step: Step;
-@group(1) @binding(0) var<storage, read> D: array<f32>;
-@group(1) @binding(1) var<storage, read_write> G: array<f32>;
-
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: vec3u) {
-  let j = gid.x;
-  let m = wg.z;
-  if (j >= COLS) { return; }
-  var s = 0.0;
-  for (var r = 0u; r < ROWS; r = r + 1u) { s = s + D[m * ROWS * COLS + r * COLS + j]; }
-  G[m * COLS + j] = s;
 }
 `;
 }

@@ -11,9 +11,11 @@ import { mixSeed } from '../../search/rng.js';
 import { OPTIMIZERS } from '../../search/vocabulary.js';
 import type { Engine, LossAndMetric, ModelJob, StackRuntime } from '../runtime.js';
 import { requestDevice, type GpuContext } from './device.js';
-import { biasGradKernel, gatherKernel, gemmKernel, lossKernel, MAX_HIDDEN, MAX_OUTPUTS, maxNormKernel, MODEL_FIELDS, MODEL_WORDS, optimizerKernel, penaltyKernel, type GemmKind } from './kernels.js';
+import { gemmBindings, gemmKernel, gemmTile, lossKernel, MAX_HIDDEN, MAX_OUTPUTS, maxNormKernel, MODEL_FIELDS, MODEL_WORDS, optimizerKernel, penaltyKernel, type GemmKind } from './kernels.js';
 
 const STEP_STRIDE = 256;
+/** Training steps per command buffer: small enough that the GPU starts early, large enough to amortize a submit. */
+const STEPS_PER_SUBMIT = 50;
 const DROPOUT_STREAM = 0x44524f50; // 'DROP', as models/dropout.ts
 
 type Access = 'read' | 'rw';
@@ -35,11 +37,18 @@ export function webgpuUnsupported(m: ModelConfig): string | null {
   return null;
 }
 
+/** GEMM tiles: chosen per shape and stack size (kernels.ts gemmTile), or forced for comparisons. */
+export const TILE_POLICIES = { small: { rows: 1, cols: 1 }, large: { rows: 4, cols: 4 } } as const;
+export type TilePolicy = 'auto' | keyof typeof TILE_POLICIES;
+
 class Kernels {
   private readonly cache = new Map<string, GPUComputePipeline>();
   readonly stepLayout: GPUBindGroupLayout;
 
-  constructor(private readonly device: GPUDevice) {
+  constructor(
+    private readonly device: GPUDevice,
+    readonly tiles: TilePolicy,
+  ) {
     this.stepLayout = device.createBindGroupLayout({
       entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: 16 } }],
     });
@@ -67,12 +76,14 @@ class Kernels {
 }
 
 interface Dispatch {
+  /** What it computes, for profiles (bench/gpu-profile.ts). */
+  label: string;
   pipeline: GPUComputePipeline;
   group: GPUBindGroup;
   size: [number, number, number];
 }
 
-class WebgpuStack implements StackRuntime {
+export class WebgpuStack implements StackRuntime {
   readonly size: number;
   private readonly device: GPUDevice;
   private readonly buffers: GPUBuffer[] = [];
@@ -129,19 +140,17 @@ class WebgpuStack implements StackRuntime {
       return { buf, width };
     };
     const lists = { validation: listBuf('validation'), test: listBuf('test') };
-    // scalers
-    const offsets = new Float32Array(M * d);
-    const factors = new Float32Array(M * d).fill(1);
+    // scalers, [M][offset, factor][d], applied as the first layer reads its inputs
+    const scalers = new Float32Array(M * 2 * d);
     jobs.forEach((j, m) => {
+      scalers.fill(1, (2 * m + 1) * d, (2 * m + 2) * d);
       if (j.data.scaler) {
-        offsets.set(j.data.scaler.offset, m * d);
-        factors.set(j.data.scaler.factor, m * d);
+        scalers.set(j.data.scaler.offset, 2 * m * d);
+        scalers.set(j.data.scaler.factor, (2 * m + 1) * d);
       }
     });
-    const offBuf = f32(offsets.length);
-    const facBuf = f32(factors.length);
-    device.queue.writeBuffer(offBuf, 0, offsets);
-    device.queue.writeBuffer(facBuf, 0, factors);
+    const scalerBuf = f32(scalers.length);
+    device.queue.writeBuffer(scalerBuf, 0, scalers);
 
     // weights, gradients, optimizer slots, activations
     const gW: GPUBuffer[] = [];
@@ -151,7 +160,6 @@ class WebgpuStack implements StackRuntime {
     const Z: GPUBuffer[] = [];
     const A: GPUBuffer[] = [];
     const dZ: GPUBuffer[] = [];
-    const A0 = f32(M * B * d);
     for (let l = 0; l < L; l++) {
       const fanIn = this.widths[l];
       const fanOut = this.widths[l + 1];
@@ -182,33 +190,44 @@ class WebgpuStack implements StackRuntime {
     // ---- pipelines and bind groups
     const act = cfg.activation;
     const group = (layout: GPUBindGroupLayout, bufs: GPUBuffer[]) => device.createBindGroup({ layout, entries: bufs.map((buffer, binding) => ({ binding, resource: { buffer } })) });
-    const gemm = (kind: GemmKind, constants: Record<string, number>) => {
-      const access: Access[] = kind === 'grad_w' ? ['read', 'read', 'read', 'rw', 'read'] : kind === 'grad_x' ? ['read', 'read', 'read', 'rw', 'read'] : kind === 'forward_output' ? ['read', 'read', 'read', 'rw', 'read'] : ['read', 'read', 'read', 'rw', 'read', 'rw'];
-      return kernels.pipeline(gemmKernel(kind, act), access, constants);
+    /**
+     * A GEMM dispatch for an output of outRows x outCols per model; `buffers` names its bindings
+     * (kernels.ts gemmBindings). The first layer reads the dataset through `list` (gathered).
+     */
+    const gemm = (label: string, kind: GemmKind, constants: Record<string, number>, outRows: number, outCols: number, buffers: Record<string, GPUBuffer>, list?: { buf: GPUBuffer; width: number; evaluation: boolean }): Dispatch => {
+      const gathered = list !== undefined;
+      const bindings = gemmBindings(kind, gathered);
+      const tile = kernels.tiles === 'auto' ? gemmTile(outRows, outCols, M) : TILE_POLICIES[kernels.tiles];
+      const all = { ...buffers, models: this.modelsBuf, ...(list ? { A: data.X, list: list.buf, scaler: scalerBuf } : {}) };
+      const { pipeline, layout } = kernels.pipeline(
+        gemmKernel(kind, act, tile, gathered),
+        bindings.map((x) => x.access),
+        list ? { ...constants, LIST: list.width, EVAL: list.evaluation ? 1 : 0 } : constants,
+      );
+      return {
+        label,
+        pipeline,
+        group: group(
+          layout,
+          bindings.map((x) => all[x.name as keyof typeof all]!),
+        ),
+        size: [Math.ceil(outCols / (16 * tile.cols)), Math.ceil(outRows / (16 * tile.rows)), M],
+      };
     };
     const wg = (n: number, size: number) => Math.ceil(n / size);
-    const gatherFor = (evalPart: 'validation' | 'test' | null): Dispatch => {
-      const list = evalPart ? lists[evalPart] : { buf: this.orderBuf, width: this.nFitMax };
-      const { pipeline, layout } = kernels.pipeline(gatherKernel(), ['read', 'read', 'read', 'read', 'read', 'rw'], { ROWS: B, D: d, LIST: list.width, EVAL: evalPart ? 1 : 0 });
-      return { pipeline, group: group(layout, [data.X, list.buf, offBuf, facBuf, this.modelsBuf, A0]), size: [wg(d, 64), B, M] };
-    };
-    const forward = (evaluation: boolean): Dispatch[] => {
+    const listOf = (part: 'validation' | 'test' | null) => (part ? { ...lists[part], evaluation: true } : { buf: this.orderBuf, width: this.nFitMax, evaluation: false });
+    const forward = (part: 'validation' | 'test' | null): Dispatch[] => {
       const out: Dispatch[] = [];
       for (let l = 0; l < L; l++) {
-        const input = l === 0 ? A0 : A[l - 1];
         const constants = { ROWS: B, INNER: this.widths[l], COLS: this.widths[l + 1], LAYER: l };
-        if (l === L - 1) {
-          const { pipeline, layout } = gemm('forward_output', constants);
-          out.push({ pipeline, group: group(layout, [input, this.W[l], this.b[l], Z[l], this.modelsBuf]), size: [wg(this.widths[l + 1], 16), wg(B, 16), M] });
-        } else {
-          const { pipeline, layout } = gemm(evaluation ? 'forward_eval' : 'forward_hidden', constants);
-          out.push({ pipeline, group: group(layout, [input, this.W[l], this.b[l], Z[l], this.modelsBuf, A[l]]), size: [wg(this.widths[l + 1], 16), wg(B, 16), M] });
-        }
+        const buffers = { W: this.W[l], bias: this.b[l], Z: Z[l], OUT: A[l], ...(l > 0 ? { A: A[l - 1] } : {}) };
+        const kind: GemmKind = l === L - 1 ? 'forward_output' : part ? 'forward_eval' : 'forward_hidden';
+        out.push(gemm(`forward L${l}`, kind, constants, B, this.widths[l + 1], buffers, l === 0 ? listOf(part) : undefined));
       }
       return out;
     };
     const lossFor = (evalPart: 'validation' | 'test' | null): Dispatch => {
-      const list = evalPart ? lists[evalPart] : { buf: this.orderBuf, width: this.nFitMax };
+      const list = listOf(evalPart);
       const { pipeline, layout } = kernels.pipeline(lossKernel(cfg.loss, cfg.outputActivation, first.metric, classification, this.widths[L]), ['read', 'read', 'read', 'rw', 'rw', 'read'], {
         ROWS: B,
         C: this.widths[L],
@@ -216,31 +235,27 @@ class WebgpuStack implements StackRuntime {
         GRAD: evalPart ? 0 : 1,
         EVAL: evalPart ? 1 : 0,
       });
-      return { pipeline, group: group(layout, [Z[L - 1], data.Y, list.buf, dZ[L - 1], this.accBuf, this.modelsBuf]), size: [1, 1, M] };
+      return { label: 'loss', pipeline, group: group(layout, [Z[L - 1], data.Y, list.buf, dZ[L - 1], this.accBuf, this.modelsBuf]), size: [1, 1, M] };
     };
     const backward: Dispatch[] = [];
     for (let l = L - 1; l >= 0; l--) {
       const fanIn = this.widths[l];
       const fanOut = this.widths[l + 1];
-      const input = l === 0 ? A0 : A[l - 1];
-      const w = gemm('grad_w', { ROWS: B, INNER_OUT: fanIn, COLS: fanOut });
-      backward.push({ pipeline: w.pipeline, group: group(w.layout, [input, dZ[l], this.W[l], gW[l], this.modelsBuf]), size: [wg(fanOut, 16), wg(fanIn, 16), M] });
-      const bg = kernels.pipeline(biasGradKernel(), ['read', 'rw'], { ROWS: B, COLS: fanOut });
-      backward.push({ pipeline: bg.pipeline, group: group(bg.layout, [dZ[l], gb[l]]), size: [wg(fanOut, 64), 1, M] });
+      // the weight and bias gradients in one product; then dZ of the layer below, from the weights before their update
+      backward.push(gemm(`grad_w L${l}`, 'grad_w', { ROWS: B, INNER_OUT: fanIn, COLS: fanOut }, fanIn + 1, fanOut, { D: dZ[l], W: this.W[l], G: gW[l], GB: gb[l], ...(l > 0 ? { A: A[l - 1] } : {}) }, l === 0 ? listOf(null) : undefined));
       if (l > 0) {
-        const x = gemm('grad_x', { ROWS: B, INNER: fanOut, COLS: fanIn, LAYER: l - 1 });
-        backward.push({ pipeline: x.pipeline, group: group(x.layout, [dZ[l], this.W[l], Z[l - 1], dZ[l - 1], this.modelsBuf]), size: [wg(fanIn, 16), wg(B, 16), M] });
+        backward.push(gemm(`grad_x L${l}`, 'grad_x', { ROWS: B, INNER: fanOut, COLS: fanIn, LAYER: l - 1 }, B, fanIn, { D: dZ[l], W: this.W[l], Zprev: Z[l - 1], G: dZ[l - 1] }));
       }
       for (const [param, grad, slots, size] of [
         [this.W[l], gW[l], slotsW[l], fanIn * fanOut],
         [this.b[l], gb[l], slotsB[l], fanOut],
       ] as [GPUBuffer, GPUBuffer, GPUBuffer[], number][]) {
         const o = kernels.pipeline(optimizerKernel(), ['rw', 'read', 'rw', 'rw', 'rw', 'read'], { SIZE: size, BATCH: B });
-        backward.push({ pipeline: o.pipeline, group: group(o.layout, [param, grad, ...slots, this.modelsBuf]), size: [wg(size, 256), 1, M] });
+        backward.push({ label: `optimizer ${param === this.b[l] ? 'b' : 'W'}${l}`, pipeline: o.pipeline, group: group(o.layout, [param, grad, ...slots, this.modelsBuf]), size: [wg(size, 256), 1, M] });
       }
       if (jobs.some((j) => j.config.model.maxNorm !== null)) {
         const mn = kernels.pipeline(maxNormKernel(), ['rw', 'read'], { IN: fanIn, OUT: fanOut, BATCH: B });
-        backward.push({ pipeline: mn.pipeline, group: group(mn.layout, [this.W[l], this.modelsBuf]), size: [wg(fanOut, 64), 1, M] });
+        backward.push({ label: `max_norm L${l}`, pipeline: mn.pipeline, group: group(mn.layout, [this.W[l], this.modelsBuf]), size: [wg(fanOut, 64), 1, M] });
       }
     }
     // L1/L2 penalties: of the weights before each update into the batch loss (slot 0), and of the
@@ -251,13 +266,13 @@ class WebgpuStack implements StackRuntime {
         : this.W.map((W, l) => {
             const size = this.widths[l] * this.widths[l + 1];
             const p = kernels.pipeline(penaltyKernel(), ['read', 'rw', 'read'], { SIZE: size, BATCH: B, SLOT: evaluation ? 2 : 0, EVAL: evaluation ? 1 : 0 });
-            return { pipeline: p.pipeline, group: group(p.layout, [W, this.accBuf, this.modelsBuf]), size: [1, 1, M] as [number, number, number] };
+            return { label: `penalty L${l}`, pipeline: p.pipeline, group: group(p.layout, [W, this.accBuf, this.modelsBuf]), size: [1, 1, M] as [number, number, number] };
           });
     this.penaltyEval = penalty(true);
-    this.trainSteps = [gatherFor(null), ...forward(false), lossFor(null), ...penalty(false), ...backward];
+    this.trainSteps = [...forward(null), lossFor(null), ...penalty(false), ...backward];
     this.evalSteps = {
-      validation: [gatherFor('validation'), ...forward(true), lossFor('validation')],
-      test: [gatherFor('test'), ...forward(true), lossFor('test')],
+      validation: [...forward('validation'), lossFor('validation')],
+      test: [...forward('test'), lossFor('test')],
     };
   }
 
@@ -314,10 +329,21 @@ class WebgpuStack implements StackRuntime {
     }
   }
 
+  /**
+   * Encodes the steps (each a list of dispatches) and reads back the accumulators once at the end.
+   * Steps go out in command buffers of STEPS_PER_SUBMIT, so the GPU starts on the first while the
+   * host still encodes the rest of the epoch.
+   */
   private async run(passes: Dispatch[][]): Promise<Float32Array> {
-    const encoder = this.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
+    let encoder = this.device.createCommandEncoder();
+    let pass = encoder.beginComputePass();
     passes.forEach((step, s) => {
+      if (s > 0 && s % STEPS_PER_SUBMIT === 0) {
+        pass.end();
+        this.device.queue.submit([encoder.finish()]);
+        encoder = this.device.createCommandEncoder();
+        pass = encoder.beginComputePass();
+      }
       for (const d of step) {
         pass.setPipeline(d.pipeline);
         pass.setBindGroup(0, this.stepGroup, [s * STEP_STRIDE]);
@@ -332,6 +358,23 @@ class WebgpuStack implements StackRuntime {
     const out = new Float32Array(this.readBuf.getMappedRange().slice(0));
     this.readBuf.unmap();
     return out;
+  }
+
+  /**
+   * Milliseconds per training step, whole and per dispatch, over `steps` steps of the current batch
+   * order: where a step's time goes (bench/gpu-profile.ts). Trains the models as it measures.
+   */
+  async profileSteps(steps: number): Promise<{ step: number; dispatches: { label: string; ms: number }[] }> {
+    const time = async (list: Dispatch[]) => {
+      await this.run([list]);
+      const t0 = performance.now();
+      await this.run(Array.from({ length: steps }, () => list));
+      return (performance.now() - t0) / steps;
+    };
+    const step = await time(this.trainSteps);
+    const dispatches: { label: string; ms: number }[] = [];
+    for (const d of this.trainSteps) dispatches.push({ label: d.label, ms: await time([d]) });
+    return { step, dispatches };
   }
 
   async trainEpoch(orders: Int32Array[], lrs: number[], active: boolean[]): Promise<LossAndMetric[]> {
@@ -416,17 +459,17 @@ export class WebgpuEngine implements Engine {
   private readonly kernels: Kernels;
   private readonly data = new WeakMap<Float32Array, { X: GPUBuffer; Y: GPUBuffer }>();
 
-  private constructor(readonly ctx: GpuContext, maxStack: number) {
+  private constructor(readonly ctx: GpuContext, maxStack: number, tiles: TilePolicy) {
     this.name = `webgpu (${ctx.kind}: ${ctx.description})`;
     this.maxStack = maxStack;
     this.trialsPerRound = Math.max(1, Math.floor(maxStack / 3));
-    this.kernels = new Kernels(ctx.device);
+    this.kernels = new Kernels(ctx.device, tiles);
   }
 
   /** A GPU adapter, or with allowSoftware SwiftShader too; null when there is none. */
-  static async create(opts: { allowSoftware?: boolean; maxStack?: number } = {}): Promise<WebgpuEngine | null> {
+  static async create(opts: { allowSoftware?: boolean; maxStack?: number; tiles?: TilePolicy } = {}): Promise<WebgpuEngine | null> {
     const ctx = await requestDevice(opts.allowSoftware ? 'software' : 'gpu');
-    return ctx ? new WebgpuEngine(ctx, opts.maxStack ?? (ctx.kind === 'gpu' ? 192 : 8)) : null;
+    return ctx ? new WebgpuEngine(ctx, opts.maxStack ?? (ctx.kind === 'gpu' ? 192 : 8), opts.tiles ?? 'auto') : null;
   }
 
   supports(job: ModelJob): boolean {
@@ -461,7 +504,7 @@ export class WebgpuEngine implements Engine {
     return d;
   }
 
-  async createStack(jobs: ModelJob[]): Promise<StackRuntime> {
+  async createStack(jobs: ModelJob[]): Promise<WebgpuStack> {
     for (const j of jobs) {
       const why = webgpuUnsupported(j.config.model);
       if (why) throw new Error(`webgpu engine: ${why} is not implemented`);
