@@ -6,12 +6,10 @@
  * GEMM tile policy. Prints a table, then JSON.
  */
 import { WebgpuEngine, type TilePolicy } from '../src/engine/webgpu/webgpu-engine.js';
+import { argValue } from './gpu-paths.js';
 import { randomMnistLike, referenceJob } from './workload.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
+const arg = (name: string, fallback: string): string => argValue(name) ?? fallback;
 
 async function main(): Promise<void> {
   const models = arg('models', '1,32,128').split(',').map(Number);

@@ -6,13 +6,8 @@
  * stacks of M models on the WebGPU engine and prints JSON with PyTorch's figures measured in the
  * same command.
  */
-import { gpuPaths } from './gpu-paths.js';
+import { argValue as arg, gpuPaths } from './gpu-paths.js';
 import { randomMnistLike } from './workload.js';
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 async function main(): Promise<void> {
   const samples = Number(arg('samples') ?? 60000);

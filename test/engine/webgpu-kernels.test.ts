@@ -62,14 +62,6 @@ describe.skipIf(!ctx)('WGSL kernels on the null backend', () => {
     }
   });
 
-  it('picks register-blocked tiles only for wide products over enough models to fill a GPU', () => {
-    expect(gemmTile(100, 64, 1)).toEqual({ rows: 1, cols: 1 });
-    expect(gemmTile(100, 64, 32)).toEqual({ rows: 1, cols: 1 });
-    expect(gemmTile(100, 64, 128)).toEqual({ rows: 4, cols: 4 });
-    expect(gemmTile(785, 64, 16)).toEqual({ rows: 4, cols: 4 });
-    expect(gemmTile(100, 10, 512)).toEqual({ rows: 1, cols: 1 });
-  });
-
   it('optimizer, max-norm and penalty kernels', async () => {
     expect(await compiles(optimizerKernel(), { SIZE: 50176, BATCH: 32 })).toBeNull();
     expect(await compiles(maxNormKernel(), { IN: 784, OUT: 64, BATCH: 32 })).toBeNull();
@@ -78,5 +70,15 @@ describe.skipIf(!ctx)('WGSL kernels on the null backend', () => {
 
   it('rejects invalid WGSL (the check can fail)', async () => {
     expect(await compiles(gemmKernel('grad_x', 'relu').replace('fn main', 'fn main main'), { ROWS: 1, INNER: 1, COLS: 1 })).toMatch(/error/i);
+  });
+});
+
+describe('GEMM tile choice', () => {
+  it('picks register-blocked tiles only for wide products over enough models to fill a GPU', () => {
+    expect(gemmTile(100, 64, 1)).toEqual({ rows: 1, cols: 1 });
+    expect(gemmTile(100, 64, 32)).toEqual({ rows: 1, cols: 1 });
+    expect(gemmTile(100, 64, 128)).toEqual({ rows: 4, cols: 4 });
+    expect(gemmTile(785, 64, 16)).toEqual({ rows: 4, cols: 4 });
+    expect(gemmTile(100, 10, 512)).toEqual({ rows: 1, cols: 1 });
   });
 });

@@ -120,9 +120,12 @@ export type GemmKind =
   /** G = (D W^T) * dropout(LAYER) * act'(Zprev)  (D: [ROWS x INNER], W: [COLS x INNER]; G, Zprev: [ROWS x COLS]) */
   | 'grad_x';
 
+/** How a kernel binds a storage buffer. */
+export type Access = 'read' | 'rw';
+
 export interface GemmBinding {
   name: string;
-  access: 'read' | 'rw';
+  access: Access;
 }
 
 /**
@@ -157,6 +160,9 @@ export interface GemmTile {
   cols: number;
 }
 
+/** The two tiles gemmTile chooses from: 16 x 16 (one output per thread) and 64 x 64 (4 x 4 each). */
+export const GEMM_TILES = { small: { rows: 1, cols: 1 }, large: { rows: 4, cols: 4 } } as const satisfies Record<string, GemmTile>;
+
 /** Workgroups below which a dispatch leaves much of a large GPU idle (an H100 has 132 SMs). */
 const BUSY_WORKGROUPS = 192;
 
@@ -170,9 +176,9 @@ const BUSY_WORKGROUPS = 192;
  * 128 models, 16 x 16 below.
  */
 export function gemmTile(outRows: number, outCols: number, models: number): GemmTile {
-  if (outRows < 48 || outCols < 48) return { rows: 1, cols: 1 };
+  if (outRows < 48 || outCols < 48) return GEMM_TILES.small;
   const large = models * Math.ceil(outRows / 64) * Math.ceil(outCols / 64);
-  return large >= BUSY_WORKGROUPS ? { rows: 4, cols: 4 } : { rows: 1, cols: 1 };
+  return large >= BUSY_WORKGROUPS ? GEMM_TILES.large : GEMM_TILES.small;
 }
 
 /** WGSL reading row `r` of the step's batch for model m: the dataset row through the list, scaled. */

@@ -11,14 +11,12 @@ import { mixSeed } from '../../search/rng.js';
 import { OPTIMIZERS } from '../../search/vocabulary.js';
 import type { Engine, LossAndMetric, ModelJob, StackRuntime } from '../runtime.js';
 import { requestDevice, type GpuContext } from './device.js';
-import { gemmBindings, gemmKernel, gemmTile, lossKernel, MAX_HIDDEN, MAX_OUTPUTS, maxNormKernel, MODEL_FIELDS, MODEL_WORDS, optimizerKernel, penaltyKernel, type GemmKind } from './kernels.js';
+import { GEMM_TILES, gemmBindings, gemmKernel, gemmTile, lossKernel, MAX_HIDDEN, MAX_OUTPUTS, maxNormKernel, MODEL_FIELDS, MODEL_WORDS, optimizerKernel, penaltyKernel, type Access, type GemmKind } from './kernels.js';
 
 const STEP_STRIDE = 256;
 /** Training steps per command buffer: small enough that the GPU starts early, large enough to amortize a submit. */
 const STEPS_PER_SUBMIT = 50;
 const DROPOUT_STREAM = 0x44524f50; // 'DROP', as models/dropout.ts
-
-type Access = 'read' | 'rw';
 
 /** A typed array's bytes as WebGPU accepts them (a view on a plain ArrayBuffer). */
 function bytes(a: Float32Array): Float32Array<ArrayBuffer> {
@@ -38,8 +36,7 @@ export function webgpuUnsupported(m: ModelConfig): string | null {
 }
 
 /** GEMM tiles: chosen per shape and stack size (kernels.ts gemmTile), or forced for comparisons. */
-export const TILE_POLICIES = { small: { rows: 1, cols: 1 }, large: { rows: 4, cols: 4 } } as const;
-export type TilePolicy = 'auto' | keyof typeof TILE_POLICIES;
+export type TilePolicy = 'auto' | keyof typeof GEMM_TILES;
 
 class Kernels {
   private readonly cache = new Map<string, GPUComputePipeline>();
@@ -189,6 +186,7 @@ export class WebgpuStack implements StackRuntime {
 
     // ---- pipelines and bind groups
     const act = cfg.activation;
+    const wg = (n: number, size: number) => Math.ceil(n / size);
     const group = (layout: GPUBindGroupLayout, bufs: GPUBuffer[]) => device.createBindGroup({ layout, entries: bufs.map((buffer, binding) => ({ binding, resource: { buffer } })) });
     /**
      * A GEMM dispatch for an output of outRows x outCols per model; `buffers` names its bindings
@@ -197,7 +195,7 @@ export class WebgpuStack implements StackRuntime {
     const gemm = (label: string, kind: GemmKind, constants: Record<string, number>, outRows: number, outCols: number, buffers: Record<string, GPUBuffer>, list?: { buf: GPUBuffer; width: number; evaluation: boolean }): Dispatch => {
       const gathered = list !== undefined;
       const bindings = gemmBindings(kind, gathered);
-      const tile = kernels.tiles === 'auto' ? gemmTile(outRows, outCols, M) : TILE_POLICIES[kernels.tiles];
+      const tile = kernels.tiles === 'auto' ? gemmTile(outRows, outCols, M) : GEMM_TILES[kernels.tiles];
       const all = { ...buffers, models: this.modelsBuf, ...(list ? { A: data.X, list: list.buf, scaler: scalerBuf } : {}) };
       const { pipeline, layout } = kernels.pipeline(
         gemmKernel(kind, act, tile, gathered),
@@ -211,10 +209,9 @@ export class WebgpuStack implements StackRuntime {
           layout,
           bindings.map((x) => all[x.name as keyof typeof all]!),
         ),
-        size: [Math.ceil(outCols / (16 * tile.cols)), Math.ceil(outRows / (16 * tile.rows)), M],
+        size: [wg(outCols, 16 * tile.cols), wg(outRows, 16 * tile.rows), M],
       };
     };
-    const wg = (n: number, size: number) => Math.ceil(n / size);
     const listOf = (part: 'validation' | 'test' | null) => (part ? { ...lists[part], evaluation: true } : { buf: this.orderBuf, width: this.nFitMax, evaluation: false });
     const forward = (part: 'validation' | 'test' | null): Dispatch[] => {
       const out: Dispatch[] = [];
