@@ -2,8 +2,8 @@
 import type { Dataset } from '../src/data/dataset.js';
 import type { FoldData, ModelJob } from '../src/engine/runtime.js';
 import { resolveTrial } from '../src/models/config.js';
-import { Rng } from '../src/search/rng.js';
-import { ModelSchema, TrainSchema } from '../src/search/spec.js';
+import { Rng } from '../src/rng.js';
+import { ModelSchema, TrainSchema } from '../src/spec/schema.js';
 
 /** Random MNIST-shaped data, as the anchors use: uniform pixels, random labels. */
 export function randomMnistLike(n: number, seed = 0): Dataset {

@@ -1,5 +1,5 @@
-import { parseSpecText } from '../src/search/spec-file.js';
-import type { Spec } from '../src/search/spec.js';
+import { parseSpecText } from '../src/spec/file.js';
+import type { Spec } from '../src/spec/schema.js';
 
 /** A validated spec from YAML text; throws with every problem otherwise. */
 export function specFrom(text: string): Spec {

@@ -6,9 +6,9 @@
 import type { Dataset } from '../data/dataset.js';
 import type { FoldData, ModelJob } from '../engine/runtime.js';
 import type { TrialConfig } from '../models/config.js';
-import { mixSeed } from '../search/rng.js';
-import type { CvSpec, DataSpec } from '../search/spec.js';
-import type { MetricName } from '../search/vocabulary.js';
+import { mixSeed } from '../rng.js';
+import type { CvSpec, DataSpec } from '../spec/schema.js';
+import type { MetricName } from '../spec/vocabulary.js';
 import { holdOut, makeFolds } from './kfold.js';
 import { fitScaler } from './scaling.js';
 

@@ -5,7 +5,7 @@
  *   each class's share and fold sizes differ by at most one.
  */
 import { DataError } from '../errors.js';
-import { Rng } from '../search/rng.js';
+import { Rng } from '../rng.js';
 
 export interface Fold {
   /** Sorted training indices. */

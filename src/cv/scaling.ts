@@ -3,7 +3,7 @@
  * minmax and standard follow sklearn's MinMaxScaler and StandardScaler (population std; a constant
  * feature keeps scale 1).
  */
-import type { Scaling } from '../search/vocabulary.js';
+import type { Scaling } from '../spec/vocabulary.js';
 
 export interface Scaler {
   /** x' = (x - offset[j]) * factor[j] */

@@ -4,9 +4,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { DataError } from '../errors.js';
-import { Rng } from '../search/rng.js';
-import type { DataSpec } from '../search/spec.js';
-import { DEFAULT_FASHION_MNIST_DIR } from '../search/vocabulary.js';
+import { Rng } from '../rng.js';
+import type { DataSpec } from '../spec/schema.js';
+import { DEFAULT_FASHION_MNIST_DIR } from '../spec/vocabulary.js';
 import { parseCsv } from './csv.js';
 import { subset, type Dataset, type DatasetWithTest } from './dataset.js';
 import { findIdx, readIdxFile } from './idx.js';

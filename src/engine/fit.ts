@@ -4,8 +4,9 @@
  * detection, and the final test-fold score.
  */
 import { lrAtEpoch } from '../models/schedules.js';
-import { Rng } from '../search/rng.js';
-import type { EarlyStoppingSpec } from '../search/spec.js';
+import { Rng } from '../rng.js';
+import { metricGoal } from '../spec/vocabulary.js';
+import type { EarlyStoppingSpec } from '../spec/schema.js';
 import type { Engine, LossAndMetric, ModelJob, StackRuntime } from './runtime.js';
 
 /** One epoch of one model, as stored and plotted. */
@@ -72,7 +73,7 @@ export class EarlyStopping {
 
   constructor(private readonly spec: EarlyStoppingSpec) {
     const name = spec.monitor.replace(/^val_|^test_/, '');
-    const mode = spec.mode !== 'auto' ? spec.mode : /acc/.test(name) ? 'max' : 'min';
+    const mode = spec.mode !== 'auto' ? spec.mode : metricGoal(name) === 'maximize' ? 'max' : 'min';
     this.better = mode === 'min' ? (a, b) => a < b : (a, b) => a > b;
     this.minDelta = mode === 'min' ? -spec.min_delta : spec.min_delta;
   }

@@ -11,7 +11,7 @@ import { DataError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import type { ModelConfig } from '../models/config.js';
 import { layerWidths } from '../models/weights.js';
-import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, LEAKY_RELU_SLOPE, type Activation } from '../search/vocabulary.js';
+import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, LEAKY_RELU_SLOPE, type Activation } from '../spec/vocabulary.js';
 import { ensureTfjsBackend, tf } from './tf.js';
 
 export { ensureTfjsBackend };

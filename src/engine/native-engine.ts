@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
 import type { ModelConfig } from '../models/config.js';
 import { initialWeights, layerWidths } from '../models/weights.js';
-import { ACTIVATIONS, LOSSES, METRICS, OPTIMIZERS } from '../search/vocabulary.js';
+import { ACTIVATIONS, LOSSES, METRICS, OPTIMIZERS } from '../spec/vocabulary.js';
 import type { Engine, LossAndMetric, ModelJob, StackRuntime } from './runtime.js';
 
 interface NativeAddon {

@@ -5,7 +5,7 @@
  */
 import type { Scaler } from '../cv/scaling.js';
 import type { TrialConfig } from '../models/config.js';
-import type { MetricName } from '../search/vocabulary.js';
+import type { MetricName } from '../spec/vocabulary.js';
 
 /** One CV fold as index sets into the shared dataset (nothing copied). */
 export interface FoldData {

@@ -7,7 +7,7 @@
 import { initialWeights, layerWidths, weightShapes } from '../models/weights.js';
 import { dropoutKey, dropoutMask } from '../models/dropout.js';
 import type { ModelConfig, OptimizerConfig } from '../models/config.js';
-import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, KERAS_EPSILON, LEAKY_RELU_SLOPE, type Activation } from '../search/vocabulary.js';
+import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, KERAS_EPSILON, LEAKY_RELU_SLOPE, type Activation } from '../spec/vocabulary.js';
 import { Batcher } from './batches.js';
 import type { Engine, LossAndMetric, ModelJob, StackRuntime } from './runtime.js';
 import { tf, useTfjsBackend, type TfjsBackend } from './tf.js';

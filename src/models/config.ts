@@ -5,8 +5,9 @@
  */
 import { SpecError } from '../errors.js';
 import type { Params } from '../search/space.js';
-import { checkModelShape, ModelSchema, TrainSchema, type EarlyStoppingSpec, type LrScheduleSpec, type ModelSpec, type Spec, type TrainSpec } from '../search/spec.js';
-import { OPTIMIZER_DEFAULTS, type Activation, type Initializer, type Loss, type MetricName, type OptimizerName } from '../search/vocabulary.js';
+import { checkModelShape } from '../spec/validate.js';
+import { ModelSchema, TrainSchema, type EarlyStoppingSpec, type LrScheduleSpec, type ModelSpec, type Spec, type TrainSpec } from '../spec/schema.js';
+import { OPTIMIZER_DEFAULTS, type Activation, type Initializer, type Loss, type MetricName, type OptimizerName } from '../spec/vocabulary.js';
 
 export interface OptimizerConfig {
   name: OptimizerName;

@@ -3,7 +3,7 @@
  * function, so every engine (tfjs, JS, native, WGSL) drops the same units. Keras semantics: a unit is
  * kept when u >= rate, and kept units are scaled by 1 / (1 - rate) (inverted dropout).
  */
-import { hash32, mixSeed, uniformAt } from '../search/rng.js';
+import { hash32, mixSeed, uniformAt } from '../rng.js';
 
 /** Stream id separating dropout from other uses of a model's seed. */
 const DROPOUT_STREAM = 0x44524f50; // 'DROP'

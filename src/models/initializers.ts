@@ -2,8 +2,8 @@
  * Keras initializers, exactly as Keras defines them, drawn from nnsearch's seeded Rng so every
  * engine starts from the same weights. Kernel shape is [fanIn, fanOut] (a Dense kernel).
  */
-import { Rng } from '../search/rng.js';
-import type { Initializer } from '../search/vocabulary.js';
+import { Rng } from '../rng.js';
+import type { Initializer } from '../spec/vocabulary.js';
 
 /** 1 / stddev of a standard normal truncated to [-2, 2] (Keras's VarianceScaling constant). */
 export const TRUNCATED_NORMAL_STD_CORRECTION = 0.87962566103423978;

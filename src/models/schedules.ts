@@ -3,7 +3,7 @@
  * - Epoch schedules (Keras LearningRateScheduler semantics: set at the start of each 0-based epoch).
  * - Keras 2 `decay`: lr / (1 + decay * iterations), iterations = updates done before this one.
  */
-import type { LrScheduleSpec } from '../search/spec.js';
+import type { LrScheduleSpec } from '../spec/schema.js';
 
 export function lrAtEpoch(lr0: number, schedule: LrScheduleSpec | null, epoch: number): number {
   if (!schedule) return lr0;

@@ -3,7 +3,7 @@
  * hidden layers gamma, beta, moving_mean, moving_variance). Every engine starts from these, so the
  * same seed gives the same initial weights whatever the engine.
  */
-import { Rng } from '../search/rng.js';
+import { Rng } from '../rng.js';
 import type { ModelConfig } from './config.js';
 import { initKernel } from './initializers.js';
 

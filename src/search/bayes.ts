@@ -10,7 +10,7 @@
 import { decode, dims as spaceDims, encode, snap, type Dim } from './gp/encode.js';
 import { fitKernelParams, GaussianProcess } from './gp/gp.js';
 import { maximizeAcquisition, spreadPoints } from './gp/acquisition.js';
-import { mixSeed } from './rng.js';
+import { mixSeed } from '../rng.js';
 import type { Sampler, SamplerOptions, TrialView } from './sampler.js';
 import type { Params, ParamSpace } from './space.js';
 

@@ -2,7 +2,7 @@
  * Random search: the i-th proposal depends only on (seed, i), so an interrupted study resumes with
  * exactly the proposals it would have made.
  */
-import { Rng } from './rng.js';
+import { Rng } from '../rng.js';
 import type { Sampler, SamplerOptions } from './sampler.js';
 import { roundStep, type Distribution, type Params, type ParamSpace, type ParamValue } from './space.js';
 

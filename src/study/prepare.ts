@@ -11,8 +11,9 @@ import { monitorableNames } from '../engine/fit.js';
 import { resolveMetric, resolveTrial } from '../models/config.js';
 import { gridAt, gridAxes } from '../search/grid.js';
 import type { Params } from '../search/space.js';
-import { validateSpec, type Spec } from '../search/spec.js';
-import type { MetricName } from '../search/vocabulary.js';
+import type { Spec } from '../spec/schema.js';
+import { validateSpec } from '../spec/validate.js';
+import type { MetricName } from '../spec/vocabulary.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import type { StudyRecord } from '../store/types.js';
 

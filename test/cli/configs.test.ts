@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FASHION_MNIST_DIR } from '../../src/search/vocabulary.js';
+import { DEFAULT_FASHION_MNIST_DIR } from '../../src/spec/vocabulary.js';
 import { nnsearch } from './run-cli.js';
 
 const root = resolve(import.meta.dirname, '../..');

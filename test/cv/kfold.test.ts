@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { holdOut, kfoldAssignment, makeFolds, stratifiedAssignment } from '../../src/cv/kfold.js';
 import { DataError } from '../../src/errors.js';
-import { Rng } from '../../src/search/rng.js';
+import { Rng } from '../../src/rng.js';
 
 const testSets = (labels: number[] | null, n: number, folds: number, shuffle = false, seed = 0, stratified = true) =>
   makeFolds(labels, n, { folds, shuffle, seed, stratified }).map((f) => [...f.test]);

@@ -1,4 +1,4 @@
-import { SpecSchema } from '../../src/search/spec.js';
+import { SpecSchema } from '../../src/spec/schema.js';
 
 /** The data section's schema, to build DataSpec values with defaults in tests. */
 export const DataSchemaForTests = SpecSchema.shape.data.unwrap();

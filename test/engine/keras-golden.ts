@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { ModelConfig, TrialConfig } from '../../src/models/config.js';
 import type { ExpectStatic } from 'vitest';
 import type { Engine, FoldData, ModelJob } from '../../src/engine/runtime.js';
-import type { Activation, Loss, OptimizerName } from '../../src/search/vocabulary.js';
+import type { Activation, Loss, OptimizerName } from '../../src/spec/vocabulary.js';
 
 export interface GoldenCase {
   kind: string;

@@ -8,7 +8,7 @@ import { fitStack } from '../../src/engine/fit.js';
 import { NativeEngine, loadNativeAddon } from '../../src/engine/native-engine.js';
 import type { Engine } from '../../src/engine/runtime.js';
 import { TfjsEngine } from '../../src/engine/tfjs-engine.js';
-import { hash32 } from '../../src/search/rng.js';
+import { hash32 } from '../../src/rng.js';
 import { blobs, jobFor } from '../fixtures/synthetic.js';
 import { checkGoldenCase, checkStackMatchesSingles, golden } from './keras-golden.js';
 

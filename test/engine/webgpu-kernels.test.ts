@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { requestDevice, type GpuContext } from '../../src/engine/webgpu/device.js';
 import { gemmKernel, gemmTile, lossKernel, maxNormKernel, optimizerKernel, penaltyKernel, type GemmKind } from '../../src/engine/webgpu/kernels.js';
-import { ACTIVATIONS, METRICS, type Activation, type Loss } from '../../src/search/vocabulary.js';
+import { ACTIVATIONS, METRICS, type Activation, type Loss } from '../../src/spec/vocabulary.js';
 
 // Dawn's null backend, when the optional webgpu package is installed; otherwise everything here is skipped
 const ctx: GpuContext | null = await requestDevice('null');

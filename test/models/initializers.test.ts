@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initKernel, initializerScale, TRUNCATED_NORMAL_STD_CORRECTION } from '../../src/models/initializers.js';
-import { Rng } from '../../src/search/rng.js';
-import type { Initializer } from '../../src/search/vocabulary.js';
+import { Rng } from '../../src/rng.js';
+import type { Initializer } from '../../src/spec/vocabulary.js';
 
 function stats(w: Float32Array) {
   let s = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { foldScaler } from '../../src/engine/layers-model.js';
-import { Rng } from '../../src/search/rng.js';
+import { Rng } from '../../src/rng.js';
 
 describe('exported models take raw features', () => {
   it('folding the scaler into the first Dense layer gives the same pre-activations', () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { Rng } from '../../src/search/rng.js';
+import { Rng } from '../../src/rng.js';
 
 const BAD = resolve(import.meta.dirname, '../fixtures/bad');
 const corpus = readdirSync(BAD).filter((f) => f.endsWith('.yaml'));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nativeAvailable } from '../../src/engine/index.js';
-import { Rng } from '../../src/search/rng.js';
+import { Rng } from '../../src/rng.js';
 import { BIN } from '../cli/run-cli.js';
 import { blobs } from '../fixtures/synthetic.js';
 

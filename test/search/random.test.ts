@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomSampler, sampleDistribution } from '../../src/search/random.js';
-import { Rng } from '../../src/search/rng.js';
+import { Rng } from '../../src/rng.js';
 import { specFrom } from '../helpers.js';
 
 describe('random search', () => {

@@ -6,7 +6,7 @@
  * and native engines (all three are checked against Keras golden values); dropout masks use the
  * shared counter-based hash.
  */
-import type { Activation, Loss, MetricName } from '../../search/vocabulary.js';
+import type { Activation, Loss, MetricName } from '../../spec/vocabulary.js';
 
 /** Per-model parameters, as laid out in the `models` storage buffer (32-bit words). */
 export const MODEL_WORDS = 48;

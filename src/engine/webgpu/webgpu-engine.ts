@@ -7,8 +7,8 @@
  */
 import type { ModelConfig } from '../../models/config.js';
 import { initialWeights, layerWidths } from '../../models/weights.js';
-import { mixSeed } from '../../search/rng.js';
-import { OPTIMIZERS } from '../../search/vocabulary.js';
+import { mixSeed } from '../../rng.js';
+import { OPTIMIZERS } from '../../spec/vocabulary.js';
 import type { Engine, LossAndMetric, ModelJob, StackRuntime } from '../runtime.js';
 import { requestDevice, type GpuContext } from './device.js';
 import { GEMM_TILES, gemmBindings, gemmKernel, gemmTile, lossKernel, MAX_HIDDEN, MAX_OUTPUTS, maxNormKernel, MODEL_FIELDS, MODEL_WORDS, optimizerKernel, penaltyKernel, type Access, type GemmKind } from './kernels.js';

@@ -3,7 +3,7 @@
  * bounded L-BFGS on the numeric dimensions from the best of them, then exhaustive (small) or
  * coordinate-wise (large) search over categorical values.
  */
-import { Rng } from '../rng.js';
+import { Rng } from '../../rng.js';
 import type { Dim } from './encode.js';
 import { dimDistance, type GaussianProcess } from './gp.js';
 import { lbfgs } from './lbfgs.js';

@@ -6,7 +6,7 @@
  */
 import { cholesky, cholInverse, cholSolve, logDet, solveLower, type Cholesky } from './linalg.js';
 import { lbfgs } from './lbfgs.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../../rng.js';
 
 export const MIN_NOISE = 1e-6;
 const SQRT5 = Math.sqrt(5);

@@ -2,7 +2,7 @@
  * Sobol low-discrepancy points (Joe & Kuo direction numbers, Gray-code order), randomized with a
  * seeded digital shift so different seeds give different, equally well-spread point sets.
  */
-import { Rng } from '../rng.js';
+import { Rng } from '../../rng.js';
 import { SOBOL_DIRECTIONS } from './sobol-directions.js';
 
 const BITS = 32;

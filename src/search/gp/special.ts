@@ -66,13 +66,6 @@ export function normCdf(z: number): number {
   return 0.5 * erfc(-z / SQRT2);
 }
 
-/** log of the standard normal CDF, stable in both tails. */
-export function logNormCdf(z: number): number {
-  if (z > -2) return Math.log(normCdf(z));
-  // Phi(z) = 0.5 erfcx(-z/sqrt2) exp(-z^2/2)
-  return Math.log(0.5 * erfcx(-z / SQRT2)) - 0.5 * z * z;
-}
-
 /**
  * log h(z) with h(z) = E[max(0, Z + z)] = phi(z) + z Phi(z), Z ~ N(0, 1): the standardized expected
  * improvement. Stable for every z (BoTorch's log-EI construction): for z <= -1,

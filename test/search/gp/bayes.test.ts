@@ -3,7 +3,7 @@ import { BayesSampler } from '../../../src/search/bayes.js';
 import { decode, encode } from '../../../src/search/gp/encode.js';
 import { sobolPoints } from '../../../src/search/gp/sobol.js';
 import { randomSampler } from '../../../src/search/random.js';
-import { Rng } from '../../../src/search/rng.js';
+import { Rng } from '../../../src/rng.js';
 import type { TrialView } from '../../../src/search/sampler.js';
 import type { Params } from '../../../src/search/space.js';
 import { specFrom } from '../../helpers.js';

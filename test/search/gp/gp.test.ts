@@ -3,7 +3,7 @@ import { cholesky, cholInverse, cholSolve } from '../../../src/search/gp/linalg.
 import { fitKernelParams, GaussianProcess, kernel, matern52, type KernelParams } from '../../../src/search/gp/gp.js';
 import { acquisition, logEIWithGrad } from '../../../src/search/gp/acquisition.js';
 import { lbfgs } from '../../../src/search/gp/lbfgs.js';
-import { Rng } from '../../../src/search/rng.js';
+import { Rng } from '../../../src/rng.js';
 
 const params = (l: number[], scale = 1.5, noise = 0.01): KernelParams => ({ invSqLengthscales: Float64Array.from(l), scale, noise });
 

@@ -5,7 +5,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { SpecError } from '../errors.js';
-import { validateSpec, type Spec, type SpecIssue } from './spec.js';
+import type { Spec, SpecIssue } from './schema.js';
+import { validateSpec } from './validate.js';
 
 export interface SpecProblem {
   line: number | null;

@@ -89,7 +89,6 @@ export const BATCH_NORM_EPSILON = 1e-3;
 export const KERAS_EPSILON = 1e-7;
 
 export const DATASETS = ['mnist', 'fashion-mnist', 'idx', 'csv'] as const;
-export type DatasetName = (typeof DATASETS)[number];
 
 export const SCALINGS = ['none', 'minmax', 'standard'] as const;
 export type Scaling = (typeof SCALINGS)[number];

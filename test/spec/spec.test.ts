@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseSpecText } from '../../src/search/spec-file.js';
-import type { Spec } from '../../src/search/spec.js';
+import { parseSpecText } from '../../src/spec/file.js';
+import type { Spec } from '../../src/spec/schema.js';
 
 function ok(text: string): Spec {
   const r = parseSpecText(text);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hash32, mixSeed, Rng, uniformAt } from '../../src/search/rng.js';
+import { hash32, mixSeed, Rng, uniformAt } from '../src/rng.js';
 
 describe('Rng', () => {
   it('is deterministic for a seed and differs across seeds', () => {

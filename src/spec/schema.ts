@@ -16,14 +16,13 @@ import {
   METRICS,
   OPTIMIZERS,
   SCALINGS,
-  metricGoal,
   type Activation,
   type Initializer,
   type Loss,
   type MetricName,
   type OptimizerName,
 } from './vocabulary.js';
-import { buildSpace, type ParamSpace } from './space.js';
+import type { ParamSpace } from '../search/space.js';
 
 /** A problem found in a spec: where (a path into the YAML) and what. */
 export interface SpecIssue {
@@ -230,7 +229,7 @@ export function isNumericField(name: string): boolean {
 }
 
 /** Turns a zod issue into our one-line form, with messages a user can act on. */
-function fromZodIssue(issue: z.core.$ZodIssue, prefix: (string | number)[] = []): SpecIssue[] {
+export function fromZodIssue(issue: z.core.$ZodIssue, prefix: (string | number)[] = []): SpecIssue[] {
   const path = [...prefix, ...(issue.path as (string | number)[])];
   switch (issue.code) {
     case 'unrecognized_keys':
@@ -297,95 +296,6 @@ function describe(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
   if (typeof v === 'object') return 'a mapping';
   return String(v);
-}
-
-/** Validates a parsed YAML document (plain JS data) into a Spec. */
-export function validateSpec(input: unknown): Result<Spec> {
-  if (input === null || input === undefined) return { ok: false, issues: [{ path: [], message: 'the spec is empty' }] };
-  if (typeof input !== 'object' || Array.isArray(input)) {
-    return { ok: false, issues: [{ path: [], message: 'the spec must be a mapping (name: ..., params: ...)' }] };
-  }
-  const parsed = SpecSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) {
-    return { ok: false, issues: parsed.error.issues.flatMap((i) => fromZodIssue(i)) };
-  }
-  const raw = parsed.data;
-  const issues: SpecIssue[] = [];
-  issues.push(...checkData(raw.data));
-  issues.push(...checkModelShape(raw.model, ['model']));
-  issues.push(...checkOptimizerFields(raw.model, new Set(Object.keys(raw.params))));
-  issues.push(...checkTrain(raw.train));
-  const space = buildSpace(raw.params, issues);
-  if (issues.length > 0) return { ok: false, issues };
-  const metric = raw.metric ? { name: raw.metric.name, goal: raw.metric.goal ?? (raw.metric.name === 'accuracy' ? 'maximize' : metricGoal(raw.metric.name)) } : null;
-  return { ok: true, value: { ...raw, metric, space } };
-}
-
-function checkData(d: DataSpec): SpecIssue[] {
-  const out: SpecIssue[] = [];
-  if (d.dataset === 'csv' && !d.file) out.push({ path: ['data', 'file'], message: "is required for dataset 'csv'" });
-  if (d.dataset === 'idx' && !d.path && !(d.images && d.labels)) {
-    out.push({ path: ['data', 'path'], message: "dataset 'idx' needs path (a directory) or both images and labels" });
-  }
-  if ((d.images && !d.labels) || (!d.images && d.labels)) {
-    out.push({ path: ['data', d.images ? 'labels' : 'images'], message: 'images and labels go together' });
-  }
-  if (d.dataset !== 'csv' && d.task === 'regression') out.push({ path: ['data', 'task'], message: `dataset '${d.dataset}' is a classification task` });
-  for (const key of ['file', 'target'] as const) {
-    if (d[key] !== undefined && d.dataset !== 'csv') out.push({ path: ['data', key], message: `only applies to dataset 'csv'` });
-  }
-  return out;
-}
-
-/** Structural checks across model fields, run on the base model and on every trial's merged model. */
-export function checkModelShape(m: ModelSpec, at: (string | number)[]): SpecIssue[] {
-  const out: SpecIssue[] = [];
-  const widths = Array.isArray(m.units) ? m.units : null;
-  if (widths && m.layers !== undefined && m.layers !== widths.length) {
-    out.push({ path: [...at, 'layers'], message: `is ${m.layers} but units lists ${widths.length} widths` });
-  }
-  const nHidden = widths ? widths.length : (m.layers ?? 1);
-  if (Array.isArray(m.dropout) && m.dropout.length !== nHidden) {
-    out.push({ path: [...at, 'dropout'], message: `lists ${m.dropout.length} rates for ${nHidden} hidden layers` });
-  }
-  return out;
-}
-
-/**
- * Optimizer settings given for an optimizer that does not use them. Checked on the base model only,
- * and only when none of the fields involved is searched: a momentum searched beside optimizer
- * [sgd, adam] is simply unused by the adam trials, as in Keras.
- */
-function checkOptimizerFields(m: ModelSpec, searched: ReadonlySet<string>): SpecIssue[] {
-  const involved = ['optimizer', 'nesterov', 'momentum', 'beta_1', 'beta_2', 'rho', 'centered'];
-  if (involved.some((n) => searched.has(n))) return [];
-  const at = (field: string) => ['model', field];
-  const out: SpecIssue[] = [];
-  if (m.nesterov && m.optimizer !== 'sgd') out.push({ path: at('nesterov'), message: "only applies to optimizer 'sgd'" });
-  if (m.momentum !== undefined && m.optimizer !== 'sgd' && m.optimizer !== 'rmsprop') {
-    out.push({ path: at('momentum'), message: "only applies to optimizers 'sgd' and 'rmsprop'" });
-  }
-  if (m.nesterov && !(m.momentum && m.momentum > 0)) out.push({ path: at('nesterov'), message: 'needs momentum > 0' });
-  if ((m.beta_1 !== undefined || m.beta_2 !== undefined) && m.optimizer !== 'adam' && m.optimizer !== 'adamax') {
-    out.push({ path: at(m.beta_1 !== undefined ? 'beta_1' : 'beta_2'), message: "only applies to optimizers 'adam' and 'adamax'" });
-  }
-  if (m.rho !== undefined && m.optimizer !== 'rmsprop' && m.optimizer !== 'adadelta') {
-    out.push({ path: at('rho'), message: "only applies to optimizers 'rmsprop' and 'adadelta'" });
-  }
-  if (m.centered && m.optimizer !== 'rmsprop') out.push({ path: at('centered'), message: "only applies to optimizer 'rmsprop'" });
-  return out;
-}
-
-function checkTrain(t: TrainSpec): SpecIssue[] {
-  const out: SpecIssue[] = [];
-  const es = t.early_stopping;
-  if (es && es.monitor.startsWith('val_') && t.validation_split === 0) {
-    out.push({
-      path: ['train', 'early_stopping', 'monitor'],
-      message: `'${es.monitor}' needs train.validation_split > 0 (the test fold is never used for early stopping)`,
-    });
-  }
-  return out;
 }
 
 /** Re-export for modules that build a trial's configuration. */
