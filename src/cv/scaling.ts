@@ -2,14 +2,10 @@
  * Feature scaling fitted on the training fold only (no leakage), applied to both parts. Pure.
  * minmax and standard follow sklearn's MinMaxScaler and StandardScaler (population std; a constant
  * feature keeps scale 1).
+ * The Scaler it returns is the engines' contract (engine/runtime.ts): engines apply it as they read rows.
  */
+import type { Scaler } from '../engine/runtime.js';
 import type { Scaling } from '../spec/vocabulary.js';
-
-export interface Scaler {
-  /** x' = (x - offset[j]) * factor[j] */
-  offset: Float32Array;
-  factor: Float32Array;
-}
 
 /** Fits a scaler on the rows `rows` of a row-major matrix x (n x d). */
 export function fitScaler(kind: Scaling, x: Float32Array, d: number, rows: ArrayLike<number>): Scaler | null {
@@ -54,19 +50,4 @@ export function fitScaler(kind: Scaling, x: Float32Array, d: number, rows: Array
     factor[j] = std > 0 ? 1 / std : 1;
   }
   return { offset, factor };
-}
-
-/** Gathers `rows` of x (n x d) into a new matrix, scaled when a scaler is given. */
-export function takeRows(x: Float32Array, d: number, rows: ArrayLike<number>, scaler: Scaler | null): Float32Array {
-  const out = new Float32Array(rows.length * d);
-  for (let r = 0; r < rows.length; r++) {
-    const src = rows[r] * d;
-    const dst = r * d;
-    if (scaler) {
-      for (let j = 0; j < d; j++) out[dst + j] = (x[src + j] - scaler.offset[j]) * scaler.factor[j];
-    } else {
-      out.set(x.subarray(src, src + d), dst);
-    }
-  }
-  return out;
 }

@@ -2,8 +2,7 @@
  * Assembling mini-batches from a fold: rows gathered from the shared dataset, scaled with the fold's
  * scaler, targets encoded for the output layer (one-hot for several classes, one column otherwise).
  */
-import { takeRows } from '../cv/scaling.js';
-import type { FoldData } from './runtime.js';
+import type { FoldData, Scaler } from './runtime.js';
 
 export interface Batch {
   x: Float32Array;
@@ -47,4 +46,19 @@ export class Batcher {
     }
     return { x: bx, y: by, rows: Int32Array.from(rows) };
   }
+}
+
+/** Gathers `rows` of x (n x d) into a new matrix, scaled when a scaler is given. */
+export function takeRows(x: Float32Array, d: number, rows: ArrayLike<number>, scaler: Scaler | null): Float32Array {
+  const out = new Float32Array(rows.length * d);
+  for (let r = 0; r < rows.length; r++) {
+    const src = rows[r] * d;
+    const dst = r * d;
+    if (scaler) {
+      for (let j = 0; j < d; j++) out[dst + j] = (x[src + j] - scaler.offset[j]) * scaler.factor[j];
+    } else {
+      out.set(x.subarray(src, src + d), dst);
+    }
+  }
+  return out;
 }

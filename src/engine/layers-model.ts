@@ -6,12 +6,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Scaler } from '../cv/scaling.js';
 import { DataError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import type { ModelConfig } from '../models/config.js';
 import { layerWidths } from '../models/weights.js';
 import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, LEAKY_RELU_SLOPE, type Activation } from '../spec/vocabulary.js';
+import type { Scaler } from './runtime.js';
 import { ensureTfjsBackend, tf } from './tf.js';
 
 export { ensureTfjsBackend };

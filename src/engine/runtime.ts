@@ -3,9 +3,14 @@
  * a "stack" of M models of the same layer sizes, trained in lockstep one epoch at a time. The tfjs
  * engine stacks one model; faster engines stack the k folds of a trial, and trials alike.
  */
-import type { Scaler } from '../cv/scaling.js';
 import type { TrialConfig } from '../models/config.js';
 import type { MetricName } from '../spec/vocabulary.js';
+
+/** Per-feature affine scaling fitted on a training part: x' = (x - offset[j]) * factor[j]. */
+export interface Scaler {
+  offset: Float32Array;
+  factor: Float32Array;
+}
 
 /** One CV fold as index sets into the shared dataset (nothing copied). */
 export interface FoldData {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fitScaler, takeRows } from '../../src/cv/scaling.js';
+import { fitScaler } from '../../src/cv/scaling.js';
+import { takeRows } from '../../src/engine/batches.js';
 
 describe('scaling fitted on the training fold only', () => {
   // 4 rows x 2 features
