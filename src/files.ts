@@ -1,7 +1,7 @@
 /** Writing output files whole or not at all. */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { UsageError } from './errors.js';
+import { DataError } from './errors.js';
 
 /** Writes via a temporary file and a rename, so a crash never leaves half a file. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
@@ -11,6 +11,6 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (e) {
-    throw new UsageError(`${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new DataError(`${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }

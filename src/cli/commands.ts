@@ -114,7 +114,7 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
       } finally {
         args.progress.stop();
       }
-      if (exits.some((e) => e.code === 130)) throw new InterruptedError('interrupted; run the same command again to continue');
+      if (exits.some((e) => e.code === 130)) throw new InterruptedError();
       const failed = exits.find((e) => e.code !== 0);
       if (failed?.code === 2) throw new UsageError(failed.lastError.replace(/^nnsearch: /, ''));
       if (failed) throw new Error(`a worker failed (exit ${failed.code}): ${failed.lastError}`);

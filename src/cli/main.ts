@@ -4,7 +4,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { InterruptedError, isUserError, UsageError } from '../errors.js';
+import { EngineUnavailableError, NnsearchError, UsageError } from '../errors.js';
 import { BACKENDS, type BackendName } from '../engine/index.js';
 import type { SamplerName } from '../search/sampler.js';
 import { chooseProgress } from './progress.js';
@@ -165,13 +165,13 @@ export async function main(args: string[], io: Output = processIo): Promise<numb
       io.err(`nnsearch: ${e.message} (see nnsearch --help)`);
       return 2;
     }
-    if (isUserError(e)) {
-      io.err(`nnsearch: ${e.message}`);
-      return 2;
+    if (e instanceof EngineUnavailableError) {
+      io.err(`nnsearch: --backend ${e.message}`);
+      return e.exitCode;
     }
-    if (e instanceof InterruptedError) {
+    if (e instanceof NnsearchError) {
       io.err(`nnsearch: ${e.message}`);
-      return 130;
+      return e.exitCode;
     }
     const err = e as Error;
     io.err(`nnsearch: internal error: ${err?.message ?? String(e)}${process.env.DEBUG ? `\n${err?.stack}` : ' (set DEBUG=1 for a stack trace)'}`);

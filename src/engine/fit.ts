@@ -4,6 +4,7 @@
  * detection, and the final test-fold score.
  */
 import { lrAtEpoch } from '../models/schedules.js';
+import { InterruptedError } from '../errors.js';
 import { Rng } from '../rng.js';
 import { metricGoal } from '../spec/vocabulary.js';
 import type { EarlyStoppingSpec } from '../spec/schema.js';
@@ -149,7 +150,7 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
   for (let epoch = 0; epoch < maxEpochs && active.some(Boolean); epoch++) {
     // Let the event loop run (signals, IPC, progress): a synchronous backend never yields otherwise.
     await new Promise((resolve) => setImmediate(resolve));
-    if (hooks.shouldStop?.()) throw new Interrupted();
+    if (hooks.shouldStop?.()) throw new InterruptedError();
     const epochStart = performance.now();
     const lrs = jobs.map((j) => lrAtEpoch(j.config.model.optimizer.learningRate, j.config.train.lrSchedule, epoch));
     const orders = jobs.map((j) => epochOrder(j.data.fit.length, j.seed, epoch, j.config.train.shuffle));
@@ -223,9 +224,4 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
       ...(weights ? { weights: weights[m] } : {}),
     };
   });
-}
-
-/** Raised inside a fit when the user interrupted the run. */
-export class Interrupted extends Error {
-  override name = 'Interrupted';
 }

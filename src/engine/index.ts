@@ -8,7 +8,7 @@
  * train on the next engine down.
  */
 import { existsSync } from 'node:fs';
-import { UsageError } from '../errors.js';
+import { EngineUnavailableError } from '../errors.js';
 import { NativeEngine, loadNativeAddon } from './native-engine.js';
 import type { Engine, ModelJob, StackRuntime } from './runtime.js';
 
@@ -84,15 +84,16 @@ export async function createEngine(backend: BackendName, opts: EngineOptions = {
     case 'webgpu': {
       const gpu = await gpuEngine(process.env.NNSEARCH_WEBGPU_SOFTWARE === '1', threads);
       if (!gpu) {
-        throw new UsageError(
-          '--backend webgpu: no WebGPU adapter (it needs the optional `webgpu` package and a GPU driver with Vulkan, Metal or D3D12; NNSEARCH_WEBGPU_SOFTWARE=1 accepts the SwiftShader CPU driver that Debian\'s chromium ships)',
+        throw new EngineUnavailableError(
+          'webgpu',
+          'no WebGPU adapter (it needs the optional `webgpu` package and a GPU driver with Vulkan, Metal or D3D12; NNSEARCH_WEBGPU_SOFTWARE=1 accepts the SwiftShader CPU driver that Debian\'s chromium ships)',
         );
       }
       return gpu;
     }
     case 'native': {
       const native = NativeEngine.create(threads);
-      if (!native) throw new UsageError('--backend native: the native trainer is not built (it needs a C++ compiler at install time; run npm rebuild or node scripts/build-native.mjs)');
+      if (!native) throw new EngineUnavailableError('native', 'the native trainer is not built (it needs a C++ compiler at install time; run npm rebuild or node scripts/build-native.mjs)');
       return new FallbackEngine(native, () => tfjs('wasm'));
     }
     case 'wasm':
@@ -102,7 +103,7 @@ export async function createEngine(backend: BackendName, opts: EngineOptions = {
     case 'tfjs-webgpu':
       return tfjs('webgpu');
     default:
-      throw new UsageError(`--backend: unknown backend '${backend as string}' (expected one of: ${BACKENDS.join(', ')})`);
+      throw new EngineUnavailableError(String(backend), `unknown backend (expected one of: ${BACKENDS.join(', ')})`);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { UsageError } from '../errors.js';
+import { EngineUnavailableError } from '../errors.js';
 
 export { tf };
 
@@ -23,18 +23,18 @@ async function tryImport(name: string): Promise<boolean> {
   }
 }
 
-/** Makes `backend` the active tfjs backend; throws UsageError with what to install when it is absent. */
+/** Makes `backend` the active tfjs backend; throws EngineUnavailableError with what to install when it is absent. */
 export async function useTfjsBackend(backend: TfjsBackend): Promise<string> {
   if (chosen === backend) return chosen;
   if (backend === 'tensorflow') {
     const ok = (await tryImport('@tensorflow/tfjs-node-gpu')) || (await tryImport('@tensorflow/tfjs-node'));
     if (!ok) {
-      throw new UsageError("--backend tensorflow: neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (npm install @tensorflow/tfjs-node; its install step downloads libtensorflow, so it needs internet)");
+      throw new EngineUnavailableError("tensorflow", "neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (npm install @tensorflow/tfjs-node; its install step downloads libtensorflow, so it needs internet)");
     }
   }
   if (backend === 'webgpu') await installWebgpu();
   const ok = await tf.setBackend(backend);
-  if (!ok) throw new UsageError(`--backend ${backend}: TensorFlow.js could not initialize it`);
+  if (!ok) throw new EngineUnavailableError(backend, 'TensorFlow.js could not initialize it');
   await tf.ready();
   tf.env().set('PROD', true);
   chosen = backend;
@@ -48,14 +48,14 @@ async function installWebgpu(): Promise<void> {
     try {
       webgpu = (await import('webgpu' as string)) as typeof webgpu;
     } catch {
-      throw new UsageError('--backend tfjs-webgpu: the `webgpu` package (dawn.node) is not installed (npm install webgpu @tensorflow/tfjs-backend-webgpu)');
+      throw new EngineUnavailableError('tfjs-webgpu', 'the `webgpu` package (dawn.node) is not installed (npm install webgpu @tensorflow/tfjs-backend-webgpu)');
     }
     Object.assign(globalThis, webgpu.globals);
     Object.defineProperty(globalThis, 'navigator', { value: { gpu: webgpu.create([]) }, configurable: true, writable: true });
   }
   // The backend registers itself on import only when navigator.gpu exists.
   if (!(await tryImport('@tensorflow/tfjs-backend-webgpu'))) {
-    throw new UsageError('--backend tfjs-webgpu: @tensorflow/tfjs-backend-webgpu is not installed');
+    throw new EngineUnavailableError('tfjs-webgpu', '@tensorflow/tfjs-backend-webgpu is not installed');
   }
 }
 

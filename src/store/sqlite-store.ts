@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
 import { hostname } from 'node:os';
-import { UsageError } from '../errors.js';
+import { StorageError } from '../errors.js';
 import type { Distribution, Params, ParamSpace } from '../search/space.js';
 import type { SamplerName } from '../search/sampler.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
@@ -119,13 +119,13 @@ export class SqliteStore {
 
   static open(path: string, opts: OpenOptions): SqliteStore {
     if (path !== ':memory:' && !existsSync(path) && !opts.create) {
-      throw new UsageError(`${path}: no such database (run a search first, or pass --db)`);
+      throw new StorageError(`${path}: no such database (run a search first, or pass --db)`);
     }
     let db: Database.Database;
     try {
       db = new Database(path);
     } catch (e) {
-      throw new UsageError(`${path}: cannot open database (${(e as Error).message})`);
+      throw new StorageError(`${path}: cannot open database (${(e as Error).message})`);
     }
     try {
       db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 30000}`);
@@ -137,8 +137,8 @@ export class SqliteStore {
       return store;
     } catch (e) {
       db.close();
-      if (e instanceof UsageError) throw e;
-      throw new UsageError(`${path}: not an nnsearch database (${(e as Error).message})`);
+      if (e instanceof StorageError) throw e;
+      throw new StorageError(`${path}: not an nnsearch database (${(e as Error).message})`);
     }
   }
 
@@ -147,7 +147,7 @@ export class SqliteStore {
     const hasMeta = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
     if (!hasMeta) {
       const tables = this.db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
-      if (tables.n > 0) throw new UsageError(`${this.path}: not an nnsearch database (it has tables but no nnsearch schema)`);
+      if (tables.n > 0) throw new StorageError(`${this.path}: not an nnsearch database (it has tables but no nnsearch schema)`);
       return 0;
     }
     const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
@@ -158,7 +158,7 @@ export class SqliteStore {
     this.immediate(() => {
       const version = this.schemaVersion();
       if (version > SCHEMA_VERSION) {
-        throw new UsageError(`${this.path}: database schema version ${version} is newer than this nnsearch supports (${SCHEMA_VERSION}); upgrade nnsearch`);
+        throw new StorageError(`${this.path}: database schema version ${version} is newer than this nnsearch supports (${SCHEMA_VERSION}); upgrade nnsearch`);
       }
       for (let v = version; v < SCHEMA_VERSION; v++) {
         this.db.exec(MIGRATIONS[v]);

@@ -13,7 +13,7 @@ import { parseCsv } from '../data/csv.js';
 import { loadEmbeddedMnist } from '../data/mnist.js';
 import { loadIdxPair } from '../data/load.js';
 import { findIdx } from '../data/idx.js';
-import { DataError, UsageError } from '../errors.js';
+import { DataError, NotFoundError, TrainingError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import { fitStack } from '../engine/fit.js';
 import { createEngine, type BackendName } from '../engine/index.js';
@@ -51,12 +51,12 @@ export function bestTrial(store: SqliteStore, study: StudyRecord, number?: numbe
   const trials = store.listTrials(study.id);
   if (number !== undefined) {
     const t = trials.find((x) => x.number === number);
-    if (!t) throw new UsageError(`--trial: study '${study.name}' has no trial ${number}`);
-    if (t.state !== 'complete') throw new UsageError(`--trial: trial ${number} is ${t.state}, not complete`);
+    if (!t) throw new NotFoundError(`study '${study.name}' has no trial ${number}`);
+    if (t.state !== 'complete') throw new NotFoundError(`trial ${number} of study '${study.name}' is ${t.state}, not complete`);
     return t;
   }
   const complete = trials.filter((t) => t.state === 'complete' && t.value !== null);
-  if (complete.length === 0) throw new UsageError(`study '${study.name}' has no complete trial to export`);
+  if (complete.length === 0) throw new NotFoundError(`study '${study.name}' has no complete trial to export`);
   const sign = study.goal === 'maximize' ? 1 : -1;
   return complete.reduce((a, b) => (sign * b.value! > sign * a.value! ? b : a));
 }
@@ -103,7 +103,7 @@ export async function exportModel(store: SqliteStore, study: StudyRecord, opts: 
   } finally {
     await engine.dispose();
   }
-  if (outcome.diverged) throw new UsageError(`the refit of trial ${trial.number} diverged (loss became NaN); nothing exported`);
+  if (outcome.diverged) throw new TrainingError(`the refit of trial ${trial.number} diverged (loss became NaN); nothing exported`);
   const { buildLayersModel, saveLayersModel, loadLayersModel, predictRows, ensureTfjsBackend } = await import('../engine/layers-model.js');
   await ensureTfjsBackend();
   const model = buildLayersModel(config.model, outcome.weights!, scaler);

@@ -6,7 +6,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { studyFolds, type StudyFolds } from '../cv/evaluate.js';
 import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/dataset.js';
-import { SpecError, UsageError } from '../errors.js';
+import { SpecError, StorageError } from '../errors.js';
 import { monitorableNames } from '../engine/fit.js';
 import { resolveMetric, resolveTrial } from '../models/config.js';
 import { gridAt, gridAxes } from '../search/grid.js';
@@ -102,7 +102,7 @@ export function firstDifference(a: unknown, b: unknown, path: string[] = []): st
 /** The spec a study was created from, validated again (for report, show and export). */
 export function storedSpec(specJson: string): Spec {
   const r = validateSpec(JSON.parse(specJson));
-  if (!r.ok) throw new UsageError(`the study's stored spec no longer validates (${r.issues[0].path.join('.')}: ${r.issues[0].message})`);
+  if (!r.ok) throw new StorageError(`the study's stored spec no longer validates (${r.issues[0].path.join('.')}: ${r.issues[0].message})`);
   return r.value;
 }
 
@@ -115,7 +115,7 @@ export function openStudy(store: SqliteStore, p: PreparedStudy): StudyRecord {
     const now = JSON.parse(specJson) as { params?: object };
     const first = firstDifference(before, now);
     const where = first === 'params' ? 'the order of params, which is the grid order,' : first;
-    throw new UsageError(`study '${p.spec.name}' in ${store.path} was created from a different spec (${where} differs); give the spec a new name to start a new study`);
+    throw new SpecError(`study '${p.spec.name}' in ${store.path} was created from a different spec (${where} differs); give the spec a new name to start a new study`);
   }
   return (
     existing ??

@@ -6,7 +6,7 @@
  */
 import { foldJob, summarizeScores } from '../cv/evaluate.js';
 import { InterruptedError, SpecError } from '../errors.js';
-import { fitStack, Interrupted, type EpochRecord, type FitOutcome } from '../engine/fit.js';
+import { fitStack, type EpochRecord, type FitOutcome } from '../engine/fit.js';
 import type { Engine, ModelJob } from '../engine/runtime.js';
 import { describeParams } from '../models/config.js';
 import type { Sampler } from '../search/sampler.js';
@@ -69,7 +69,7 @@ export async function runSearch(store: SqliteStore, study: StudyRecord, p: Prepa
   const perRound = Math.max(1, opts.trialsPerRound ?? 1);
   try {
     for (;;) {
-      if (opts.shouldStop?.()) throw new InterruptedError('interrupted; run the same command again to continue');
+      if (opts.shouldStop?.()) throw new InterruptedError();
       const room = (opts.maxTrials ?? Infinity) - summary.trialsRun;
       if (room <= 0) break;
       const claimed: Claimed[] = [];
@@ -179,14 +179,14 @@ async function trainRound(store: SqliteStore, claimed: Claimed[], opts: RunOptio
           },
         );
       } catch (e) {
-        if (e instanceof Interrupted || e instanceof InterruptedError) throw e;
+        if (e instanceof InterruptedError) throw e;
         for (const s of live) failed.set(s.c.trial.id, e instanceof Error ? e.message : String(e));
         continue;
       }
       outcomes.forEach((o, m) => recordFold(store, live[m].c.trial, live[m].fold, live[m].job, o));
     }
   } catch (e) {
-    if (e instanceof Interrupted || e instanceof InterruptedError) {
+    if (e instanceof InterruptedError) {
       for (const c of claimed) store.interruptTrial(c.trial.id);
       throw new InterruptedError(`interrupted during trial${claimed.length > 1 ? 's' : ''} ${claimed.map((c) => c.trial.number).join(', ')}; run the same command again to continue`);
     }

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { StorageError } from '../../src/errors.js';
 import { gridSampler } from '../../src/search/grid.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/schema.js';
 import { SqliteStore, WORKER_ID } from '../../src/store/sqlite-store.js';
@@ -112,7 +112,7 @@ describe('SQLite store', () => {
     const f = new Database(foreign);
     f.exec('CREATE TABLE x (a)');
     f.close();
-    expect(() => SqliteStore.open(foreign, { create: false })).toThrow(UsageError);
+    expect(() => SqliteStore.open(foreign, { create: false })).toThrow(StorageError);
     expect(() => SqliteStore.open(join(dir, 'missing.db'), { create: false })).toThrow(/no such database/);
   });
 
