@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { searchCommand } from '../src/cli/commands.js';
+import { searchCommand } from '../src/cli/commands/search.js';
 import { NativeEngine } from '../src/engine/native-engine.js';
 import { TfjsEngine, liveTensors } from '../src/engine/tfjs-engine.js';
 import { packageRoot } from '../src/paths.js';

@@ -4,7 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 import { formatParams, trialLine } from '../report/render.js';
-import type { EpochRecord } from '../engine/fit.js';
+import type { EpochRecord } from '../records.js';
 import type { TrialRecord } from '../store/types.js';
 import { silentProgress, type Progress } from '../study/run.js';
 

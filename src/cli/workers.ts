@@ -3,7 +3,8 @@
  * Workers send their progress over IPC; this process shows it and prints the report at the end.
  */
 import { fork } from 'node:child_process';
-import type { EpochRecord } from '../engine/fit.js';
+import { NnsearchError } from '../errors.js';
+import type { EpochRecord } from '../records.js';
 import type { TrialRecord } from '../store/types.js';
 import type { Progress } from '../study/run.js';
 
@@ -61,4 +62,14 @@ export function runWorkers(script: string, args: string[], count: number, progre
     process.off('SIGINT', forward);
     process.off('SIGTERM', forward);
   });
+}
+
+/** A worker process that failed: its own exit code (2 for bad input) and its last error line. */
+export class WorkerFailure extends NnsearchError {
+  override name = 'WorkerFailure';
+  readonly exitCode: number;
+  constructor(exit: WorkerExit) {
+    super(exit.code === 2 ? exit.lastError.replace(/^nnsearch: /, '') : `a worker failed (exit ${exit.code}): ${exit.lastError}`);
+    this.exitCode = exit.code === 2 ? 2 : 1;
+  }
 }

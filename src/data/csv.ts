@@ -9,8 +9,8 @@ import { labelsToClasses } from './labels.js';
 export interface CsvOptions {
   file: string;
   header: boolean;
-  /** Column name (needs header) or 0-based index; default: the last column. */
-  target?: string | number;
+  /** Column name (needs header) or 0-based index; default: the last column; null: no target (features only, y all 0). */
+  target?: string | number | null;
   task: 'classification' | 'regression';
   classes?: number;
 }
@@ -38,11 +38,21 @@ function splitLine(line: string, sep: string): string[] {
   return out;
 }
 
+/** The separator of a CSV file, from its first line: whichever of , ; and tab splits it most. */
+export function detectSeparator(firstLine: string): string {
+  return [',', ';', '\t'].sort((a, b) => firstLine.split(b).length - firstLine.split(a).length)[0];
+}
+
+/** The fields of a CSV file's first line (its header, when it has one). */
+export function firstRow(text: string): string[] {
+  const line = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  return splitLine(line, detectSeparator(line)).map((f) => f.trim());
+}
+
 export function parseCsv(text: string, opts: CsvOptions): Dataset {
   const lines = text.split(/\r?\n/);
   const rows: { line: number; fields: string[] }[] = [];
-  const first = lines.find((l) => l.trim() !== '') ?? '';
-  const sep = [',', ';', '\t'].sort((a, b) => first.split(b).length - first.split(a).length)[0];
+  const sep = detectSeparator(lines.find((l) => l.trim() !== '') ?? '');
   let header: string[] | null = null;
   lines.forEach((raw, i) => {
     if (raw.trim() === '') return;
@@ -52,12 +62,13 @@ export function parseCsv(text: string, opts: CsvOptions): Dataset {
   });
   if (rows.length === 0) throw new DataError(`${opts.file}: no data rows`);
   const width = header ? (header as string[]).length : rows[0].fields.length;
-  if (width < 2) throw new DataError(`${opts.file}: needs at least two columns (features and a target), found ${width}`);
+  if (width < 2 && opts.target !== null) throw new DataError(`${opts.file}: needs at least two columns (features and a target), found ${width}`);
   for (const r of rows) {
     if (r.fields.length !== width) throw new DataError(`${opts.file}:${r.line}: expected ${width} fields, found ${r.fields.length} (ragged row)`);
   }
   let target: number;
-  if (opts.target === undefined) target = width - 1;
+  if (opts.target === null) target = -1;
+  else if (opts.target === undefined) target = width - 1;
   else if (typeof opts.target === 'number') {
     if (opts.target >= width) throw new DataError(`data.target: column ${opts.target} does not exist in ${opts.file} (${width} columns)`);
     target = opts.target;
@@ -67,7 +78,7 @@ export function parseCsv(text: string, opts: CsvOptions): Dataset {
     if (target < 0) throw new DataError(`data.target: no column '${opts.target}' in ${opts.file} (columns: ${(header as string[]).join(', ')})`);
   }
   const names = header ?? Array.from({ length: width }, (_, i) => `column ${i}`);
-  const d = width - 1;
+  const d = target < 0 ? width : width - 1;
   const n = rows.length;
   const x = new Float32Array(n * d);
   const rawTargets: string[] = [];
@@ -85,6 +96,7 @@ export function parseCsv(text: string, opts: CsvOptions): Dataset {
     }
   });
   const source = `${opts.file} (${n} rows, ${d} features)`;
+  if (target < 0) return { source, task: opts.task, x, y: new Float32Array(n), n, d, nClasses: opts.task === 'classification' ? (opts.classes ?? 0) : 0 };
   if (opts.task === 'regression') {
     const y = new Float32Array(n);
     rawTargets.forEach((v, i) => {

@@ -7,7 +7,7 @@ import { DataError } from '../errors.js';
 import { Rng } from '../rng.js';
 import type { DataSpec } from '../spec/schema.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../spec/vocabulary.js';
-import { parseCsv } from './csv.js';
+import { firstRow, parseCsv } from './csv.js';
 import { subset, type Dataset, type DatasetWithTest } from './dataset.js';
 import { findIdx, readIdxFile } from './idx.js';
 import { labelsToClasses } from './labels.js';
@@ -78,4 +78,41 @@ export function loadIdxPair(imagesPath: string, labelsPath: string, classes: num
   for (let i = 0; i < x.length; i++) x[i] = images.data[i] * pixelScale;
   const { y, nClasses, classNames } = labelsToClasses(Array.from(labels.data), classes, (i) => `${labelsPath}: label #${i}`);
   return { source: `${imagesPath} (${n} samples)`, task: 'classification', x, y, n, d, nClasses, classNames };
+}
+
+/** What a trained model takes, for reading data to predict on. */
+export interface ModelInput {
+  inputDim: number;
+  task: 'classification' | 'regression';
+  /** Number of classes (0 for regression). */
+  classes: number;
+  /** The training data's CSV settings: a file with the target column is labelled. */
+  csv: { header: boolean; target?: string | number };
+}
+
+/**
+ * Data to predict on: 'mnist' (embedded), 'fashion-mnist' or 'fashion-mnist:train' (the t10k test
+ * split by default), an IDX directory (its t10k files when present), or a CSV file: labelled when
+ * it has the model's target column, else features only.
+ */
+export function loadPredictionData(source: string, model: ModelInput, baseDir: string): { data: Dataset; labelled: boolean } {
+  if (source === 'mnist') return { data: loadEmbeddedMnist(), labelled: true };
+  const [name, part] = source.split(':');
+  const path = name === 'fashion-mnist' ? DEFAULT_FASHION_MNIST_DIR : resolve(baseDir, name);
+  if (!existsSync(path)) throw new DataError(`${path}: not found`);
+  if (statSync(path).isDirectory()) {
+    const prefix = part === 'train' ? 'train' : findIdx(path, 't10k-images-idx3-ubyte') ? 't10k' : 'train';
+    const images = findIdx(path, `${prefix}-images-idx3-ubyte`);
+    const labels = findIdx(path, `${prefix}-labels-idx1-ubyte`);
+    if (!images || !labels) throw new DataError(`${path}: no ${prefix}-images-idx3-ubyte[.gz] / ${prefix}-labels-idx1-ubyte[.gz]`);
+    return { data: loadIdxPair(images, labels, model.classes || undefined), labelled: true };
+  }
+  const text = readFileSync(path, 'utf8');
+  const header = firstRow(text);
+  const target = model.csv.target ?? (header.length === model.inputDim + 1 ? header.length - 1 : undefined);
+  const hasTarget = typeof target === 'number' ? header.length === model.inputDim + 1 : target !== undefined && header.includes(target);
+  const classes = model.task === 'classification' ? model.classes : undefined;
+  const data = parseCsv(text, { file: path, header: model.csv.header, target: hasTarget ? target : null, task: model.task, classes });
+  if (data.d !== model.inputDim) throw new DataError(`${path}: ${data.d} feature columns, the model takes ${model.inputDim}`);
+  return { data, labelled: hasTarget };
 }

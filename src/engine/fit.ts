@@ -5,25 +5,11 @@
  */
 import { lrAtEpoch } from '../models/schedules.js';
 import { InterruptedError } from '../errors.js';
+import type { EpochRecord } from '../records.js';
 import { Rng } from '../rng.js';
 import { metricGoal } from '../spec/vocabulary.js';
 import type { EarlyStoppingSpec } from '../spec/schema.js';
 import type { Engine, LossAndMetric, ModelJob, StackRuntime } from './runtime.js';
-
-/** One epoch of one model, as stored and plotted. */
-export interface EpochRecord {
-  epoch: number;
-  lr: number;
-  loss: number;
-  metric: number;
-  valLoss: number | null;
-  valMetric: number | null;
-  /** Test-fold monitoring only: never used to stop or select. */
-  testLoss: number;
-  testMetric: number;
-  /** Wall seconds of the epoch (training and evaluation), shared out over the models of the stack. */
-  seconds: number;
-}
 
 export interface FitOutcome {
   /** The metric on the test fold with the final (or restored best) weights; NaN when diverged. */

@@ -29,6 +29,7 @@ async function tfjs(backend: 'wasm' | 'cpu' | 'webgpu' | 'tensorflow'): Promise<
 class FallbackEngine implements Engine {
   readonly name: string;
   readonly maxStack: number;
+  readonly inProcessParallel: boolean;
   readonly trialsPerRound?: number;
   private fallback: Engine | null = null;
 
@@ -38,6 +39,7 @@ class FallbackEngine implements Engine {
   ) {
     this.name = primary.name;
     this.maxStack = primary.maxStack;
+    this.inProcessParallel = primary.inProcessParallel;
     this.trialsPerRound = primary.trialsPerRound;
   }
 

@@ -129,6 +129,7 @@ class NativeStack implements StackRuntime {
 
 export class NativeEngine implements Engine {
   readonly name = 'native';
+  readonly inProcessParallel = true;
   /** Models per stack: the folds of a trial, and trials alike. */
   readonly maxStack: number;
 

@@ -63,6 +63,11 @@ export interface Engine {
   readonly name: string;
   /** How many models one stack may hold. */
   readonly maxStack: number;
+  /**
+   * Whether the engine spreads a stack over several threads or a GPU in this process (native,
+   * webgpu). When it does not (TensorFlow.js), `--workers N` means N processes sharing the database.
+   */
+  readonly inProcessParallel: boolean;
   /** Trials a search round should claim to fill this engine's stacks (a GPU wants many). */
   readonly trialsPerRound?: number;
   /** Whether jobs can share a stack (same layer sizes and batch size). */

@@ -395,6 +395,7 @@ class TfjsStack implements StackRuntime {
 
 export class TfjsEngine implements Engine {
   readonly maxStack = 1;
+  readonly inProcessParallel = false;
   private constructor(readonly name: string) {}
 
   static async create(backend: TfjsBackend): Promise<TfjsEngine> {

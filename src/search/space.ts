@@ -33,3 +33,8 @@ export function roundStep(v: number, step: number): number {
   const decimals = Math.max(0, Math.min(12, -Math.floor(Math.log10(step)) + 6));
   return Number(v.toFixed(decimals));
 }
+
+/** A configuration's identity within a study: its params as JSON with sorted keys. */
+export function configKey(params: Params): string {
+  return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
+}

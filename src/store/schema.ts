@@ -3,7 +3,7 @@
  * file is migrated in place, a newer one is refused.
  */
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** migrations[v] takes a database at version v to v + 1. */
 export const MIGRATIONS: Record<number, string> = {
@@ -86,5 +86,11 @@ export const MIGRATIONS: Record<number, string> = {
   1: `
     ALTER TABLE epochs ADD COLUMN seconds REAL;
     ALTER TABLE studies ADD COLUMN created_by TEXT;
+  `,
+  // v3: a configuration's identity (store/claim.ts refuses a second trial of one configuration, even
+  // from another worker); trials reserved but not yet proposed carry params_json 'null'
+  2: `
+    ALTER TABLE trials ADD COLUMN config_key TEXT;
+    CREATE UNIQUE INDEX trials_by_config ON trials (study_id, config_key);
   `,
 };

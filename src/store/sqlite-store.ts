@@ -1,43 +1,33 @@
 /**
- * The SQLite store (better-sqlite3, WAL). Several processes may share one file: claims run in
- * BEGIN IMMEDIATE transactions, a busy timeout absorbs contention, and a trial whose worker died
- * (pid gone on this host, or heartbeat older than the lease) is handed to the next claimer.
+ * The SQLite storage (better-sqlite3, WAL). Several processes may share one file: every write is a
+ * short BEGIN IMMEDIATE transaction (a busy timeout and retries absorb contention), samplers propose
+ * between the reservation and the insert of parameters (store/claim.ts), and a trial whose worker
+ * died (pid gone on this host, or heartbeat older than the lease) is handed to the next claimer.
+ * The Storage methods are async over synchronous better-sqlite3 calls.
  */
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
-import { hostname } from 'node:os';
 import { StorageError } from '../errors.js';
-import type { Distribution, Params, ParamSpace } from '../search/space.js';
 import type { SamplerName } from '../search/sampler.js';
+import { configKey, type Distribution, type Params, type ParamSpace } from '../search/space.js';
+import { isAbandoned, nextSamplerIndex } from './lease.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
-import type { ClaimRequest, EpochRow, FinishTrial, FoldRecord, NewStudy, StudyRecord, StudySummary, TrialRecord, TrialState } from './types.js';
+import type { Storage } from './storage.js';
+import type { EpochRow, FinishTrial, FoldRecord, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord, TrialState } from './types.js';
 
 type Row = Record<string, unknown>;
 
-export const WORKER_ID = `${hostname()}:${process.pid}`;
-
 const NNSEARCH_VERSION = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+
+/** params_json of a reserved trial whose parameters are being proposed. */
+const UNPROPOSED = 'null';
+/** SQL condition: the trial has its parameters. */
+const PROPOSED = `params_json <> 'null'`;
 
 function now(): string {
   return new Date().toISOString();
-}
-
-/** Whether the worker that wrote `worker` is certainly gone (same host, pid not alive). */
-function workerIsDead(worker: string | null): boolean {
-  if (!worker) return true;
-  const i = worker.lastIndexOf(':');
-  const host = worker.slice(0, i);
-  const pid = Number(worker.slice(i + 1));
-  if (host !== hostname() || !Number.isInteger(pid)) return false;
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }
 
 function freeze<T extends object>(o: T): Readonly<T> {
@@ -110,16 +100,20 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
 }
 
-export class SqliteStore {
+export class SqliteStore implements Storage {
   readonly db: Database.Database;
 
   private constructor(db: Database.Database, readonly path: string) {
     this.db = db;
   }
 
+  get location(): string {
+    return this.path;
+  }
+
   static open(path: string, opts: OpenOptions): SqliteStore {
     if (path !== ':memory:' && !existsSync(path) && !opts.create) {
-      throw new StorageError(`${path}: no such database (run a search first, or pass --db)`);
+      throw new StorageError(`${path}: no such database (run a search first, or name another database)`);
     }
     let db: Database.Database;
     try {
@@ -162,6 +156,7 @@ export class SqliteStore {
       }
       for (let v = version; v < SCHEMA_VERSION; v++) {
         this.db.exec(MIGRATIONS[v]);
+        if (v === 2) this.backfillConfigKeys();
         this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(v + 1));
       }
     });
@@ -184,30 +179,46 @@ export class SqliteStore {
     }
   }
 
-  close(): void {
+  /** v3: the configuration key of every existing trial (the first of any repeated configuration holds it). */
+  private backfillConfigKeys(): void {
+    const rows = this.db.prepare('SELECT id, study_id, params_json FROM trials ORDER BY study_id, number').all() as Row[];
+    const set = this.db.prepare('UPDATE trials SET config_key = ? WHERE id = ?');
+    const seen = new Set<string>();
+    for (const r of rows) {
+      const key = `${r.study_id as number}:${configKey(JSON.parse(r.params_json as string) as Params)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      set.run(configKey(JSON.parse(r.params_json as string) as Params), r.id);
+    }
+  }
+
+  async close(): Promise<void> {
     this.db.close();
   }
 
   // ---- studies
 
-  getStudy(name: string): StudyRecord | null {
+  private study(name: string): StudyRecord | null {
     const r = this.db.prepare('SELECT * FROM studies WHERE name = ?').get(name) as Row | undefined;
     return r ? toStudy(r) : null;
   }
 
-  /** Creates the study, or returns the existing one of that name (the caller checks its spec). */
-  createStudy(s: NewStudy): StudyRecord {
+  async getStudy(name: string): Promise<StudyRecord | null> {
+    return this.study(name);
+  }
+
+  async createStudy(s: NewStudy): Promise<StudyRecord> {
     return this.immediate(() => {
-      const existing = this.getStudy(s.name);
+      const existing = this.study(s.name);
       if (existing) return existing;
       this.db
         .prepare('INSERT INTO studies (name, spec_json, metric, goal, data_source, n_samples, folds, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(s.name, s.specJson, s.metric, s.goal, s.dataSource, s.nSamples, s.folds, now(), `nnsearch ${NNSEARCH_VERSION}`);
-      return this.getStudy(s.name) as StudyRecord;
+      return this.study(s.name) as StudyRecord;
     });
   }
 
-  listStudies(): StudySummary[] {
+  async listStudies(): Promise<StudySummary[]> {
     const rows = this.db.prepare('SELECT * FROM studies ORDER BY id').all() as Row[];
     return rows.map((r) => {
       const study = toStudy(r);
@@ -218,7 +229,7 @@ export class SqliteStore {
                   sum(state = 'fail') AS failed,
                   sum(state = 'running') AS running,
                   ${study.goal === 'maximize' ? 'max' : 'min'}(CASE WHEN state = 'complete' THEN value END) AS best
-           FROM trials WHERE study_id = ?`,
+           FROM trials WHERE study_id = ? AND ${PROPOSED}`,
         )
         .get(study.id) as Row;
       return freeze({ ...study, trials: c.trials as number, complete: (c.complete as number) ?? 0, failed: (c.failed as number) ?? 0, running: (c.running as number) ?? 0, best: (c.best as number | null) ?? null });
@@ -227,98 +238,97 @@ export class SqliteStore {
 
   // ---- trials
 
-  listTrials(studyId: number): TrialRecord[] {
-    return (this.db.prepare('SELECT * FROM trials WHERE study_id = ? ORDER BY number').all(studyId) as Row[]).map(toTrial);
+  async listTrials(studyId: number): Promise<TrialRecord[]> {
+    return (this.db.prepare(`SELECT * FROM trials WHERE study_id = ? AND ${PROPOSED} ORDER BY number`).all(studyId) as Row[]).map(toTrial);
   }
 
-  getTrial(id: number): TrialRecord | null {
+  private trial(id: number): TrialRecord | null {
     const r = this.db.prepare('SELECT * FROM trials WHERE id = ?').get(id) as Row | undefined;
     return r ? toTrial(r) : null;
   }
 
-  getTrialByNumber(studyId: number, number: number): TrialRecord | null {
-    const r = this.db.prepare('SELECT * FROM trials WHERE study_id = ? AND number = ?').get(studyId, number) as Row | undefined;
+  async getTrial(id: number): Promise<TrialRecord | null> {
+    return this.trial(id);
+  }
+
+  async getTrialByNumber(studyId: number, number: number): Promise<TrialRecord | null> {
+    const r = this.db.prepare(`SELECT * FROM trials WHERE study_id = ? AND number = ? AND ${PROPOSED}`).get(studyId, number) as Row | undefined;
     return r ? toTrial(r) : null;
   }
 
-  /** Marks running trials of dead workers as interrupted; returns how many. */
-  reapDeadTrials(studyId: number, leaseMs: number): number {
-    const rows = this.db.prepare("SELECT id, worker, heartbeat_ms FROM trials WHERE study_id = ? AND state = 'running'").all(studyId) as Row[];
-    const cutoff = Date.now() - leaseMs;
+  /** Interrupts running trials of dead workers and drops their unproposed reservations; returns how many. */
+  private reapDeadTrials(studyId: number, leaseMs: number): number {
+    const rows = this.db.prepare("SELECT id, worker, heartbeat_ms, params_json FROM trials WHERE study_id = ? AND state = 'running'").all(studyId) as Row[];
     let n = 0;
     for (const r of rows) {
-      if (workerIsDead(r.worker as string | null) || (r.heartbeat_ms as number) < cutoff) {
-        this.db.prepare("UPDATE trials SET state = 'interrupted' WHERE id = ? AND state = 'running'").run(r.id);
-        n++;
-      }
+      if (!isAbandoned(r.worker as string | null, r.heartbeat_ms as number | null, leaseMs)) continue;
+      if (r.params_json === UNPROPOSED) this.db.prepare("DELETE FROM trials WHERE id = ? AND state = 'running'").run(r.id);
+      else this.db.prepare("UPDATE trials SET state = 'interrupted' WHERE id = ? AND state = 'running'").run(r.id);
+      n++;
     }
     return n;
   }
 
-  /**
-   * Atomically claims the next trial for a run: an interrupted trial of this sampler first (same
-   * parameters, completed folds kept), else a new one with the sampler's next index, within the
-   * study's budget. Returns null when nothing is left to claim.
-   */
-  claimTrial(req: ClaimRequest, space: ParamSpace): TrialRecord | null {
+  async resumeTrial(req: ResumeRequest): Promise<TrialRecord | null> {
     return this.immediate(() => {
       this.reapDeadTrials(req.studyId, req.leaseMs);
-      const claimRow = (id: number) => {
-        this.db
-          .prepare("UPDATE trials SET state = 'running', worker = ?, heartbeat_ms = ?, started_at = coalesce(started_at, ?) WHERE id = ?")
-          .run(req.worker, Date.now(), now(), id);
-        return this.getTrial(id);
-      };
-      const retry = this.db
-        .prepare("SELECT id FROM trials WHERE study_id = ? AND sampler = ? AND state = 'interrupted' ORDER BY sampler_index LIMIT 1")
-        .get(req.studyId, req.sampler) as Row | undefined;
-      if (retry) {
-        this.db.prepare('UPDATE trials SET attempts = attempts + 1 WHERE id = ?').run(retry.id);
-        return claimRow(retry.id as number);
-      }
+      const retry = this.db.prepare("SELECT id FROM trials WHERE study_id = ? AND state = 'interrupted' ORDER BY number LIMIT 1").get(req.studyId) as Row | undefined;
+      if (!retry) return null;
+      this.db
+        .prepare("UPDATE trials SET state = 'running', attempts = attempts + 1, worker = ?, heartbeat_ms = ?, started_at = coalesce(started_at, ?) WHERE id = ?")
+        .run(req.worker, Date.now(), now(), retry.id);
+      return this.trial(retry.id as number);
+    });
+  }
+
+  async reserveTrial(req: ReserveRequest): Promise<Reservation | null> {
+    return this.immediate(() => {
       const { n } = this.db.prepare('SELECT count(*) AS n FROM trials WHERE study_id = ?').get(req.studyId) as { n: number };
       if (n >= req.budget) return null;
-      const index = this.nextIndex(req.studyId, req.sampler, req.size);
-      if (index === null) return null;
-      const params = req.propose(index);
+      const used = (this.db.prepare('SELECT sampler_index AS i FROM trials WHERE study_id = ? AND sampler = ?').all(req.studyId, req.sampler) as { i: number }[]).map((r) => r.i);
+      const samplerIndex = nextSamplerIndex(used, req.size);
+      if (samplerIndex === null) return null;
       const { next } = this.db.prepare('SELECT coalesce(max(number) + 1, 0) AS next FROM trials WHERE study_id = ?').get(req.studyId) as { next: number };
       const info = this.db
         .prepare("INSERT INTO trials (study_id, number, sampler, sampler_index, state, params_json, started_at, worker, heartbeat_ms) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)")
-        .run(req.studyId, next, req.sampler, index, JSON.stringify(params), now(), req.worker, Date.now());
-      const trialId = Number(info.lastInsertRowid);
+        .run(req.studyId, next, req.sampler, samplerIndex, UNPROPOSED, now(), req.worker, Date.now());
+      return { trialId: Number(info.lastInsertRowid), number: next, samplerIndex };
+    });
+  }
+
+  async proposeTrial(trialId: number, params: Params, space: ParamSpace, opts: { unique: boolean }): Promise<TrialRecord | 'duplicate'> {
+    return this.immediate(() => {
+      const row = this.db.prepare('SELECT study_id, params_json, state FROM trials WHERE id = ?').get(trialId) as Row | undefined;
+      if (!row || row.params_json !== UNPROPOSED || row.state !== 'running') throw new Error(`trial ${trialId} is not a held reservation`);
+      const key = configKey(params);
+      const holder = this.db.prepare('SELECT id FROM trials WHERE study_id = ? AND config_key = ?').get(row.study_id, key) as Row | undefined;
+      if (holder && opts.unique) return 'duplicate';
+      this.db.prepare('UPDATE trials SET params_json = ?, config_key = ?, heartbeat_ms = ? WHERE id = ?').run(JSON.stringify(params), holder ? null : key, Date.now(), trialId);
       const insertParam = this.db.prepare('INSERT INTO trial_params (trial_id, name, value_json, internal, distribution_json) VALUES (?, ?, ?, ?, ?)');
       for (const p of space) {
         const value = params[p.name];
         insertParam.run(trialId, p.name, JSON.stringify(value), internalValue(p.dist, value), JSON.stringify(p.dist));
       }
-      return this.getTrial(trialId);
+      return this.trial(trialId) as TrialRecord;
     });
   }
 
-  /** The smallest unused index below size (grid), or one past the largest used. */
-  private nextIndex(studyId: number, sampler: SamplerName, size: number): number | null {
-    const used = (this.db.prepare('SELECT sampler_index AS i FROM trials WHERE study_id = ? AND sampler = ? ORDER BY sampler_index').all(studyId, sampler) as { i: number }[]).map((r) => r.i);
-    if (Number.isFinite(size)) {
-      let expect = 0;
-      for (const i of used) {
-        if (i !== expect) break;
-        expect++;
-      }
-      return expect < size ? expect : null;
-    }
-    return used.length === 0 ? 0 : used[used.length - 1] + 1;
+  async releaseTrial(trialId: number): Promise<void> {
+    this.immediate(() => this.db.prepare('DELETE FROM trials WHERE id = ? AND params_json = ?').run(trialId, UNPROPOSED));
   }
 
-  heartbeat(trialId: number): void {
-    this.db.prepare("UPDATE trials SET heartbeat_ms = ? WHERE id = ? AND state = 'running'").run(Date.now(), trialId);
+  async heartbeat(trialIds: readonly number[]): Promise<void> {
+    const beat = this.db.prepare("UPDATE trials SET heartbeat_ms = ? WHERE id = ? AND state = 'running'");
+    this.immediate(() => {
+      for (const id of trialIds) beat.run(Date.now(), id);
+    });
   }
 
-  recordEngine(trialId: number, engine: string): void {
+  async recordEngine(trialId: number, engine: string): Promise<void> {
     this.db.prepare('UPDATE trials SET engine = ? WHERE id = ?').run(engine, trialId);
   }
 
-  /** Stores one finished fold and its epochs, atomically. */
-  recordFold(trialId: number, f: FoldRecord, epochs: EpochRow[]): void {
+  async recordFold(trialId: number, f: FoldRecord, epochs: readonly EpochRow[]): Promise<void> {
     this.immediate(() => {
       this.db
         .prepare(
@@ -332,23 +342,22 @@ export class SqliteStore {
     });
   }
 
-  getFolds(trialId: number): FoldRecord[] {
+  async getFolds(trialId: number): Promise<FoldRecord[]> {
     return (this.db.prepare('SELECT * FROM fold_results WHERE trial_id = ? ORDER BY fold').all(trialId) as Row[]).map(toFold);
   }
 
-  /** Every fold of every trial of a study, keyed by trial id (one query). */
-  foldsByTrial(studyId: number): Map<number, FoldRecord[]> {
+  async foldsByTrial(studyId: number): Promise<Map<number, FoldRecord[]>> {
     const out = new Map<number, FoldRecord[]>();
-    const ids = this.db.prepare('SELECT id FROM trials WHERE study_id = ?').all(studyId) as { id: number }[];
+    const ids = this.db.prepare(`SELECT id FROM trials WHERE study_id = ? AND ${PROPOSED}`).all(studyId) as { id: number }[];
     for (const { id } of ids) out.set(id, []);
     const rows = this.db
       .prepare('SELECT f.* FROM fold_results f JOIN trials t ON t.id = f.trial_id WHERE t.study_id = ? ORDER BY f.trial_id, f.fold')
       .all(studyId) as Row[];
-    for (const r of rows) out.get(r.trial_id as number)!.push(toFold(r));
+    for (const r of rows) out.get(r.trial_id as number)?.push(toFold(r));
     return out;
   }
 
-  getEpochs(trialId: number): EpochRow[] {
+  async getEpochs(trialId: number): Promise<EpochRow[]> {
     const rows = this.db.prepare('SELECT * FROM epochs WHERE trial_id = ? ORDER BY fold, epoch').all(trialId) as Row[];
     return rows.map((r) =>
       freeze({
@@ -366,10 +375,9 @@ export class SqliteStore {
     );
   }
 
-  /** Ends a running trial; a finished trial never changes (throws). */
-  finishTrial(trialId: number, f: FinishTrial): TrialRecord {
+  async finishTrial(trialId: number, f: FinishTrial): Promise<TrialRecord> {
     return this.immediate(() => {
-      const t = this.getTrial(trialId);
+      const t = this.trial(trialId);
       if (!t || t.state !== 'running') throw new Error(`trial ${trialId} is ${t?.state ?? 'missing'}, not running`);
       const duration = t.startedAt ? (Date.now() - Date.parse(t.startedAt)) / 1000 : null;
       this.db
@@ -378,12 +386,11 @@ export class SqliteStore {
            WHERE id = ?`,
         )
         .run(f.state, num(f.value), num(f.std), f.failReason ?? null, f.error ?? null, now(), duration, num(f.meanFitTime), num(f.meanScoreTime), trialId);
-      return this.getTrial(trialId) as TrialRecord;
+      return this.trial(trialId) as TrialRecord;
     });
   }
 
-  /** Puts a running trial back for the next run (Ctrl-C); its recorded folds stay. */
-  interruptTrial(trialId: number): void {
+  async interruptTrial(trialId: number): Promise<void> {
     this.db.prepare("UPDATE trials SET state = 'interrupted', heartbeat_ms = NULL WHERE id = ? AND state = 'running'").run(trialId);
   }
 

@@ -1,17 +1,12 @@
 /**
- * What the store keeps, as plain frozen records. The store is id-based; a finished trial
- * (complete or fail) never changes again.
+ * What a storage keeps, as plain frozen records. Storage is id-based; a finished trial (complete or
+ * fail) never changes again.
  */
-import type { Params } from '../search/space.js';
+import type { EpochRow, FailReason, TrialState } from '../records.js';
 import type { SamplerName } from '../search/sampler.js';
+import type { Params } from '../search/space.js';
 
-/**
- * running: claimed by a live worker. complete / fail: final. interrupted: stopped by Ctrl-C or by
- * its worker's death; the next run claims it again and trains only its missing folds.
- */
-export type TrialState = 'running' | 'complete' | 'fail' | 'interrupted';
-
-export type FailReason = 'diverged' | 'error';
+export type { EpochRow, FailReason, TrialState };
 
 export interface StudyRecord {
   id: number;
@@ -25,6 +20,9 @@ export interface StudyRecord {
   folds: number;
   createdAt: string;
 }
+
+/** What creating a study takes: everything the storage does not assign itself. */
+export type NewStudy = Omit<StudyRecord, 'id' | 'createdAt'>;
 
 export interface StudySummary extends StudyRecord {
   trials: number;
@@ -72,43 +70,41 @@ export interface FoldRecord {
   testSize: number;
 }
 
-export interface EpochRow {
-  fold: number;
-  epoch: number;
-  lr: number;
-  loss: number;
-  metric: number;
-  valLoss: number | null;
-  valMetric: number | null;
-  testLoss: number;
-  testMetric: number;
-  /** Wall seconds of the epoch; null in databases from before schema 2. */
-  seconds: number | null;
+/** Asking for a running trial of a dead worker, or an interrupted one, to continue. */
+export interface ResumeRequest {
+  studyId: number;
+  worker: string;
+  /** A running trial whose heartbeat is older than this (ms) is taken as dead. */
+  leaseMs: number;
 }
 
-export interface NewStudy {
-  name: string;
-  specJson: string;
-  metric: string;
-  goal: 'maximize' | 'minimize';
-  dataSource: string;
-  nSamples: number;
-  folds: number;
-}
-
-/** How a run asks for its next trial. */
-export interface ClaimRequest {
+/** Reserving the next trial of a sampler: its number and sampler index, within the budget. */
+export interface ReserveRequest {
   studyId: number;
   sampler: SamplerName;
   /** Grid: the grid's size (indices 0..size-1). Others: Infinity. */
   size: number;
   /** The study may hold at most this many trials (any sampler); Infinity for grid. */
   budget: number;
-  /** Parameters of a new trial with this sampler index. */
-  propose: (index: number) => Params;
   worker: string;
-  /** A running trial whose heartbeat is older than this (ms) is taken as dead. */
-  leaseMs: number;
+}
+
+/** A trial number and sampler index held for a proposal that is being made. */
+export interface Reservation {
+  trialId: number;
+  number: number;
+  samplerIndex: number;
+}
+
+/** How a run asks for its next trial (store/claim.ts). */
+export interface ClaimRequest extends ResumeRequest, Omit<ReserveRequest, 'studyId' | 'worker'> {
+  /**
+   * Parameters of a new trial with this sampler index, or null when the sampler has no untried
+   * configuration left. Called outside any transaction.
+   */
+  propose: (index: number) => Params | null | Promise<Params | null>;
+  /** Refuse a configuration another trial of the study already holds (all samplers but grid). */
+  unique?: boolean;
 }
 
 export interface FinishTrial {

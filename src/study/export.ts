@@ -3,16 +3,12 @@
  * dataset's own test split when it has one (Fashion-MNIST's t10k), save a TensorFlow.js LayersModel,
  * load it back and check that it predicts the same.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { holdOut } from '../cv/kfold.js';
 import { fitScaler } from '../cv/scaling.js';
 import type { Dataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
-import { parseCsv } from '../data/csv.js';
-import { loadEmbeddedMnist } from '../data/mnist.js';
-import { loadIdxPair } from '../data/load.js';
-import { findIdx } from '../data/idx.js';
 import { DataError, NotFoundError, TrainingError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import { fitStack } from '../engine/fit.js';
@@ -20,9 +16,9 @@ import { createEngine, type BackendName } from '../engine/index.js';
 import type { FoldData } from '../engine/runtime.js';
 import { resolveTrial } from '../models/config.js';
 import { mixSeed, Rng } from '../rng.js';
+import type { Params } from '../search/space.js';
 import type { Spec } from '../spec/schema.js';
-import { DEFAULT_FASHION_MNIST_DIR } from '../spec/vocabulary.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { Storage } from '../store/storage.js';
 import type { StudyRecord, TrialRecord } from '../store/types.js';
 import { storedSpec } from './prepare.js';
 
@@ -33,7 +29,7 @@ const MONITOR_ROWS = 2000;
 export interface ExportMeta {
   study: string;
   trial: number;
-  params: Record<string, unknown>;
+  params: Params;
   metric: string;
   task: 'classification' | 'regression';
   inputDim: number;
@@ -47,8 +43,8 @@ export interface ExportMeta {
   test: { source: string; samples: number; metric: string; engine: number; reloaded: number } | null;
 }
 
-export function bestTrial(store: SqliteStore, study: StudyRecord, number?: number): TrialRecord {
-  const trials = store.listTrials(study.id);
+export async function bestTrial(store: Storage, study: StudyRecord, number?: number): Promise<TrialRecord> {
+  const trials = await store.listTrials(study.id);
   if (number !== undefined) {
     const t = trials.find((x) => x.number === number);
     if (!t) throw new NotFoundError(`study '${study.name}' has no trial ${number}`);
@@ -80,9 +76,9 @@ export function scorePredictions(predictions: Float32Array, y: Float32Array, cla
   return s / y.length;
 }
 
-export async function exportModel(store: SqliteStore, study: StudyRecord, opts: { dir: string; backend: BackendName; trial?: number }): Promise<ExportMeta> {
+export async function exportModel(store: Storage, study: StudyRecord, opts: { dir: string; backend: BackendName; trial?: number }): Promise<ExportMeta> {
   const spec = storedSpec(study.specJson);
-  const trial = bestTrial(store, study, opts.trial);
+  const trial = await bestTrial(store, study, opts.trial);
   const { train, test } = loadDataset(spec.data, '/', spec.seed);
   if (test && test.d !== train.d) throw new DataError(`the test split has ${test.d} features, the training data ${train.d}`);
   const config = resolveTrial(spec, trial.params, { d: train.d, task: train.task, nClasses: train.nClasses });
@@ -139,34 +135,4 @@ export function readExportMeta(dir: string): ExportMeta {
   const path = join(dir, 'nnsearch.json');
   if (!existsSync(path)) throw new DataError(`${path}: not found (is ${dir} a directory written by nnsearch export?)`);
   return JSON.parse(readFileSync(path, 'utf8')) as ExportMeta;
-}
-
-/**
- * Data to predict on: 'mnist' (embedded), 'fashion-mnist' or 'fashion-mnist:train' (the t10k test
- * split by default), an IDX directory (its t10k files when present), or a CSV file (its target
- * column, when present, gives the labels).
- */
-export function predictionData(source: string, meta: ExportMeta, baseDir: string): { data: Dataset; labelled: boolean } {
-  if (source === 'mnist') return { data: loadEmbeddedMnist(), labelled: true };
-  const [name, part] = source.split(':');
-  const path = name === 'fashion-mnist' ? DEFAULT_FASHION_MNIST_DIR : resolve(baseDir, name);
-  if (!existsSync(path)) throw new DataError(`${path}: not found (--data)`);
-  if (statSync(path).isDirectory()) {
-    const prefix = part === 'train' ? 'train' : findIdx(path, 't10k-images-idx3-ubyte') ? 't10k' : 'train';
-    const images = findIdx(path, `${prefix}-images-idx3-ubyte`);
-    const labels = findIdx(path, `${prefix}-labels-idx1-ubyte`);
-    if (!images || !labels) throw new DataError(`${path}: no ${prefix}-images-idx3-ubyte[.gz] / ${prefix}-labels-idx1-ubyte[.gz] (--data)`);
-    return { data: loadIdxPair(images, labels, meta.classes || undefined), labelled: true };
-  }
-  const file = path;
-  const text = readFileSync(file, 'utf8');
-  const header = text.split(/\r?\n/, 1)[0].split(/[,;\t]/).map((s) => s.trim());
-  const target = meta.data.target ?? (header.length === meta.inputDim + 1 ? header.length - 1 : undefined);
-  const hasTarget = typeof target === 'number' ? header.length === meta.inputDim + 1 : target !== undefined && header.includes(target);
-  if (hasTarget) return { data: parseCsv(text, { file, header: meta.data.header, target, task: meta.task, classes: meta.task === 'classification' ? meta.classes : undefined }), labelled: true };
-  // features only: add a dummy target column to reuse the parser
-  const withDummy = text.split(/\r?\n/).map((l, i) => (l.trim() === '' ? l : `${l},${i === 0 && meta.data.header ? '__target' : '0'}`)).join('\n');
-  const data = parseCsv(withDummy, { file, header: meta.data.header, task: 'regression' });
-  if (data.d !== meta.inputDim) throw new DataError(`${file}: ${data.d} feature columns, the model takes ${meta.inputDim}`);
-  return { data, labelled: false };
 }

@@ -14,7 +14,7 @@ import type { Params } from '../search/space.js';
 import type { Spec } from '../spec/schema.js';
 import { validateSpec } from '../spec/validate.js';
 import type { MetricName } from '../spec/vocabulary.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { Storage } from '../store/storage.js';
 import type { StudyRecord } from '../store/types.js';
 
 export interface PreparedStudy {
@@ -107,15 +107,15 @@ export function storedSpec(specJson: string): Spec {
 }
 
 /** Opens or creates the study; refuses a study of the same name made from another spec. */
-export function openStudy(store: SqliteStore, p: PreparedStudy): StudyRecord {
+export async function openStudy(store: Storage, p: PreparedStudy): Promise<StudyRecord> {
   const specJson = canonicalSpecJson(p.spec);
-  const existing = store.getStudy(p.spec.name);
+  const existing = await store.getStudy(p.spec.name);
   if (existing && existing.specJson !== specJson) {
     const before = JSON.parse(existing.specJson) as { params?: object };
     const now = JSON.parse(specJson) as { params?: object };
     const first = firstDifference(before, now);
     const where = first === 'params' ? 'the order of params, which is the grid order,' : first;
-    throw new SpecError(`study '${p.spec.name}' in ${store.path} was created from a different spec (${where} differs); give the spec a new name to start a new study`);
+    throw new SpecError(`study '${p.spec.name}' in ${store.location} was created from a different spec (${where} differs); give the spec a new name to start a new study`);
   }
   return (
     existing ??

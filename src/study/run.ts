@@ -1,16 +1,20 @@
 /**
- * The search loop. Each round claims up to `trialsPerRound` trials, cross-validates them on the
- * engine (the folds of all of them grouped into stacks of compatible models), records every fold as
- * its stack finishes, and finishes each trial (complete, or fail with a reason). A trial's end is
- * always written: an exception fails it, an interruption puts it back in the queue.
+ * The search loop. Each round claims up to `trialsPerRound` trials (store/claim.ts: the sampler
+ * proposes outside any transaction), cross-validates them on the engine (the folds of all of them
+ * grouped into stacks of compatible models), records every fold as its stack finishes, and finishes
+ * each trial (complete, or fail with a reason). A trial's end is always written: an exception fails
+ * it, an interruption puts it back in the queue.
  */
 import { foldJob, summarizeScores } from '../cv/evaluate.js';
 import { InterruptedError, SpecError } from '../errors.js';
-import { fitStack, type EpochRecord, type FitOutcome } from '../engine/fit.js';
+import { fitStack, type FitOutcome } from '../engine/fit.js';
+import type { EpochRecord } from '../records.js';
 import type { Engine, ModelJob } from '../engine/runtime.js';
 import { describeParams } from '../models/config.js';
 import type { Sampler } from '../search/sampler.js';
-import { WORKER_ID, type SqliteStore } from '../store/sqlite-store.js';
+import { claimTrial } from '../store/claim.js';
+import { WORKER_ID } from '../store/lease.js';
+import type { Storage } from '../store/storage.js';
 import type { StudyRecord, TrialRecord } from '../store/types.js';
 import { checkTrialConfig, type PreparedStudy } from './prepare.js';
 
@@ -47,6 +51,15 @@ export interface RunSummary {
   trialsRun: number;
   complete: number;
   failed: number;
+  /** The sampler had no untried configuration left before the budget was met. */
+  exhausted: boolean;
+}
+
+/** What a run aims at (grid size or budget) and how much of it the study already holds, for progress. */
+export function plannedTotals(trials: readonly TrialRecord[], sampler: Pick<Sampler, 'name' | 'size'>, budget: number): { total: number; done: number } {
+  const finished = trials.filter((t) => t.state === 'complete' || t.state === 'fail');
+  if (Number.isFinite(sampler.size)) return { total: sampler.size, done: finished.filter((t) => t.sampler === sampler.name).length };
+  return { total: budget, done: finished.length };
 }
 
 const HEARTBEAT_MS = 2000;
@@ -56,16 +69,11 @@ interface Claimed {
   jobs: { fold: number; job: ModelJob }[];
 }
 
-export async function runSearch(store: SqliteStore, study: StudyRecord, p: PreparedStudy, opts: RunOptions): Promise<RunSummary> {
+export async function runSearch(store: Storage, study: StudyRecord, p: PreparedStudy, opts: RunOptions): Promise<RunSummary> {
   const progress = opts.progress ?? silentProgress;
-  const existing = store.listTrials(study.id);
-  const finished = (t: TrialRecord) => t.state === 'complete' || t.state === 'fail';
-  const gridLike = Number.isFinite(opts.sampler.size);
-  progress.start(
-    gridLike ? opts.sampler.size : opts.budget,
-    gridLike ? existing.filter((t) => t.sampler === opts.sampler.name && finished(t)).length : existing.filter(finished).length,
-  );
-  const summary: RunSummary = { trialsRun: 0, complete: 0, failed: 0 };
+  const { total, done } = plannedTotals(await store.listTrials(study.id), opts.sampler, opts.budget);
+  progress.start(total, done);
+  const summary: RunSummary = { trialsRun: 0, complete: 0, failed: 0, exhausted: false };
   const perRound = Math.max(1, opts.trialsPerRound ?? 1);
   try {
     for (;;) {
@@ -75,11 +83,12 @@ export async function runSearch(store: SqliteStore, study: StudyRecord, p: Prepa
       const claimed: Claimed[] = [];
       let claimedAny = false;
       for (let i = 0; i < Math.min(perRound, room); i++) {
-        const trial = claim(store, study, p, opts);
-        if (!trial) break;
+        const trial = await claim(store, study, p, opts);
+        if (trial === 'exhausted') summary.exhausted = true;
+        if (trial === null || trial === 'exhausted') break;
         claimedAny = true;
         opts.onClaim?.(trial);
-        const prepared = prepareTrial(store, p, trial, opts, progress);
+        const prepared = await prepareTrial(store, p, trial, opts, progress);
         if (prepared) claimed.push(prepared);
         else {
           summary.trialsRun++;
@@ -102,14 +111,16 @@ export async function runSearch(store: SqliteStore, study: StudyRecord, p: Prepa
   return summary;
 }
 
-function claim(store: SqliteStore, study: StudyRecord, p: PreparedStudy, opts: RunOptions): TrialRecord | null {
-  return store.claimTrial(
+function claim(store: Storage, study: StudyRecord, p: PreparedStudy, opts: RunOptions): Promise<TrialRecord | null | 'exhausted'> {
+  return claimTrial(
+    store,
     {
       studyId: study.id,
       sampler: opts.sampler.name,
       size: opts.sampler.size,
       budget: opts.budget,
-      propose: (index) => opts.sampler.propose(index, store.listTrials(study.id)),
+      propose: async (index) => opts.sampler.propose(index, await store.listTrials(study.id)),
+      unique: opts.sampler.name !== 'grid',
       worker: WORKER_ID,
       leaseMs: opts.leaseMs ?? 10 * 60_000,
     },
@@ -118,21 +129,21 @@ function claim(store: SqliteStore, study: StudyRecord, p: PreparedStudy, opts: R
 }
 
 /** The trial's configuration and its missing folds' jobs; a trial whose configuration is invalid fails here. */
-function prepareTrial(store: SqliteStore, p: PreparedStudy, trial: TrialRecord, opts: RunOptions, progress: Progress): Claimed | null {
+async function prepareTrial(store: Storage, p: PreparedStudy, trial: TrialRecord, opts: RunOptions, progress: Progress): Promise<Claimed | null> {
   const shape = { d: p.data.d, task: p.data.task, nClasses: p.data.nClasses };
   let config;
   try {
     config = checkTrialConfig(p.spec, trial.params, shape, p.metric.name);
   } catch (e) {
     if (!(e instanceof SpecError)) throw e;
-    const t = store.finishTrial(trial.id, { state: 'fail', value: null, std: null, failReason: 'error', error: e.message, meanFitTime: null, meanScoreTime: null });
+    const t = await store.finishTrial(trial.id, { state: 'fail', value: null, std: null, failReason: 'error', error: e.message, meanFitTime: null, meanScoreTime: null });
     progress.trialEnd(t);
     return null;
   }
   const k = p.folds.folds.length;
-  store.recordEngine(trial.id, opts.engine.name);
+  await store.recordEngine(trial.id, opts.engine.name);
   progress.trialStart(trial, k, config.train.epochs);
-  const recorded = new Set(store.getFolds(trial.id).map((f) => f.fold));
+  const recorded = new Set((await store.getFolds(trial.id)).map((f) => f.fold));
   const jobs: Claimed['jobs'] = [];
   for (let fold = 0; fold < k; fold++) {
     if (!recorded.has(fold)) jobs.push({ fold, job: foldJob(p.data, p.folds, fold, config, p.metric.name, p.spec.cv.shuffle) });
@@ -151,14 +162,15 @@ function stacksOf(engine: Engine, items: { c: Claimed; fold: number; job: ModelJ
   return groups;
 }
 
-async function trainRound(store: SqliteStore, claimed: Claimed[], opts: RunOptions, progress: Progress): Promise<TrialRecord[]> {
+async function trainRound(store: Storage, claimed: Claimed[], opts: RunOptions, progress: Progress): Promise<TrialRecord[]> {
   const items = claimed.flatMap((c) => c.jobs.map((j) => ({ c, ...j })));
   const failed = new Map<number, string>();
   let lastBeat = Date.now();
+  let beating: Promise<void> = Promise.resolve();
   const beat = () => {
     if (Date.now() - lastBeat > HEARTBEAT_MS) {
-      for (const c of claimed) store.heartbeat(c.trial.id);
       lastBeat = Date.now();
+      beating = beating.then(() => store.heartbeat(claimed.map((c) => c.trial.id)));
     }
   };
   try {
@@ -183,20 +195,25 @@ async function trainRound(store: SqliteStore, claimed: Claimed[], opts: RunOptio
         for (const s of live) failed.set(s.c.trial.id, e instanceof Error ? e.message : String(e));
         continue;
       }
-      outcomes.forEach((o, m) => recordFold(store, live[m].c.trial, live[m].fold, live[m].job, o));
+      await beating;
+      for (const [m, o] of outcomes.entries()) await recordFold(store, live[m].c.trial, live[m].fold, live[m].job, o);
     }
   } catch (e) {
+    await beating.catch(() => {});
     if (e instanceof InterruptedError) {
-      for (const c of claimed) store.interruptTrial(c.trial.id);
+      for (const c of claimed) await store.interruptTrial(c.trial.id);
       throw new InterruptedError(`interrupted during trial${claimed.length > 1 ? 's' : ''} ${claimed.map((c) => c.trial.number).join(', ')}; run the same command again to continue`);
     }
     for (const c of claimed) if (!failed.has(c.trial.id)) failed.set(c.trial.id, e instanceof Error ? e.message : String(e));
   }
-  return claimed.map((c) => finish(store, c.trial, failed.get(c.trial.id)));
+  await beating.catch(() => {});
+  const ended: TrialRecord[] = [];
+  for (const c of claimed) ended.push(await finish(store, c.trial, failed.get(c.trial.id)));
+  return ended;
 }
 
-function recordFold(store: SqliteStore, trial: TrialRecord, fold: number, job: ModelJob, o: FitOutcome): void {
-  store.recordFold(
+function recordFold(store: Storage, trial: TrialRecord, fold: number, job: ModelJob, o: FitOutcome): Promise<void> {
+  return store.recordFold(
     trial.id,
     {
       fold,
@@ -216,8 +233,8 @@ function recordFold(store: SqliteStore, trial: TrialRecord, fold: number, job: M
 }
 
 /** Complete, or fail with the reason (an error message, or divergence in some fold). */
-function finish(store: SqliteStore, trial: TrialRecord, error: string | undefined): TrialRecord {
-  const folds = store.getFolds(trial.id);
+async function finish(store: Storage, trial: TrialRecord, error: string | undefined): Promise<TrialRecord> {
+  const folds = await store.getFolds(trial.id);
   const meanOf = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
   const times = { meanFitTime: meanOf(folds.map((f) => f.fitTime)), meanScoreTime: meanOf(folds.map((f) => f.scoreTime)) };
   if (error !== undefined) return store.finishTrial(trial.id, { state: 'fail', value: null, std: null, failReason: 'error', error, ...times });

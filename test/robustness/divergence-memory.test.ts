@@ -34,7 +34,7 @@ describe('memory over many trials', () => {
     const spec = specFrom(`name: mem\nseed: 1\ndata:\n  dataset: csv\n  file: blobs.csv\nmodel:\n  units: [8]\n  dropout: 0.1\n  batch_norm: true\ntrain:\n  epochs: 1\n  batch_size: 32\ncv:\n  folds: 2\nparams:\n  learning_rate: {min: 0.001, max: 0.1, log: true}\n  optimizer: [adam, sgd, rmsprop, adagrad]\n`);
     const prepared = prepareStudy(spec, join(dir, 'mem.yaml'), { checkGrid: false });
     const store = SqliteStore.open(':memory:', { create: true });
-    const study = openStudy(store, prepared);
+    const study = await openStudy(store, prepared);
     const engine = await TfjsEngine.create('wasm');
     const sampler = randomSampler({ space: spec.space, seed: 1 });
     const tensors = liveTensors();
@@ -44,7 +44,7 @@ describe('memory over many trials', () => {
     await runSearch(store, study, prepared, { sampler, budget: 100, engine });
     global.gc?.();
     const rss100 = process.memoryUsage().rss;
-    expect(store.listTrials(study.id).filter((t) => t.state === 'complete')).toHaveLength(100);
+    expect((await store.listTrials(study.id)).filter((t) => t.state === 'complete')).toHaveLength(100);
     expect(liveTensors()).toBe(tensors);
     // 80 more trials may not grow the process by more than 40 MB
     expect((rss100 - rss20) / 2 ** 20).toBeLessThan(40);

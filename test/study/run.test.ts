@@ -12,80 +12,80 @@ import { workdir } from '../cli/run-cli.js';
 import { join } from 'node:path';
 
 const dir = workdir();
-function setup(params: string, extra = '') {
+async function setup(params: string, extra = '') {
   const spec = specFrom(`name: s\nseed: 2\ndata:\n  dataset: csv\n  file: blobs.csv\n${extra}train:\n  epochs: 3\ncv:\n  folds: 3\nparams:\n${params}`);
   const prepared = prepareStudy(spec, join(dir, 'spec.yaml'), { checkGrid: false });
   const store = SqliteStore.open(':memory:', { create: true });
-  const study = openStudy(store, prepared);
+  const study = await openStudy(store, prepared);
   return { spec, prepared, store, study };
 }
 
 describe('the search loop', () => {
   it('runs a grid to the end, every fold recorded, value = mean of the fold scores', async () => {
-    const { spec, prepared, store, study } = setup('  learning_rate: [0.001, 0.01, 0.1]\n');
+    const { spec, prepared, store, study } = await setup('  learning_rate: [0.001, 0.01, 0.1]\n');
     const engine = new FakeEngine();
     const s = await runSearch(store, study, prepared, { sampler: gridSampler({ space: spec.space }), budget: Infinity, engine });
-    expect(s).toEqual({ trialsRun: 3, complete: 3, failed: 0 });
-    for (const t of store.listTrials(study.id)) {
-      const folds = store.getFolds(t.id);
+    expect(s).toEqual({ trialsRun: 3, complete: 3, failed: 0, exhausted: false });
+    for (const t of (await store.listTrials(study.id))) {
+      const folds = (await store.getFolds(t.id));
       expect(folds.map((f) => f.fold)).toEqual([0, 1, 2]);
       expect(t.value).toBeCloseTo(folds.reduce((a, f) => a + f.score, 0) / 3, 12);
-      expect(store.getEpochs(t.id)).toHaveLength(9);
+      expect((await store.getEpochs(t.id))).toHaveLength(9);
     }
     expect(engine.log.stacks).toEqual([3, 3, 3]);
   });
 
   it('stacks the folds of several trials in one round', async () => {
-    const { spec, prepared, store, study } = setup('  learning_rate: [0.001, 0.01, 0.1, 0.2]\n');
+    const { spec, prepared, store, study } = await setup('  learning_rate: [0.001, 0.01, 0.1, 0.2]\n');
     const engine = new FakeEngine(6);
     await runSearch(store, study, prepared, { sampler: gridSampler({ space: spec.space }), budget: Infinity, engine, trialsPerRound: 2 });
     expect(engine.log.stacks).toEqual([6, 6]);
-    expect(store.listTrials(study.id).every((t) => t.state === 'complete')).toBe(true);
+    expect((await store.listTrials(study.id)).every((t) => t.state === 'complete')).toBe(true);
   });
 
   it('resumes an interrupted trial, training only its missing folds', async () => {
-    const { spec, prepared, store, study } = setup('  learning_rate: [0.001, 0.01]\n');
+    const { spec, prepared, store, study } = await setup('  learning_rate: [0.001, 0.01]\n');
     let epochs = 0;
     let stop = false;
     // one model per stack: folds finish one at a time; stop during the second fold
     const engine = new FakeEngine(1, { onEpoch: () => (stop = ++epochs > 4) });
     await expect(runSearch(store, study, prepared, { sampler: gridSampler({ space: spec.space }), budget: Infinity, engine, shouldStop: () => stop })).rejects.toThrow(InterruptedError);
-    const [t] = store.listTrials(study.id);
+    const [t] = (await store.listTrials(study.id));
     expect(t.state).toBe('interrupted');
-    expect(store.getFolds(t.id).map((f) => f.fold)).toEqual([0]);
+    expect((await store.getFolds(t.id)).map((f) => f.fold)).toEqual([0]);
     const again = new FakeEngine(1);
     await runSearch(store, study, prepared, { sampler: gridSampler({ space: spec.space }), budget: Infinity, engine: again });
     // trial 0: folds 1 and 2 only; trial 1: all three
     expect(again.log.trained).toHaveLength(5);
-    const trials = store.listTrials(study.id);
+    const trials = (await store.listTrials(study.id));
     expect(trials.map((x) => [x.samplerIndex, x.state, x.attempts])).toEqual([[0, 'complete', 2], [1, 'complete', 1]]);
-    expect(store.getFolds(trials[0].id).map((f) => f.fold)).toEqual([0, 1, 2]);
+    expect((await store.getFolds(trials[0].id)).map((f) => f.fold)).toEqual([0, 1, 2]);
   });
 
   it('fails a diverging trial with reason diverged, goes on, and ranks it last', async () => {
-    const { spec, prepared, store, study } = setup('  learning_rate: [0.01, 5.0, 0.1]\n');
+    const { spec, prepared, store, study } = await setup('  learning_rate: [0.01, 5.0, 0.1]\n');
     const s = await runSearch(store, study, prepared, { sampler: gridSampler({ space: spec.space }), budget: Infinity, engine: new FakeEngine(3, { divergeAbove: 1 }) });
-    expect(s).toEqual({ trialsRun: 3, complete: 2, failed: 1 });
-    const bad = store.listTrials(study.id).find((t) => t.params.learning_rate === 5)!;
+    expect(s).toEqual({ trialsRun: 3, complete: 2, failed: 1, exhausted: false });
+    const bad = (await store.listTrials(study.id)).find((t) => t.params.learning_rate === 5)!;
     expect(bad).toMatchObject({ state: 'fail', failReason: 'diverged', value: null });
     expect(bad.error).toMatch(/NaN or infinite in folds 0, 1, 2/);
-    const r = cvResults(store.listTrials(study.id), store.foldsByTrial(study.id), 3, 'maximize');
+    const r = cvResults((await store.listTrials(study.id)), (await store.foldsByTrial(study.id)), 3, 'maximize');
     expect(r.rows.find((x) => x.params.learning_rate === 5)!.rank).toBe(3);
   });
 
   it('fails a trial whose engine throws, with the message, and goes on', async () => {
-    const { spec, prepared, store, study } = setup('  learning_rate: [0.01, 0.5, 0.1]\n');
+    const { spec, prepared, store, study } = await setup('  learning_rate: [0.01, 0.5, 0.1]\n');
     const s = await runSearch(store, study, prepared, { sampler: gridSampler({ space: spec.space }), budget: Infinity, engine: new FakeEngine(3, { failAbove: 0.3 }) });
-    expect(s).toEqual({ trialsRun: 3, complete: 2, failed: 1 });
-    expect(store.listTrials(study.id)[1]).toMatchObject({ state: 'fail', failReason: 'error', error: 'fake engine failure' });
+    expect(s).toEqual({ trialsRun: 3, complete: 2, failed: 1, exhausted: false });
+    expect((await store.listTrials(study.id))[1]).toMatchObject({ state: 'fail', failReason: 'error', error: 'fake engine failure' });
   });
 
   it('fails a sampled configuration that is invalid, without training it', async () => {
-    const { spec, prepared, store, study } = setup('  units: [[8], [8, 8]]\n', 'model:\n  dropout: [0.1]\n');
+    const { spec, prepared, store, study } = await setup('  units: [[8], [8, 8]]\n', 'model:\n  dropout: [0.1]\n');
     const engine = new FakeEngine();
     const s = await runSearch(store, study, prepared, { sampler: randomSampler({ space: spec.space, seed: 1 }), budget: 6, engine });
     expect(s.trialsRun).toBe(6);
-    const failed = store.listTrials(study.id).filter((t) => t.state === 'fail');
+    const failed = (await store.listTrials(study.id)).filter((t) => t.state === 'fail');
     expect(failed.length).toBeGreaterThan(0);
     for (const t of failed) expect(t.error).toMatch(/dropout: lists 1 rates for 2 hidden layers/);
     expect(engine.log.trained.length).toBe(3 * (6 - failed.length));

@@ -451,6 +451,7 @@ export class WebgpuStack implements StackRuntime {
 export class WebgpuEngine implements Engine {
   readonly name: string;
   readonly maxStack: number;
+  readonly inProcessParallel = true;
   /** Trials a round should claim: a GPU wants many models at once. */
   readonly trialsPerRound: number;
   private readonly kernels: Kernels;

@@ -1,0 +1,55 @@
+/** report: the results of a study in the chosen format, and optionally the HTML report (reads only). */
+import type { Argv } from 'yargs';
+import { UsageError } from '../../errors.js';
+import { htmlReport, renderReport, studyResults, type ReportFormat } from '../../report/assemble.js';
+import { writeFileAtomic } from '../../files.js';
+import type { Output } from '../io.js';
+import { checkInteger, pickStudy, withDb, withStorage, withStudy } from '../options.js';
+
+export interface ReportArgs {
+  db: string;
+  study?: string;
+  best?: boolean;
+  /** One parameter: a grouped summary; two: a pivot table. */
+  by?: string[];
+  top?: number;
+  format: ReportFormat;
+  /** Also write the HTML report to this file. */
+  html?: string;
+}
+
+export function reportCommand(args: ReportArgs, io: Output): Promise<void> {
+  return withStorage(args.db, { create: false }, async (store) => {
+    const study = await pickStudy(store, args.study);
+    const results = await studyResults(store, study);
+    const by = args.by ?? [];
+    for (const p of by) {
+      if (!results.paramNames.includes(p)) throw new UsageError(`--by: study '${study.name}' has no parameter '${p}' (parameters: ${results.paramNames.join(', ') || 'none'})`);
+    }
+    if (by.length > 2) throw new UsageError('--by: give one parameter (a summary) or two (a pivot table)');
+    const text = renderReport(results, study, args);
+    if (args.html) {
+      writeFileAtomic(args.html, await htmlReport(store, study));
+      io.err(`wrote ${args.html}`);
+    }
+    io.out(text);
+  });
+}
+
+export function registerReport<T>(y: Argv<T>, io: Output): Argv<T> {
+  return y.command(
+    'report',
+    'print the results of a study (reads only the database)',
+    (c) =>
+      withStudy(withDb(c))
+        .option('best', { type: 'boolean', default: false, describe: 'only the best trial' })
+        .option('by', { type: 'string', array: true, describe: 'summarize by one parameter, or pivot two (--by A --by B)' })
+        .option('top', { type: 'number', describe: 'only the N best trials, best first' })
+        .option('format', { choices: ['table', 'csv', 'json', 'markdown'] as const, default: 'table' as const, describe: 'output format (csv/json carry the cv_results_ columns)' })
+        .option('html', { type: 'string', describe: 'also write a self-contained HTML report with charts to this file' }),
+    async (a) => {
+      checkInteger('top', a.top, 1);
+      await reportCommand({ db: a.db, study: a.study, best: a.best, by: a.by, top: a.top, format: a.format, html: a.html }, io);
+    },
+  );
+}

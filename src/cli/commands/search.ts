@@ -1,0 +1,186 @@
+/**
+ * grid / random / bayes: validate everything, open the database, then search with the chosen
+ * sampler until the grid is done or the study holds --budget trials.
+ */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { InterruptedError, UsageError } from '../../errors.js';
+import { createEngine, type BackendName } from '../../engine/index.js';
+import type { Engine } from '../../engine/runtime.js';
+import { renderReport, studyResults } from '../../report/assemble.js';
+import { bayesSampler, DEFAULT_STARTUP } from '../../search/bayes.js';
+import { gridSampler, gridSize } from '../../search/grid.js';
+import { randomSampler } from '../../search/random.js';
+import type { Sampler, SamplerName } from '../../search/sampler.js';
+import { loadSpec } from '../../spec/file.js';
+import type { Spec } from '../../spec/schema.js';
+import { openStudy, prepareStudy } from '../../study/prepare.js';
+import { plannedTotals, runSearch, type Progress, type RunSummary } from '../../study/run.js';
+import type { Output } from '../io.js';
+import { checkInteger, withBackend, withDb, withStorage } from '../options.js';
+import { chooseProgress } from '../progress.js';
+import { ipcProgress, runWorkers, WorkerFailure, type WorkerExit } from '../workers.js';
+
+export interface SearchArgs {
+  spec: string;
+  db: string;
+  backend: BackendName;
+  seed?: number;
+  budget?: number;
+  /** bayes: quasi-random proposals before the GP takes over. */
+  startup?: number;
+  progress: Progress;
+  shouldStop?: () => boolean;
+  maxTrials?: number;
+}
+
+export function makeSampler(kind: SamplerName, spec: Spec, goal: 'maximize' | 'minimize' = 'maximize', startup = DEFAULT_STARTUP): Sampler {
+  switch (kind) {
+    case 'grid':
+      return gridSampler({ space: spec.space });
+    case 'random':
+      return randomSampler({ space: spec.space, seed: spec.seed });
+    case 'bayes':
+      return bayesSampler({ space: spec.space, seed: spec.seed, goal, startup });
+  }
+}
+
+/**
+ * How a run uses the machine's cores (--workers N):
+ * - an engine that is parallel in one process (native threads, a GPU): one process; each round
+ *   claims N trials and trains all their folds as one stack spread over N threads.
+ * - TensorFlow.js engines (one thread each): N worker processes on the same database
+ *   (`spawn` starts them; each runs this command as a 'worker').
+ */
+export interface Parallelism {
+  workers: number;
+  isWorker: boolean;
+  spawn?: (count: number, progress: Progress) => Promise<WorkerExit[]>;
+}
+
+type SearchRole = { kind: 'single'; threads: number } | { kind: 'worker' } | { kind: 'parent'; workers: number; spawn: NonNullable<Parallelism['spawn']> };
+
+function roleOf(engine: Engine, par: Parallelism): SearchRole {
+  if (par.isWorker) return { kind: 'worker' };
+  if (par.workers > 1 && !engine.inProcessParallel && par.spawn) return { kind: 'parent', workers: par.workers, spawn: par.spawn };
+  return { kind: 'single', threads: engine.inProcessParallel ? par.workers : 1 };
+}
+
+export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Output, par: Parallelism = { workers: 1, isWorker: false }): Promise<RunSummary | null> {
+  const specPath = resolve(args.spec);
+  const spec = loadSpec(args.spec, { seed: args.seed });
+  if (kind !== 'grid' && args.budget === undefined) throw new UsageError(`${kind}: --budget N is required (the number of trials the study should reach)`);
+  if (kind === 'grid' && args.budget !== undefined) throw new UsageError('grid: --budget does not apply (the grid decides the number of trials)');
+  if (spec.space.length === 0 && kind !== 'grid') throw new UsageError(`${args.spec}: params: nothing to search (add params)`);
+  const prepared = prepareStudy(spec, specPath, { checkGrid: kind === 'grid' });
+  const sampler = makeSampler(kind, spec, prepared.metric.goal, args.startup);
+  const budget = kind === 'grid' ? Infinity : (args.budget as number);
+  // created even by a parent of worker processes: a missing backend fails here, before the database
+  let engine: Engine | null = await createEngine(args.backend, { threads: par.workers });
+  const role = roleOf(engine, par);
+  if (role.kind === 'parent') {
+    await engine.dispose();
+    engine = null;
+  }
+  try {
+    return await withStorage(args.db, { create: true }, async (store) => {
+      const study = await openStudy(store, prepared);
+      if (role.kind !== 'worker') {
+        const plan = kind === 'grid' ? `${gridSize(spec.space)} grid points` : `budget ${args.budget}${kind === 'bayes' ? `, ${args.startup ?? DEFAULT_STARTUP} start-up trials` : ''}`;
+        const how =
+          role.kind === 'parent' ? `${role.workers} worker processes`
+          : engine!.trialsPerRound ? `engine ${engine!.name}, up to ${engine!.trialsPerRound} trials per round`
+          : `engine ${engine!.name}${role.threads > 1 ? `, ${role.threads} threads` : ''}`;
+        io.err(`study ${study.name}: ${kind} search, ${plan}, ${prepared.folds.folds.length}-fold CV on ${prepared.data.source}, metric ${prepared.metric.name} (${prepared.metric.goal}), ${how}`);
+      }
+      let summary: RunSummary | null = null;
+      if (role.kind === 'parent') {
+        const { total, done } = plannedTotals(await store.listTrials(study.id), sampler, budget);
+        args.progress.start(total, done);
+        let exits: WorkerExit[];
+        try {
+          exits = await role.spawn(role.workers, args.progress);
+        } finally {
+          args.progress.stop();
+        }
+        if (exits.some((e) => e.code === 130)) throw new InterruptedError();
+        const failed = exits.find((e) => e.code !== 0);
+        if (failed) throw new WorkerFailure(failed);
+      } else {
+        summary = await runSearch(store, study, prepared, {
+          sampler,
+          budget,
+          engine: engine!,
+          progress: args.progress,
+          shouldStop: args.shouldStop,
+          maxTrials: args.maxTrials,
+          trialsPerRound: engine!.trialsPerRound ?? (role.kind === 'single' ? role.threads : 1),
+        });
+        if (summary.exhausted) io.err(`study ${study.name}: the search space has no untried configuration left; the search ends short of its budget`);
+      }
+      if (role.kind !== 'worker') io.out(renderReport(await studyResults(store, study), study, { format: 'table' }));
+      return summary;
+    });
+  } finally {
+    await engine?.dispose();
+  }
+}
+
+/** Ctrl-C once: finish the current epoch, mark the trial interrupted, exit 130. Twice: exit now. */
+function interruptFlag(): () => boolean {
+  let stop = false;
+  process.on('SIGINT', () => {
+    if (stop) process.exit(130);
+    stop = true;
+    process.stderr.write('\nstopping after the current epoch (Ctrl-C again to quit at once)\n');
+  });
+  process.on('SIGTERM', () => {
+    stop = true;
+  });
+  return () => stop;
+}
+
+const DESCRIPTIONS: Record<SamplerName, string> = {
+  grid: 'run a grid search over every combination of params',
+  random: 'run a random search until the study has --budget trials',
+  bayes: 'run a Bayesian (Gaussian-process) search until the study has --budget trials',
+};
+
+/** Registers `grid [spec]`, `random [spec]` or `bayes [spec]`; `interactive`: the process's own streams and signals. */
+export function registerSearch<T>(y: Argv<T>, kind: SamplerName, io: Output, interactive: boolean): Argv<T> {
+  return y.command(
+    `${kind} [spec]`,
+    DESCRIPTIONS[kind],
+    (c) =>
+      withBackend(withDb(c), 'training engine')
+        .positional('spec', { type: 'string', default: 'nnsearch.yaml', describe: 'search spec (YAML)' })
+        .option('budget', { type: 'number', describe: 'trials the study should reach (random, bayes)', hidden: kind === 'grid' })
+        .option('startup', { type: 'number', describe: 'quasi-random trials before the Gaussian process takes over', default: kind === 'bayes' ? DEFAULT_STARTUP : undefined, hidden: kind !== 'bayes' })
+        .option('seed', { type: 'number', describe: "override the spec's seed" })
+        .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
+        .option('workers', { type: 'number', default: availableParallelism(), defaultDescription: 'the number of cores', describe: 'trials trained in parallel: threads of the native engine, or processes sharing the database' })
+        .option('worker', { type: 'boolean', default: false, hidden: true, describe: 'run as one of several workers (internal)' }),
+    async (a) => {
+      checkInteger('budget', a.budget, 1);
+      checkInteger('startup', a.startup, 0);
+      checkInteger('workers', a.workers, 1);
+      const mode = a.quiet || !interactive ? 'quiet' : process.stderr.isTTY ? 'bars' : 'lines';
+      await searchCommand(
+        kind,
+        {
+          spec: a.spec,
+          db: a.db,
+          backend: a.backend,
+          seed: a.seed,
+          budget: a.budget,
+          startup: a.startup,
+          progress: a.worker ? ipcProgress : chooseProgress(mode),
+          shouldStop: interactive ? interruptFlag() : () => false,
+        },
+        io,
+        { workers: a.workers, isWorker: a.worker, spawn: (count, progress) => runWorkers(process.argv[1], process.argv.slice(2), count, progress) },
+      );
+    },
+  );
+}

@@ -1,0 +1,43 @@
+/**
+ * Who holds a running trial, and when that holder counts as gone: the rule every storage applies
+ * before handing a running trial to someone else.
+ */
+import { hostname } from 'node:os';
+
+/** This process as a trial's holder: host and pid. */
+export const WORKER_ID = `${hostname()}:${process.pid}`;
+
+/** Whether the worker that wrote `worker` is certainly gone (same host, pid not alive). */
+export function workerIsDead(worker: string | null): boolean {
+  if (!worker) return true;
+  const i = worker.lastIndexOf(':');
+  const host = worker.slice(0, i);
+  const pid = Number(worker.slice(i + 1));
+  if (host !== hostname() || !Number.isInteger(pid)) return false;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** A running trial is abandoned when its worker is dead or its heartbeat is older than the lease. */
+export function isAbandoned(worker: string | null, heartbeatMs: number | null, leaseMs: number, nowMs = Date.now()): boolean {
+  return workerIsDead(worker) || (heartbeatMs ?? 0) < nowMs - leaseMs;
+}
+
+/** The smallest unused index below size (grid), or one past the largest used (other samplers). */
+export function nextSamplerIndex(used: readonly number[], size: number): number | null {
+  const sorted = [...used].sort((a, b) => a - b);
+  if (Number.isFinite(size)) {
+    let expect = 0;
+    for (const i of sorted) {
+      if (i !== expect) break;
+      expect++;
+    }
+    return expect < size ? expect : null;
+  }
+  return sorted.length === 0 ? 0 : sorted[sorted.length - 1] + 1;
+}

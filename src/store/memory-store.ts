@@ -1,0 +1,206 @@
+/**
+ * A Storage held in memory, for tests and for runs that keep nothing: the same invariants as the
+ * SQLite storage (test/store/conformance.ts runs against both), one process only.
+ */
+import type { SamplerName } from '../search/sampler.js';
+import { configKey, type Params, type ParamSpace } from '../search/space.js';
+import { isAbandoned, nextSamplerIndex } from './lease.js';
+import type { Storage } from './storage.js';
+import type { EpochRow, FinishTrial, FoldRecord, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord } from './types.js';
+
+interface TrialRow {
+  record: TrialRecord;
+  /** null while the trial is a reservation whose parameters are being proposed. */
+  params: Params | null;
+  configKey: string | null;
+  heartbeatMs: number | null;
+  folds: FoldRecord[];
+  epochs: EpochRow[];
+}
+
+const now = () => new Date().toISOString();
+
+export class MemoryStore implements Storage {
+  readonly location = ':memory:';
+  private readonly studies: StudyRecord[] = [];
+  private readonly trials = new Map<number, TrialRow>();
+  private nextTrialId = 1;
+
+  async close(): Promise<void> {}
+
+  async getStudy(name: string): Promise<StudyRecord | null> {
+    return this.studies.find((s) => s.name === name) ?? null;
+  }
+
+  async createStudy(s: NewStudy): Promise<StudyRecord> {
+    const existing = await this.getStudy(s.name);
+    if (existing) return existing;
+    const study = Object.freeze({ ...s, id: this.studies.length + 1, createdAt: now() });
+    this.studies.push(study);
+    return study;
+  }
+
+  async listStudies(): Promise<StudySummary[]> {
+    return this.studies.map((study) => {
+      const ts = this.proposed(study.id).map((r) => r.record);
+      const values = ts.filter((t) => t.state === 'complete' && t.value !== null).map((t) => t.value as number);
+      const best = values.length === 0 ? null : study.goal === 'maximize' ? Math.max(...values) : Math.min(...values);
+      return Object.freeze({
+        ...study,
+        trials: ts.length,
+        complete: ts.filter((t) => t.state === 'complete').length,
+        failed: ts.filter((t) => t.state === 'fail').length,
+        running: ts.filter((t) => t.state === 'running').length,
+        best,
+      });
+    });
+  }
+
+  private rows(studyId: number): TrialRow[] {
+    return [...this.trials.values()].filter((r) => r.record.studyId === studyId).sort((a, b) => a.record.number - b.record.number);
+  }
+
+  private proposed(studyId: number): TrialRow[] {
+    return this.rows(studyId).filter((r) => r.params !== null);
+  }
+
+  private row(id: number): TrialRow {
+    const r = this.trials.get(id);
+    if (!r) throw new Error(`no trial ${id}`);
+    return r;
+  }
+
+  private update(id: number, change: Partial<TrialRecord>): TrialRecord {
+    const r = this.row(id);
+    r.record = Object.freeze({ ...r.record, ...change });
+    return r.record;
+  }
+
+  async listTrials(studyId: number): Promise<TrialRecord[]> {
+    return this.proposed(studyId).map((r) => r.record);
+  }
+
+  async getTrial(id: number): Promise<TrialRecord | null> {
+    return this.trials.get(id)?.record ?? null;
+  }
+
+  async getTrialByNumber(studyId: number, number: number): Promise<TrialRecord | null> {
+    return this.proposed(studyId).find((r) => r.record.number === number)?.record ?? null;
+  }
+
+  async resumeTrial(req: ResumeRequest): Promise<TrialRecord | null> {
+    for (const r of this.rows(req.studyId)) {
+      if (r.record.state !== 'running' || !isAbandoned(r.record.worker, r.heartbeatMs, req.leaseMs)) continue;
+      if (r.params === null) this.trials.delete(r.record.id);
+      else this.update(r.record.id, { state: 'interrupted' });
+    }
+    const retry = this.rows(req.studyId).find((r) => r.record.state === 'interrupted');
+    if (!retry) return null;
+    retry.heartbeatMs = Date.now();
+    return this.update(retry.record.id, { state: 'running', attempts: retry.record.attempts + 1, worker: req.worker, startedAt: retry.record.startedAt ?? now() });
+  }
+
+  async reserveTrial(req: ReserveRequest): Promise<Reservation | null> {
+    const rows = this.rows(req.studyId);
+    if (rows.length >= req.budget) return null;
+    const samplerIndex = nextSamplerIndex(rows.filter((r) => r.record.sampler === req.sampler).map((r) => r.record.samplerIndex), req.size);
+    if (samplerIndex === null) return null;
+    const number = rows.reduce((m, r) => Math.max(m, r.record.number + 1), 0);
+    const id = this.nextTrialId++;
+    const record: TrialRecord = Object.freeze({
+      id,
+      studyId: req.studyId,
+      number,
+      sampler: req.sampler as SamplerName,
+      samplerIndex,
+      state: 'running',
+      params: {},
+      value: null,
+      std: null,
+      failReason: null,
+      error: null,
+      engine: null,
+      startedAt: now(),
+      completedAt: null,
+      duration: null,
+      meanFitTime: null,
+      meanScoreTime: null,
+      attempts: 1,
+      worker: req.worker,
+    });
+    this.trials.set(id, { record, params: null, configKey: null, heartbeatMs: Date.now(), folds: [], epochs: [] });
+    return { trialId: id, number, samplerIndex };
+  }
+
+  async proposeTrial(trialId: number, params: Params, _space: ParamSpace, opts: { unique: boolean }): Promise<TrialRecord | 'duplicate'> {
+    const r = this.row(trialId);
+    if (r.params !== null || r.record.state !== 'running') throw new Error(`trial ${trialId} is not a held reservation`);
+    const key = configKey(params);
+    const held = this.rows(r.record.studyId).some((o) => o.configKey === key);
+    if (held && opts.unique) return 'duplicate';
+    r.params = params;
+    r.configKey = held ? null : key;
+    r.heartbeatMs = Date.now();
+    return this.update(trialId, { params });
+  }
+
+  async releaseTrial(trialId: number): Promise<void> {
+    if (this.trials.get(trialId)?.params === null) this.trials.delete(trialId);
+  }
+
+  async heartbeat(trialIds: readonly number[]): Promise<void> {
+    for (const id of trialIds) {
+      const r = this.trials.get(id);
+      if (r?.record.state === 'running') r.heartbeatMs = Date.now();
+    }
+  }
+
+  async recordEngine(trialId: number, engine: string): Promise<void> {
+    this.update(trialId, { engine });
+  }
+
+  async recordFold(trialId: number, fold: FoldRecord, epochs: readonly EpochRow[]): Promise<void> {
+    const r = this.row(trialId);
+    if (r.folds.some((f) => f.fold === fold.fold)) throw new Error(`fold ${fold.fold} of trial ${trialId} is already recorded`);
+    r.folds = [...r.folds, Object.freeze({ ...fold })].sort((a, b) => a.fold - b.fold);
+    r.epochs = [...r.epochs, ...epochs.map((e) => Object.freeze({ ...e }))].sort((a, b) => a.fold - b.fold || a.epoch - b.epoch);
+    if (r.record.state === 'running') r.heartbeatMs = Date.now();
+  }
+
+  async getFolds(trialId: number): Promise<FoldRecord[]> {
+    return [...(this.trials.get(trialId)?.folds ?? [])];
+  }
+
+  async foldsByTrial(studyId: number): Promise<Map<number, FoldRecord[]>> {
+    return new Map(this.proposed(studyId).map((r) => [r.record.id, [...r.folds]]));
+  }
+
+  async getEpochs(trialId: number): Promise<EpochRow[]> {
+    return [...(this.trials.get(trialId)?.epochs ?? [])];
+  }
+
+  async finishTrial(trialId: number, f: FinishTrial): Promise<TrialRecord> {
+    const t = this.trials.get(trialId)?.record;
+    if (!t || t.state !== 'running') throw new Error(`trial ${trialId} is ${t?.state ?? 'missing'}, not running`);
+    const finite = (v: number | null) => (v === null || !Number.isFinite(v) ? null : v);
+    this.row(trialId).heartbeatMs = null;
+    return this.update(trialId, {
+      state: f.state,
+      value: finite(f.value),
+      std: finite(f.std),
+      failReason: f.failReason ?? null,
+      error: f.error ?? null,
+      completedAt: now(),
+      duration: t.startedAt ? (Date.now() - Date.parse(t.startedAt)) / 1000 : null,
+      meanFitTime: finite(f.meanFitTime),
+      meanScoreTime: finite(f.meanScoreTime),
+    });
+  }
+
+  async interruptTrial(trialId: number): Promise<void> {
+    const r = this.trials.get(trialId);
+    if (r?.record.state !== 'running') return;
+    r.heartbeatMs = null;
+    this.update(trialId, { state: 'interrupted' });
+  }
+}

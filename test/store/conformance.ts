@@ -1,0 +1,248 @@
+/**
+ * The Storage conformance suite: every invariant documented in src/store/storage.ts, checked on
+ * any implementation. Each storage's test file calls `describeStorage` with a factory.
+ */
+import { describe, expect, it } from 'vitest';
+import { gridSampler } from '../../src/search/grid.js';
+import { claimTrial } from '../../src/store/claim.js';
+import { WORKER_ID } from '../../src/store/lease.js';
+import type { Storage } from '../../src/store/storage.js';
+import type { ClaimRequest } from '../../src/store/types.js';
+import { specFrom } from '../helpers.js';
+
+const spec = specFrom('name: s\nparams:\n  init: [uniform, normal, zero]\n');
+const sampler = gridSampler({ space: spec.space });
+
+export const claimRequest = (studyId: number, over: Partial<ClaimRequest> = {}): ClaimRequest => ({
+  studyId,
+  sampler: 'grid',
+  size: sampler.size,
+  budget: Infinity,
+  propose: (i) => sampler.propose(i, []),
+  worker: WORKER_ID,
+  leaseMs: 60_000,
+  ...over,
+});
+
+export const fold = (f: number, score: number) => ({ fold: f, score, testLoss: 0.5, fitTime: 1, scoreTime: 0.1, epochsRun: 3, stoppedEpoch: null, restoredEpoch: null, diverged: false, trainSize: 8, testSize: 2 });
+
+const newStudy = (name = 's') => ({ name, specJson: '{}', metric: 'accuracy', goal: 'maximize' as const, dataSource: 'test', nSamples: 10, folds: 2 });
+
+/** A claimed trial, or a failed expectation. */
+async function claimed(store: Storage, req: ClaimRequest) {
+  const t = await claimTrial(store, req, spec.space);
+  if (t === null || t === 'exhausted') throw new Error(`expected a trial, got ${t}`);
+  return t;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function describeStorage(name: string, open: () => Promise<Storage>): void {
+  async function fresh(): Promise<{ store: Storage; studyId: number }> {
+    const store = await open();
+    const study = await store.createStudy(newStudy());
+    return { store, studyId: study.id };
+  }
+
+  describe(`Storage conformance: ${name}`, () => {
+    it('creates a study once; the same name returns the existing one', async () => {
+      const { store, studyId } = await fresh();
+      const again = await store.createStudy({ ...newStudy(), folds: 5 });
+      expect(again.id).toBe(studyId);
+      expect(again.folds).toBe(2);
+      expect(Object.isFrozen(again)).toBe(true);
+      expect(await store.getStudy('missing')).toBeNull();
+      await store.close();
+    });
+
+    it('claims grid points in order, once each, then nothing', async () => {
+      const { store, studyId } = await fresh();
+      const got = [];
+      for (let i = 0; i < 3; i++) got.push(await claimed(store, claimRequest(studyId)));
+      expect(got.map((t) => t.samplerIndex)).toEqual([0, 1, 2]);
+      expect(got.map((t) => t.number)).toEqual([0, 1, 2]);
+      expect(got.map((t) => t.params.init)).toEqual(['uniform', 'normal', 'zero']);
+      expect(got.every((t) => t.state === 'running')).toBe(true);
+      expect(await claimTrial(store, claimRequest(studyId), spec.space)).toBeNull();
+      await store.close();
+    });
+
+    it('respects the budget across samplers, counting reservations being proposed', async () => {
+      const { store, studyId } = await fresh();
+      const random = { sampler: 'random' as const, size: Infinity, budget: 2 };
+      expect(await claimTrial(store, claimRequest(studyId, random), spec.space)).not.toBeNull();
+      const held = await store.reserveTrial({ studyId, sampler: 'random', size: Infinity, budget: 2, worker: WORKER_ID });
+      expect(held).not.toBeNull();
+      expect(await claimTrial(store, claimRequest(studyId, random), spec.space)).toBeNull();
+      await store.releaseTrial(held!.trialId);
+      expect(await claimTrial(store, claimRequest(studyId, random), spec.space)).not.toBeNull();
+      expect(await claimTrial(store, claimRequest(studyId, random), spec.space)).toBeNull();
+      await store.close();
+    });
+
+    it('hides a reservation from listings until it has parameters', async () => {
+      const { store, studyId } = await fresh();
+      const r = (await store.reserveTrial({ studyId, sampler: 'grid', size: 3, budget: Infinity, worker: WORKER_ID }))!;
+      expect(await store.listTrials(studyId)).toEqual([]);
+      expect((await store.listStudies())[0].trials).toBe(0);
+      expect(await store.getTrialByNumber(studyId, r.number)).toBeNull();
+      const t = await store.proposeTrial(r.trialId, { init: 'zero' }, spec.space, { unique: true });
+      expect(t).toMatchObject({ number: 0, samplerIndex: 0, params: { init: 'zero' }, state: 'running' });
+      expect((await store.listTrials(studyId)).map((x) => x.number)).toEqual([0]);
+      await store.close();
+    });
+
+    it('refuses a configuration the study holds when asked to be unique; a grid may repeat one', async () => {
+      const { store, studyId } = await fresh();
+      const first = await claimed(store, claimRequest(studyId, { sampler: 'random', size: Infinity, propose: () => ({ init: 'normal' }), unique: true }));
+      const r = (await store.reserveTrial({ studyId, sampler: 'random', size: Infinity, budget: Infinity, worker: WORKER_ID }))!;
+      expect(await store.proposeTrial(r.trialId, { init: 'normal' }, spec.space, { unique: true })).toBe('duplicate');
+      const other = await store.proposeTrial(r.trialId, { init: 'zero' }, spec.space, { unique: true });
+      expect(other).toMatchObject({ params: { init: 'zero' } });
+      // a grid point equal to the random trial's configuration is still trained
+      const g = (await store.reserveTrial({ studyId, sampler: 'grid', size: 3, budget: Infinity, worker: WORKER_ID }))!;
+      expect(await store.proposeTrial(g.trialId, { init: 'normal' }, spec.space, { unique: false })).toMatchObject({ params: { init: 'normal' } });
+      expect(first.params.init).toBe('normal');
+      await store.close();
+    });
+
+    it('re-proposes when another worker took the configuration first, and stops when the sampler is exhausted', async () => {
+      const { store, studyId } = await fresh();
+      await claimed(store, claimRequest(studyId, { sampler: 'random', size: Infinity, propose: () => ({ init: 'uniform' }), unique: true }));
+      const proposals: string[] = [];
+      const t = await claimed(store, claimRequest(studyId, {
+        sampler: 'random',
+        size: Infinity,
+        unique: true,
+        propose: () => {
+          proposals.push(proposals.length === 0 ? 'uniform' : 'zero');
+          return { init: proposals[proposals.length - 1] };
+        },
+      }));
+      expect(proposals).toEqual(['uniform', 'zero']);
+      expect(t.params.init).toBe('zero');
+      expect(await claimTrial(store, claimRequest(studyId, { sampler: 'random', size: Infinity, unique: true, propose: () => null }), spec.space)).toBe('exhausted');
+      expect((await store.listTrials(studyId)).length).toBe(2);
+      // the exhausted reservation was released: the next trial takes its number
+      const next = await claimed(store, claimRequest(studyId, { sampler: 'random', size: Infinity, unique: true, propose: () => ({ init: 'normal' }) }));
+      expect(next.number).toBe(2);
+      await store.close();
+    });
+
+    it('releases the reservation when proposing throws', async () => {
+      const { store, studyId } = await fresh();
+      await expect(claimTrial(store, claimRequest(studyId, { propose: () => { throw new Error('sampler broke'); } }), spec.space)).rejects.toThrow('sampler broke');
+      expect((await claimed(store, claimRequest(studyId))).number).toBe(0);
+      await store.close();
+    });
+
+    it('finishes a trial once; a finished trial never changes', async () => {
+      const { store, studyId } = await fresh();
+      const t = await claimed(store, claimRequest(studyId));
+      await store.recordFold(t.id, fold(0, 0.9), [{ fold: 0, epoch: 0, lr: 0.1, loss: 1, metric: 0.5, valLoss: null, valMetric: null, testLoss: 1.1, testMetric: 0.45, seconds: 0.2 }]);
+      const done = await store.finishTrial(t.id, { state: 'complete', value: 0.9, std: 0, meanFitTime: 1, meanScoreTime: 0.1 });
+      expect(done.state).toBe('complete');
+      expect(Object.isFrozen(done)).toBe(true);
+      await expect(store.finishTrial(t.id, { state: 'fail', value: null, std: null, meanFitTime: null, meanScoreTime: null })).rejects.toThrow(/complete, not running/);
+      await store.interruptTrial(t.id);
+      expect((await store.getTrial(t.id))!.state).toBe('complete');
+      expect(await store.getEpochs(t.id)).toHaveLength(1);
+      expect((await store.getFolds(t.id))[0].score).toBe(0.9);
+      await store.close();
+    });
+
+    it('records a fold once', async () => {
+      const { store, studyId } = await fresh();
+      const t = await claimed(store, claimRequest(studyId));
+      await store.recordFold(t.id, fold(1, 0.7), []);
+      await expect(store.recordFold(t.id, fold(1, 0.8), [])).rejects.toThrow();
+      expect((await store.getFolds(t.id)).map((f) => f.score)).toEqual([0.7]);
+      await store.close();
+    });
+
+    it('stores NaN scores and failures without a number', async () => {
+      const { store, studyId } = await fresh();
+      const t = await claimed(store, claimRequest(studyId));
+      await store.recordFold(t.id, { ...fold(0, NaN), diverged: true }, []);
+      const failed = await store.finishTrial(t.id, { state: 'fail', value: NaN, std: null, failReason: 'diverged', error: 'loss became NaN', meanFitTime: 1, meanScoreTime: 0 });
+      expect(failed).toMatchObject({ state: 'fail', value: null, failReason: 'diverged', error: 'loss became NaN' });
+      const [f] = await store.getFolds(t.id);
+      expect(Number.isNaN(f.score)).toBe(true);
+      expect(f.diverged).toBe(true);
+      await store.close();
+    });
+
+    it('hands an interrupted trial back first, keeping its recorded folds, whichever sampler claims next', async () => {
+      const { store, studyId } = await fresh();
+      const t = await claimed(store, claimRequest(studyId));
+      await store.recordFold(t.id, fold(0, 0.8), []);
+      await store.interruptTrial(t.id);
+      const again = await claimed(store, claimRequest(studyId, { sampler: 'random', size: Infinity, budget: 10 }));
+      expect(again.id).toBe(t.id);
+      expect(again.attempts).toBe(2);
+      expect(again.params.init).toBe('uniform');
+      expect((await store.getFolds(t.id)).map((f) => f.fold)).toEqual([0]);
+      await store.close();
+    });
+
+    it('takes over a running trial whose worker process is gone, and drops its unproposed reservation', async () => {
+      const { store, studyId } = await fresh();
+      const dead = `${WORKER_ID.split(':')[0]}:999999999`;
+      const t = await claimed(store, claimRequest(studyId, { worker: dead }));
+      await store.reserveTrial({ studyId, sampler: 'grid', size: 3, budget: Infinity, worker: dead });
+      const next = await claimed(store, claimRequest(studyId));
+      expect(next.id).toBe(t.id);
+      expect(next.worker).toBe(WORKER_ID);
+      // the dead worker's reservation (grid index 1) is free again
+      expect((await claimed(store, claimRequest(studyId))).samplerIndex).toBe(1);
+      await store.close();
+    });
+
+    it('takes over a running trial whose heartbeat is older than the lease', async () => {
+      const { store, studyId } = await fresh();
+      const t = await claimed(store, claimRequest(studyId, { worker: 'elsewhere:1' }));
+      expect((await claimed(store, claimRequest(studyId, { leaseMs: 60_000 }))).id).not.toBe(t.id);
+      await sleep(20);
+      expect((await claimed(store, claimRequest(studyId, { leaseMs: 10 }))).id).toBe(t.id);
+      await store.close();
+    });
+
+    it('a heartbeat keeps a trial its worker holds', async () => {
+      const { store, studyId } = await fresh();
+      const t = await claimed(store, claimRequest(studyId, { worker: 'elsewhere:1' }));
+      await sleep(30);
+      await store.heartbeat([t.id]);
+      expect((await claimed(store, claimRequest(studyId, { leaseMs: 25 }))).id).not.toBe(t.id);
+      await store.close();
+    });
+
+    it('lists studies with counts and the best value in the study direction', async () => {
+      const { store, studyId } = await fresh();
+      for (const v of [0.5, 0.9, 0.7]) {
+        const t = await claimed(store, claimRequest(studyId));
+        await store.finishTrial(t.id, { state: 'complete', value: v, std: 0, meanFitTime: 1, meanScoreTime: 0 });
+      }
+      const [s] = await store.listStudies();
+      expect(s).toMatchObject({ name: 's', trials: 3, complete: 3, failed: 0, best: 0.9 });
+      const min = await store.createStudy({ ...newStudy('m'), goal: 'minimize' });
+      for (const v of [0.5, 0.2]) {
+        const t = await claimed(store, claimRequest(min.id));
+        await store.finishTrial(t.id, { state: 'complete', value: v, std: 0, meanFitTime: 1, meanScoreTime: 0 });
+      }
+      expect((await store.listStudies()).find((x) => x.name === 'm')!.best).toBe(0.2);
+      await store.close();
+    });
+
+    it('groups every fold of a study by trial', async () => {
+      const { store, studyId } = await fresh();
+      const a = await claimed(store, claimRequest(studyId));
+      const b = await claimed(store, claimRequest(studyId));
+      await store.recordFold(a.id, fold(1, 0.6), []);
+      await store.recordFold(a.id, fold(0, 0.5), []);
+      const byTrial = await store.foldsByTrial(studyId);
+      expect(byTrial.get(a.id)!.map((f) => f.fold)).toEqual([0, 1]);
+      expect(byTrial.get(b.id)).toEqual([]);
+      await store.close();
+    });
+  });
+}
