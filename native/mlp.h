@@ -1,6 +1,8 @@
 // nnsearch native trainer: a stack of Keras-style MLPs (same layer sizes, per-model
-// hyperparameters) trained with the exact formulas of src/engine/tfjs-engine.ts and
-// src/models/optimizers.ts. Pure C++ (no N-API here), so it can be tested and benchmarked alone.
+// hyperparameters) trained with the exact formulas of src/engine/tfjs-engine.ts (checked against
+// Keras's own numbers by test/engine/native-keras.test.ts). Pure C++ (no N-API here).
+// The enums below are matched to the TypeScript names by src/engine/native-enums.ts (by name;
+// test/engine/native-enums.test.ts checks the two agree).
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -87,7 +87,7 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
 /** Loads model.json + weights from dir with tf.loadLayersModel (no tfjs-node needed). */
 export async function loadLayersModel(dir: string): Promise<tf.LayersModel> {
   const path = join(dir, 'model.json');
-  if (!existsSync(path)) throw new DataError(`${path}: not found (export a model with nnsearch export --best DIR)`);
+  if (!existsSync(path)) throw new DataError(`${path}: not found (is it a directory written by nnsearch export?)`);
   let json: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
 import type { ModelConfig } from '../models/config.js';
 import { initialWeights, layerWidths } from '../models/weights.js';
-import { ACTIVATIONS, LOSSES, METRICS, OPTIMIZERS } from '../spec/vocabulary.js';
+import { nativeCode } from './native-enums.js';
 import type { Engine, LossAndMetric, ModelJob, StackRuntime } from './runtime.js';
 
 interface NativeAddon {
@@ -62,10 +62,10 @@ function toSpec(jobs: ModelJob[]) {
         test: j.data.test,
         scalerOffset: j.data.scaler?.offset ?? null,
         scalerFactor: j.data.scaler?.factor ?? null,
-        activation: ACTIVATIONS.indexOf(m.activation),
-        outputActivation: ACTIVATIONS.indexOf(m.outputActivation),
-        loss: LOSSES.indexOf(m.loss),
-        metric: METRICS.indexOf(j.metric),
+        activation: nativeCode('Activation', m.activation),
+        outputActivation: nativeCode('Activation', m.outputActivation),
+        loss: nativeCode('Loss', m.loss),
+        metric: nativeCode('Metric', j.metric),
         l1: m.l1,
         l2: m.l2,
         maxNorm: m.maxNorm ?? 0,
@@ -74,7 +74,7 @@ function toSpec(jobs: ModelJob[]) {
         batchSize: j.config.train.batchSize,
         seed: j.seed >>> 0,
         optimizer: {
-          name: OPTIMIZERS.indexOf(o.name),
+          name: nativeCode('Optimizer', o.name),
           momentum: o.momentum,
           nesterov: o.nesterov,
           decay: o.decay,

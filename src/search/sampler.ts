@@ -2,6 +2,7 @@
  * What every sampler is: given the proposal's index in its own stream and the study's history so far,
  * propose parameters. Samplers only propose; the study runner owns training and bookkeeping.
  */
+import type { FailReason, TrialState } from '../records.js';
 import type { Params, ParamSpace } from './space.js';
 
 export type SamplerName = 'grid' | 'random' | 'bayes';
@@ -9,11 +10,11 @@ export type SamplerName = 'grid' | 'random' | 'bayes';
 /** A finished or running trial as a sampler sees it. */
 export interface TrialView {
   params: Params;
-  state: 'running' | 'complete' | 'fail' | 'interrupted';
+  state: TrialState;
   /** Mean CV score; null unless complete (failed and diverged trials carry no number). */
   value: number | null;
   /** Why a failed trial failed ('diverged' or 'error'). */
-  failReason?: string | null;
+  failReason?: FailReason | null;
 }
 
 export interface Sampler {

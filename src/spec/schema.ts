@@ -1,6 +1,7 @@
 /**
- * The search spec: the zod schema of the YAML file, its defaults, and the checks zod cannot express.
- * Pure: `parseSpec(text)` never touches the file system (see spec-file.ts for that).
+ * The search spec: the zod schema of the YAML file, its defaults, and the per-field helpers the
+ * parameter space is checked with. Pure. Reading the file is spec/file.ts; the checks zod cannot
+ * express are spec/validate.ts; building the parameter space is spec/space.ts.
  *
  * Shape (every section optional but `params` for a search; unknown keys are errors):
  *   name, seed, data{...}, model{...}, train{...}, cv{...}, metric{name, goal}, params{name: def}

@@ -123,7 +123,7 @@ describe('Bayesian sampler', () => {
     const late = history.slice(6).filter((t) => t.state === 'fail').length;
     expect(late).toBeLessThanOrEqual(1);
     // an error (not a divergence) is simply left out
-    const withError = [...history, { params: { learning_rate: 0.3 }, state: 'fail' as const, value: null, failReason: 'error' }];
+    const withError = [...history, { params: { learning_rate: 0.3 }, state: 'fail' as const, value: null, failReason: 'error' as const }];
     expect(() => s.propose(12, withError)).not.toThrow();
   });
 
