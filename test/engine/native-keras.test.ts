@@ -11,10 +11,12 @@ import { TfjsEngine } from '../../src/engine/tfjs-engine.js';
 import { hash32 } from '../../src/rng.js';
 import { blobs, jobFor } from '../fixtures/synthetic.js';
 import { checkGoldenCase, checkStackMatchesSingles, golden } from './keras-golden.js';
+import { skipWithout } from '../helpers.js';
 
 const addon = loadNativeAddon();
+const noAddon = skipWithout('the native trainer', addon, 'npm ci builds it with node-gyp (needs a C++ compiler)');
 
-describe.skipIf(!addon)(`native engine matches Keras ${golden.keras}`, () => {
+describe.skipIf(noAddon)(`native engine matches Keras ${golden.keras}`, () => {
   let engine: Engine;
   beforeAll(() => {
     engine = NativeEngine.create()!;
@@ -31,7 +33,7 @@ describe.skipIf(!addon)(`native engine matches Keras ${golden.keras}`, () => {
   }
 });
 
-describe.skipIf(!addon)('native engine matches the tfjs engine', () => {
+describe.skipIf(noAddon)('native engine matches the tfjs engine', () => {
   let native: Engine;
   let tfjs: Engine;
   beforeAll(async () => {

@@ -3,6 +3,7 @@
  * needed: it compiles and validates but runs nothing). Skipped when the optional `webgpu` package
  * is not installed.
  */
+import { skipWithout } from '../helpers.js';
 import { describe, expect, it } from 'vitest';
 import { requestDevice, type GpuContext } from '../../src/engine/webgpu/device.js';
 import { gemmKernel, gemmTile, lossKernel, maxNormKernel, optimizerKernel, penaltyKernel, type GemmKind } from '../../src/engine/webgpu/kernels.js';
@@ -10,6 +11,7 @@ import { ACTIVATIONS, METRICS, type Activation, type Loss } from '../../src/spec
 
 // Dawn's null backend, when the optional webgpu package is installed; otherwise everything here is skipped
 const ctx: GpuContext | null = await requestDevice('null');
+const noDawn = skipWithout("Dawn's null WebGPU backend", ctx, 'npm ci installs the optional webgpu package (dawn.node)');
 
 async function compiles(code: string, constants: Record<string, number>): Promise<string | null> {
   const device = ctx!.device;
@@ -21,7 +23,7 @@ async function compiles(code: string, constants: Record<string, number>): Promis
 
 const hidden = ACTIVATIONS.filter((a) => a !== 'softmax');
 
-describe.skipIf(!ctx)('WGSL kernels on the null backend', () => {
+describe.skipIf(noDawn)('WGSL kernels on the null backend', () => {
   it('has a validation-only device', () => {
     expect(ctx!.kind).toBe('null');
   });

@@ -14,9 +14,11 @@ import { TfjsEngine } from '../../src/engine/tfjs-engine.js';
 import { WebgpuEngine } from '../../src/engine/webgpu/webgpu-engine.js';
 import { blobs, jobFor } from '../fixtures/synthetic.js';
 import { checkGoldenCase, checkStackMatchesSingles, golden } from './keras-golden.js';
+import { skipWithout } from '../helpers.js';
 
-// a real adapter (GPU, or SwiftShader's CPU Vulkan); without one every test here is skipped
+// a real adapter (GPU, or SwiftShader's CPU Vulkan); without one every test here is skipped (a failure under CI=true)
 const gpu = await WebgpuEngine.create({ allowSoftware: true });
+const noGpu = skipWithout('a WebGPU adapter (GPU or SwiftShader)', gpu, "apt-get install chromium libvulkan1 (SwiftShader's Vulkan driver and the Vulkan loader Dawn needs)");
 // the same engine with its register-blocked GEMM tiles forced (auto picks them only for big stacks)
 const tiled = gpu ? await WebgpuEngine.create({ allowSoftware: true, tiles: 'large' }) : null;
 let reference: Engine;
@@ -24,7 +26,7 @@ beforeAll(async () => {
   reference = NativeEngine.create() ?? (await TfjsEngine.create('wasm'));
 }, 60_000);
 
-describe.skipIf(!gpu)('WebGPU engine against Keras', () => {
+describe.skipIf(noGpu)('WebGPU engine against Keras', () => {
   for (const c of golden.cases.filter((x) => !x.batch_norm)) {
     it(`${c.kind}: ${c.optimizer} ${JSON.stringify(c.options)} ${c.hidden_activation}/${c.output_activation} ${c.loss}`, async () => {
       await checkGoldenCase(gpu!, c, expect);
@@ -32,7 +34,7 @@ describe.skipIf(!gpu)('WebGPU engine against Keras', () => {
   }
 });
 
-describe.skipIf(!gpu)('WebGPU stacks against the native trainer', () => {
+describe.skipIf(noGpu)('WebGPU stacks against the native trainer', () => {
   const ds = blobs(200, 12, 3, 4, 0.8);
   // float32 sums in other orders: 1e-5 for SGD, 1e-4 for Adam (see native-keras.test.ts)
   const cases: [string, string, number][] = [

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nnsearch, TINY, workdir, write } from '../cli/run-cli.js';
+import { skipWithout } from '../helpers.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const OUT = resolve(import.meta.dirname, '../../test-output');
@@ -43,7 +44,7 @@ describe('HTML report markup', () => {
   });
 });
 
-describe.skipIf(!CHROMIUM)('HTML report in headless Chromium', () => {
+describe.skipIf(skipWithout('Chromium', CHROMIUM, 'apt-get install chromium'))('HTML report in headless Chromium', () => {
   it('renders every chart with its marks and no console errors', async () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
