@@ -62,6 +62,12 @@ export class TrainingError extends NnsearchError {
   readonly exitCode = 1;
 }
 
+/** A search ended without meeting its budget (or without training every grid point). */
+export class IncompleteSearchError extends NnsearchError {
+  override name = 'IncompleteSearchError';
+  readonly exitCode = 1;
+}
+
 /** The command line is wrong: a flag's value, flags that conflict. Raised by cli/ only. */
 export class UsageError extends NnsearchError {
   override name = 'UsageError';

@@ -5,7 +5,7 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
 import { BACKENDS, type BackendName } from '../engine/index.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import { corruptionError, isCorruption, SqliteStore } from '../store/sqlite-store.js';
 import type { Storage } from '../store/storage.js';
 import type { StudyRecord } from '../store/types.js';
 
@@ -15,16 +15,25 @@ export const withStudy = <T>(y: Argv<T>) => y.option('study', { type: 'string', 
 
 export const withBackend = <T>(y: Argv<T>, describe: string) => y.option('backend', { choices: BACKENDS, default: 'auto' as BackendName, describe });
 
-/** The storage behind --db: search commands create it, the others need it to exist. */
-export async function openStorage(db: string, opts: { create: boolean }): Promise<Storage> {
-  return SqliteStore.open(db, opts);
+/** How a command uses its storage: searches write (and create it), the other commands only read. */
+export type StorageMode = 'write' | 'read';
+
+/** The storage behind --db. */
+export async function openStorage(db: string, mode: StorageMode): Promise<Storage> {
+  return SqliteStore.open(db, { create: mode === 'write', readonly: mode === 'read' });
 }
 
-/** Runs `fn` with the storage open, and closes it whatever happens. */
-export async function withStorage<T>(db: string, opts: { create: boolean }, fn: (store: Storage) => Promise<T>): Promise<T> {
-  const store = await openStorage(db, opts);
+/**
+ * Runs `fn` with the storage open, and closes it whatever happens. A damaged database met on the
+ * way (SQLite's "malformed") becomes one line naming the file.
+ */
+export async function withStorage<T>(db: string, mode: StorageMode, fn: (store: Storage) => Promise<T>): Promise<T> {
+  const store = await openStorage(db, mode);
   try {
     return await fn(store);
+  } catch (e) {
+    if (isCorruption(e)) throw corruptionError(store.location, (e as Error).message);
+    throw e;
   } finally {
     await store.close();
   }

@@ -6,8 +6,8 @@
  * The Storage methods are async over synchronous better-sqlite3 calls.
  */
 import Database from 'better-sqlite3';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { packageRoot } from '../paths.js';
 import { StorageError } from '../errors.js';
 import type { SamplerName } from '../search/sampler.js';
@@ -96,8 +96,35 @@ function num(v: number | null | undefined): number | null {
 export interface OpenOptions {
   /** Create the file when it does not exist (search commands); report commands need it to exist. */
   create: boolean;
+  /**
+   * Open for reading only (report, studies, show, export): nothing is written, not even a
+   * migration, so a read-only file works and an empty file stays empty.
+   */
+  readonly?: boolean;
   /** Busy timeout in ms. */
   busyTimeoutMs?: number;
+}
+
+/** SQLite's own words for a damaged file, in any message or error code. */
+export function isCorruption(e: unknown): boolean {
+  const code = (e as { code?: string } | null)?.code ?? '';
+  return code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' || /malformed|file is not a database/i.test((e as Error | null)?.message ?? '');
+}
+
+export function corruptionError(path: string, detail: string): StorageError {
+  return new StorageError(`${path}: the database file is damaged (${detail.split('\n')[0]}); nothing was written to it: restore a backup, or copy what reads (nnsearch report --format json) and start a new file`);
+}
+
+/** Whether a file that exists may be written: its mode bits (respected even by root) and its directory. */
+function writable(path: string): boolean {
+  try {
+    if ((statSync(path).mode & 0o222) === 0) return false;
+    accessSync(path, constants.W_OK);
+    accessSync(dirname(path) || '.', constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class SqliteStore implements Storage {
@@ -112,26 +139,41 @@ export class SqliteStore implements Storage {
   }
 
   static open(path: string, opts: OpenOptions): SqliteStore {
-    if (path !== ':memory:' && !existsSync(path) && !opts.create) {
+    const exists = path !== ':memory:' && existsSync(path);
+    if (path !== ':memory:' && !exists && (!opts.create || opts.readonly)) {
       throw new StorageError(`${path}: no such database (run a search first, or name another database)`);
+    }
+    if (exists && !opts.readonly && !writable(path)) {
+      throw new StorageError(`${path}: the database is read-only; a search writes to it (report, studies, show and export only read: use them, or search in a writable copy)`);
     }
     let db: Database.Database;
     try {
-      db = new Database(path);
+      db = new Database(path, opts.readonly ? { readonly: true, fileMustExist: true } : {});
     } catch (e) {
       throw new StorageError(`${path}: cannot open database (${(e as Error).message})`);
     }
     try {
       db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 30000}`);
+      // before anything is written: a damaged file is never used
+      const check = db.pragma('quick_check', { simple: true }) as string;
+      if (check !== 'ok') throw corruptionError(path, `quick_check: ${check}`);
+      const store = new SqliteStore(db, path);
+      if (opts.readonly) {
+        const version = store.schemaVersion();
+        if (version === 0) throw new StorageError(`${path}: not an nnsearch database (${statSync(path).size === 0 ? 'the file is empty' : 'it holds no nnsearch schema'})`);
+        if (version > SCHEMA_VERSION) throw new StorageError(`${path}: database schema version ${version} is newer than this nnsearch supports (${SCHEMA_VERSION}); upgrade nnsearch`);
+        return store;
+      }
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
-      const store = new SqliteStore(db, path);
       store.migrate();
       return store;
     } catch (e) {
       db.close();
       if (e instanceof StorageError) throw e;
+      if (isCorruption(e)) throw corruptionError(path, (e as Error).message);
+      if ((e as { code?: string }).code === 'SQLITE_READONLY') throw new StorageError(`${path}: the database is read-only; a search writes to it`);
       throw new StorageError(`${path}: not an nnsearch database (${(e as Error).message})`);
     }
   }

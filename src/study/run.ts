@@ -55,6 +55,20 @@ export interface RunSummary {
   exhausted: boolean;
 }
 
+/**
+ * What the study still lacks of the run's aim once the run has ended: grid points without a
+ * finished trial, or trials short of the budget (interrupted ones count as missing). Null when met.
+ */
+export function shortfall(trials: readonly TrialRecord[], sampler: Pick<Sampler, 'name' | 'size'>, budget: number): { have: number; want: number; interrupted: number } | null {
+  const interrupted = trials.filter((t) => t.state === 'interrupted').length;
+  if (Number.isFinite(sampler.size)) {
+    const have = trials.filter((t) => t.sampler === sampler.name && (t.state === 'complete' || t.state === 'fail' || t.state === 'running')).length;
+    return have >= sampler.size ? null : { have, want: sampler.size, interrupted };
+  }
+  const have = trials.filter((t) => t.state !== 'interrupted').length;
+  return have >= budget ? null : { have, want: budget, interrupted };
+}
+
 /** What a run aims at (grid size or budget) and how much of it the study already holds, for progress. */
 export function plannedTotals(trials: readonly TrialRecord[], sampler: Pick<Sampler, 'name' | 'size'>, budget: number): { total: number; done: number } {
   const finished = trials.filter((t) => t.state === 'complete' || t.state === 'fail');

@@ -4,7 +4,8 @@ import { gridSampler } from '../../src/search/grid.js';
 import { randomSampler } from '../../src/search/random.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { openStudy, prepareStudy } from '../../src/study/prepare.js';
-import { runSearch } from '../../src/study/run.js';
+import { runSearch, shortfall } from '../../src/study/run.js';
+import { bayesSampler } from '../../src/search/bayes.js';
 import { cvResults } from '../../src/report/summarize.js';
 import { FakeEngine } from '../fixtures/fake-engine.js';
 import { specFrom } from '../helpers.js';
@@ -89,5 +90,24 @@ describe('the search loop', () => {
     expect(failed.length).toBeGreaterThan(0);
     for (const t of failed) expect(t.error).toMatch(/dropout: lists 1 rates for 2 hidden layers/);
     expect(engine.log.trained.length).toBe(3 * (6 - failed.length));
+  });
+
+  it('resumes the interrupted trials of another sampler, so a study of several samplers meets its budget', async () => {
+    const { spec, prepared, store, study } = await setup('  learning_rate: {min: 0.001, max: 0.1, log: true}\n');
+    let epochs = 0;
+    let stop = false;
+    // two trials per round, one model per stack: stop while the first round trains
+    const engine = new FakeEngine(1, { onEpoch: () => (stop = ++epochs > 4) });
+    const random = randomSampler({ space: spec.space, seed: 1 });
+    await expect(runSearch(store, study, prepared, { sampler: random, budget: 4, engine, trialsPerRound: 2, shouldStop: () => stop })).rejects.toThrow(InterruptedError);
+    const before = await store.listTrials(study.id);
+    expect(before.map((t) => t.state)).toEqual(['interrupted', 'interrupted']);
+    expect(shortfall(before, random, 4)).toEqual({ have: 0, want: 4, interrupted: 2 });
+    const bayes = bayesSampler({ space: spec.space, seed: 1, goal: 'maximize', startup: 2 });
+    const s = await runSearch(store, study, prepared, { sampler: bayes, budget: 4, engine: new FakeEngine(3) });
+    expect(s).toMatchObject({ trialsRun: 4, complete: 4, exhausted: false });
+    const after = await store.listTrials(study.id);
+    expect(after.map((t) => [t.sampler, t.state, t.attempts])).toEqual([['random', 'complete', 2], ['random', 'complete', 2], ['bayes', 'complete', 1], ['bayes', 'complete', 1]]);
+    expect(shortfall(after, bayes, 4)).toBeNull();
   });
 });

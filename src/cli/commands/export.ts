@@ -16,7 +16,7 @@ export interface ExportArgs {
 }
 
 export function exportCommand(args: ExportArgs, io: Output): Promise<void> {
-  return withStorage(args.db, { create: false }, async (store) => {
+  return withStorage(args.db, 'read', async (store) => {
     const study = await pickStudy(store, args.study);
     const meta = await exportModel(store, study, { dir: args.dir, backend: args.backend, trial: args.trial });
     io.out(`exported trial ${meta.trial} of ${meta.study} ${formatParams(meta.params)} to ${args.dir} (model.json, weights.bin, nnsearch.json)`);

@@ -19,7 +19,7 @@ export interface ReportArgs {
 }
 
 export function reportCommand(args: ReportArgs, io: Output): Promise<void> {
-  return withStorage(args.db, { create: false }, async (store) => {
+  return withStorage(args.db, 'read', async (store) => {
     const study = await pickStudy(store, args.study);
     const results = await studyResults(store, study);
     const by = args.by ?? [];

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { InterruptedError, UsageError } from '../../errors.js';
+import { IncompleteSearchError, InterruptedError, UsageError } from '../../errors.js';
 import { createEngine, type BackendName } from '../../engine/index.js';
 import type { Engine } from '../../engine/runtime.js';
 import { renderReport, studyResults } from '../../report/assemble.js';
@@ -16,7 +16,7 @@ import type { Sampler, SamplerName } from '../../search/sampler.js';
 import { loadSpec } from '../../spec/file.js';
 import type { Spec } from '../../spec/schema.js';
 import { openStudy, prepareStudy } from '../../study/prepare.js';
-import { plannedTotals, runSearch, type Progress, type RunSummary } from '../../study/run.js';
+import { plannedTotals, runSearch, shortfall, type Progress, type RunSummary } from '../../study/run.js';
 import type { Output } from '../io.js';
 import { checkInteger, withBackend, withDb, withStorage } from '../options.js';
 import { chooseProgress } from '../progress.js';
@@ -84,7 +84,7 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
     engine = null;
   }
   try {
-    return await withStorage(args.db, { create: true }, async (store) => {
+    return await withStorage(args.db, 'write', async (store) => {
       const study = await openStudy(store, prepared);
       if (role.kind !== 'worker') {
         const plan = kind === 'grid' ? `${gridSize(spec.space)} grid points` : `budget ${args.budget}${kind === 'bayes' ? `, ${args.startup ?? DEFAULT_STARTUP} start-up trials` : ''}`;
@@ -117,9 +117,17 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
           maxTrials: args.maxTrials,
           trialsPerRound: engine!.trialsPerRound ?? (role.kind === 'single' ? role.threads : 1),
         });
-        if (summary.exhausted) io.err(`study ${study.name}: the search space has no untried configuration left; the search ends short of its budget`);
       }
-      if (role.kind !== 'worker') io.out(renderReport(await studyResults(store, study), study, { format: 'table' }));
+      if (role.kind === 'worker') return summary;
+      io.out(renderReport(await studyResults(store, study), study, { format: 'table' }));
+      const missing = args.maxTrials === undefined ? shortfall(await store.listTrials(study.id), sampler, budget) : null;
+      if (missing) {
+        const what = kind === 'grid' ? `${missing.have} of ${missing.want} grid points` : `${missing.have} of its budget of ${missing.want} trials`;
+        const why = summary?.exhausted
+          ? `the search space has no untried configuration left`
+          : missing.interrupted > 0 ? `${missing.interrupted} interrupted; run the same command again to continue` : 'run the same command again to continue';
+        throw new IncompleteSearchError(`study ${study.name} ends with ${what} (${why})`);
+      }
       return summary;
     });
   } finally {

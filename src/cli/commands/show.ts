@@ -15,7 +15,7 @@ export interface ShowArgs {
 }
 
 export function showCommand(args: ShowArgs, io: Output): Promise<void> {
-  return withStorage(args.db, { create: false }, async (store) => {
+  return withStorage(args.db, 'read', async (store) => {
     const study = await pickStudy(store, args.study);
     const t = args.trial === 'best' ? await bestTrial(store, study) : await store.getTrialByNumber(study.id, Number(args.trial));
     if (!t) throw new NotFoundError(`show: study '${study.name}' has no trial ${args.trial} (trials are numbered 0..${(await store.listTrials(study.id)).length - 1})`);
