@@ -13,7 +13,7 @@ import { registerSearch } from './commands/search.js';
 import { registerShow } from './commands/show.js';
 import { registerStudies } from './commands/studies.js';
 import { registerValidate } from './commands/validate.js';
-import { processIo, type Output } from './io.js';
+import { processIo, watchOutputStreams, type Output } from './io.js';
 
 /** Runs the command line `args`; returns the exit code. `io` receives all output (tests pass their own). */
 export async function main(args: string[], io: Output = processIo): Promise<number> {
@@ -74,13 +74,8 @@ export async function main(args: string[], io: Output = processIo): Promise<numb
 class UsageFailure extends Error {}
 
 export async function cli(): Promise<void> {
-  // `nnsearch report | head`: a closed pipe ends the output quietly
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(0);
-      throw e;
-    });
-  }
+  // `nnsearch report | head`: a closed pipe ends the output quietly; a search stops as if interrupted
+  watchOutputStreams();
   const code = await main(hideBin(process.argv));
   process.exitCode = code;
 }

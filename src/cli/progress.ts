@@ -7,13 +7,16 @@ import { formatParams, trialLine } from '../report/render.js';
 import type { EpochRecord } from '../records.js';
 import type { TrialRecord } from '../store/types.js';
 import { silentProgress, type Progress } from '../study/run.js';
+import { outputClosed } from './io.js';
 
 export type ProgressMode = 'bars' | 'lines' | 'quiet';
 
 export function chooseProgress(mode: ProgressMode, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (mode === 'quiet') return silentProgress;
   if (mode === 'bars') return new BarProgress(stream);
-  return new LineProgress((s) => stream.write(s + '\n'));
+  return new LineProgress((s) => {
+    if (!outputClosed()) stream.write(s + '\n');
+  });
 }
 
 function endLine(t: TrialRecord): string {

@@ -243,3 +243,34 @@ describe('several processes on one database', () => {
     expect(t.map((x) => x.sampler_index)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 });
+
+describe('closed output', () => {
+  it('`nnsearch grid spec 2>&1 | head -2`: the run stops like an interruption, trials put back, non-zero exit', async () => {
+    const spec = `name: epipe\n${BASE.replace('epochs: 150', 'epochs: 400')}params:\n  learning_rate: [0.001, 0.002, 0.003]\n`;
+    const dir = studyDir(spec);
+    const db = join(dir, 'nnsearch.db');
+    const child = spawn(process.execPath, [BIN, 'grid', 'spec.yaml', '--backend', backend, '--workers', '1'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // like head: read the first line, then close both pipes
+    await new Promise<void>((resolve) => child.stderr!.once('data', () => resolve()));
+    for (let i = 0; i < 300; i++) {
+      await sleep(50);
+      try {
+        if (trials(db).some((t) => t.state === 'running')) break;
+      } catch {
+        // database not created yet
+      }
+    }
+    child.stdout!.destroy();
+    child.stderr!.destroy();
+    const code = await exited;
+    expect(code).not.toBe(0);
+    const after = trials(db);
+    expect(after.filter((t) => t.state === 'running')).toHaveLength(0);
+    expect(after.filter((t) => t.state === 'interrupted').length).toBeGreaterThanOrEqual(1);
+    const again = start(['grid', 'spec.yaml', '--backend', backend, '--quiet'], dir);
+    const r = await again.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(trials(db).every((t) => t.state === 'complete' && t.folds === 3)).toBe(true);
+  }, 120_000);
+});

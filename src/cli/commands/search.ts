@@ -17,7 +17,7 @@ import { loadSpec } from '../../spec/file.js';
 import type { Spec } from '../../spec/schema.js';
 import { openStudy, prepareStudy } from '../../study/prepare.js';
 import { plannedTotals, runSearch, shortfall, type Progress, type RunSummary } from '../../study/run.js';
-import type { Output } from '../io.js';
+import { outputClosed, whenOutputCloses, type Output } from '../io.js';
 import { checkInteger, withBackend, withDb, withStorage } from '../options.js';
 import { chooseProgress } from '../progress.js';
 import { ipcProgress, runWorkers, WorkerFailure, type WorkerExit } from '../workers.js';
@@ -119,6 +119,7 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
         });
       }
       if (role.kind === 'worker') return summary;
+      if (outputClosed()) throw new InterruptedError('the output was closed; run the same command again to continue');
       io.out(renderReport(await studyResults(store, study), study, { format: 'table' }));
       const missing = args.maxTrials === undefined ? shortfall(await store.listTrials(study.id), sampler, budget) : null;
       if (missing) {
@@ -135,9 +136,15 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
   }
 }
 
-/** Ctrl-C once: finish the current epoch, mark the trial interrupted, exit 130. Twice: exit now. */
+/**
+ * Ctrl-C once: finish the current epoch, mark the trial interrupted, exit 130. Twice: exit now.
+ * SIGTERM, and a closed stdout or stderr (`| head`), count as one Ctrl-C.
+ */
 function interruptFlag(): () => boolean {
   let stop = false;
+  whenOutputCloses(() => {
+    stop = true;
+  });
   process.on('SIGINT', () => {
     if (stop) process.exit(130);
     stop = true;
