@@ -13,6 +13,8 @@ export interface CsvOptions {
   target?: string | number | null;
   task: 'classification' | 'regression';
   classes?: number;
+  /** Class names the labels must be drawn from (a trained model's); labels are mapped by name. */
+  classNames?: readonly string[];
 }
 
 function splitLine(line: string, sep: string): string[] {
@@ -106,6 +108,6 @@ export function parseCsv(text: string, opts: CsvOptions): Dataset {
     });
     return { source, task: 'regression', x, y, n, d, nClasses: 0 };
   }
-  const { y, nClasses, classNames } = labelsToClasses(rawTargets, opts.classes, (i) => `${opts.file}:${rows[i].line}: target '${names[target]}'`);
+  const { y, nClasses, classNames } = labelsToClasses(rawTargets, opts.classes, (i) => `${opts.file}:${rows[i].line}: target '${names[target]}'`, opts.classNames);
   return { source, task: 'classification', x, y, n, d, nClasses, classNames };
 }

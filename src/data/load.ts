@@ -86,6 +86,8 @@ export interface ModelInput {
   task: 'classification' | 'regression';
   /** Number of classes (0 for regression). */
   classes: number;
+  /** The class names, when the training labels were not 0..C-1 integers. */
+  classNames?: readonly string[];
   /** The training data's CSV settings: a file with the target column is labelled. */
   csv: { header: boolean; target?: string | number };
 }
@@ -112,7 +114,24 @@ export function loadPredictionData(source: string, model: ModelInput, baseDir: s
   const target = model.csv.target ?? (header.length === model.inputDim + 1 ? header.length - 1 : undefined);
   const hasTarget = typeof target === 'number' ? header.length === model.inputDim + 1 : target !== undefined && header.includes(target);
   const classes = model.task === 'classification' ? model.classes : undefined;
-  const data = parseCsv(text, { file: path, header: model.csv.header, target: hasTarget ? target : null, task: model.task, classes });
+  const data = parseCsv(text, { file: path, header: model.csv.header, target: hasTarget ? target : null, task: model.task, classes: model.classNames ? undefined : classes, classNames: model.classNames });
   if (data.d !== model.inputDim) throw new DataError(`${path}: ${data.d} feature columns, the model takes ${model.inputDim}`);
   return { data, labelled: hasTarget };
+}
+
+/**
+ * Whether prediction data is the very data a model was trained on (then its score is a training
+ * score): the embedded MNIST, a Fashion-MNIST or IDX training split, or the same CSV file.
+ */
+export function isTrainingData(source: string, trained: DataSpec, baseDir: string): boolean {
+  const [name, part] = source.split(':');
+  if (name === 'mnist') return trained.dataset === 'mnist';
+  if (name === 'fashion-mnist') return trained.dataset === 'fashion-mnist' && part === 'train' && (trained.path ?? DEFAULT_FASHION_MNIST_DIR) === DEFAULT_FASHION_MNIST_DIR;
+  const path = resolve(baseDir, name);
+  if (trained.dataset === 'csv') return trained.file !== undefined && resolve(baseDir, trained.file) === path;
+  if (trained.dataset === 'idx' || trained.dataset === 'fashion-mnist') {
+    const dir = trained.path ?? (trained.dataset === 'fashion-mnist' ? DEFAULT_FASHION_MNIST_DIR : undefined);
+    return dir !== undefined && resolve(baseDir, dir) === path && (part === 'train' || !findIdx(path, 't10k-images-idx3-ubyte'));
+  }
+  return false;
 }

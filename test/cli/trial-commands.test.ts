@@ -131,4 +131,39 @@ describe('nnsearch export and predict', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/6 feature columns, the model takes 4|5 features, the model takes 4/);
   });
+
+  it('export refuses a missing directory and a trial that is not a number, writing nothing', () => {
+    const before = existsSync(join(dir, 'model.json'));
+    const r = nnsearch(['export', '--best'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--best: give the directory/);
+    expect(existsSync(join(dir, 'model.json'))).toBe(before);
+    const t = nnsearch(['export', '--best', 'm2', '--trial', 'abc'], dir);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toMatch(/--trial: expected a trial number, got 'abc'/);
+    expect(existsSync(join(dir, 'm2'))).toBe(false);
+  });
+
+  it('predict reads string class labels by the names the export recorded, and says when it scores training data', () => {
+    const d = workdir();
+    const names = ['setosa', 'versicolor', 'virginica'];
+    const ds = blobs(90, 4, 3, 5, 0.5);
+    const rows = ['a,b,c,d,species', ...Array.from({ length: ds.n }, (_, i) => [...ds.x.subarray(i * 4, i * 4 + 4)].map((v) => v.toFixed(3)).concat(names[ds.y[i]]).join(','))];
+    write(d, 'iris.csv', rows.join('\n') + '\n');
+    write(d, 'new.csv', [rows[0], ...rows.slice(1, 11)].join('\n') + '\n');
+    write(d, 'iris.yaml', TINY.replace('name: tiny', 'name: iris').replace('file: blobs.csv', 'file: iris.csv') + 'params:\n  learning_rate: [0.05]\n');
+    expect(nnsearch(['grid', 'iris.yaml', '--quiet'], d).code).toBe(0);
+    expect(nnsearch(['export', '--best', 'm'], d).code).toBe(0);
+    const own = nnsearch(['predict', '--model', 'm', '--data', 'iris.csv', '--show', '3'], d);
+    expect(own.code, own.stderr).toBe(0);
+    expect(own.stdout).toMatch(/accuracy (0|1)\.\d{4} \(on the data the model was trained on: a training score/);
+    expect(own.stdout).toMatch(/first 3 predictions: (setosa|versicolor|virginica)( (setosa|versicolor|virginica)){2}/);
+    const fresh = nnsearch(['predict', '--model', 'm', '--data', 'new.csv', '--show', '0'], d);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stdout).toMatch(/^accuracy (0|1)\.\d{4}$/m);
+    write(d, 'odd.csv', `${rows[0]}\n1,2,3,4,daisy\n`);
+    const odd = nnsearch(['predict', '--model', 'm', '--data', 'odd.csv'], d);
+    expect(odd.code).toBe(2);
+    expect(odd.stderr).toMatch(/odd\.csv:2: target 'species': label 'daisy' is not one of the model's classes \(setosa, versicolor, virginica\)/);
+  });
 });

@@ -1,6 +1,7 @@
 /** export: refit the best (or a chosen) configuration on all training data and save a LayersModel. */
 import type { Argv } from 'yargs';
 import type { BackendName } from '../../engine/index.js';
+import { UsageError } from '../../errors.js';
 import { formatParams } from '../../report/render.js';
 import { exportModel } from '../../study/export.js';
 import type { Output } from '../io.js';
@@ -33,7 +34,11 @@ export function registerExport<T>(y: Argv<T>, io: Output): Argv<T> {
     (c) =>
       withBackend(withStudy(withDb(c)), 'training engine for the refit')
         .option('best', { type: 'string', demandOption: true, describe: 'directory to write model.json, weights.bin and nnsearch.json to' })
-        .option('trial', { type: 'number', describe: 'export this trial instead of the best' }),
-    (a) => exportCommand({ db: a.db, study: a.study, dir: a.best, trial: a.trial, backend: a.backend }, io),
+        .option('trial', { type: 'string', describe: 'export this trial (its number) instead of the best' }),
+    (a) => {
+      if (a.best.trim() === '') throw new UsageError('--best: give the directory to write the model to (e.g. --best model/)');
+      if (a.trial !== undefined && !/^\d+$/.test(a.trial)) throw new UsageError(`--trial: expected a trial number, got '${a.trial}'`);
+      return exportCommand({ db: a.db, study: a.study, dir: a.best, trial: a.trial === undefined ? undefined : Number(a.trial), backend: a.backend }, io);
+    },
   );
 }

@@ -1,7 +1,7 @@
 /** predict: run an exported model on data, report its score and write the predictions. */
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { loadPredictionData } from '../../data/load.js';
+import { isTrainingData, loadPredictionData } from '../../data/load.js';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../files.js';
 import { formatValue } from '../../report/render.js';
@@ -19,7 +19,7 @@ export interface PredictArgs {
 
 export async function predictCommand(args: PredictArgs, io: Output): Promise<void> {
   const meta = readExportMeta(args.model);
-  const { data, labelled } = loadPredictionData(args.data, { inputDim: meta.inputDim, task: meta.task, classes: meta.classes, csv: { header: meta.data.header, target: meta.data.target } }, process.cwd());
+  const { data, labelled } = loadPredictionData(args.data, { inputDim: meta.inputDim, task: meta.task, classes: meta.classes, classNames: meta.classNames, csv: { header: meta.data.header, target: meta.data.target } }, process.cwd());
   if (data.d !== meta.inputDim) throw new UsageError(`--data: ${data.source} has ${data.d} features, the model takes ${meta.inputDim}`);
   const { loadLayersModel, predictRows, ensureTfjsBackend } = await import('../../engine/layers-model.js');
   await ensureTfjsBackend();
@@ -29,7 +29,10 @@ export async function predictCommand(args: PredictArgs, io: Output): Promise<voi
   model.dispose();
   const name = (v: number) => (classification && meta.classNames ? meta.classNames[v] : formatValue(v));
   io.out(`${data.source}: ${data.n} samples`);
-  if (labelled) io.out(`${meta.metric} ${scorePredictions(predictions, data.y, classification).toFixed(4)}`);
+  if (labelled) {
+    const training = isTrainingData(args.data, meta.data, process.cwd());
+    io.out(`${meta.metric} ${scorePredictions(predictions, data.y, classification).toFixed(4)}${training ? ' (on the data the model was trained on: a training score, not an estimate for new data)' : ''}`);
+  }
   const shown = Math.min(args.show, data.n);
   if (shown > 0) io.out(`first ${shown} predictions: ${Array.from(predictions.subarray(0, shown), name).join(' ')}`);
   if (args.out) {
