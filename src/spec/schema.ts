@@ -7,6 +7,7 @@
  *   name, seed, data{...}, model{...}, train{...}, cv{...}, metric{name, goal}, params{name: def}
  */
 import { z } from 'zod';
+import { didYouMean } from './param-def.js';
 import {
   ACTIVATIONS,
   DATASETS,
@@ -234,7 +235,7 @@ export function fromZodIssue(issue: z.core.$ZodIssue, prefix: (string | number)[
   const path = [...prefix, ...(issue.path as (string | number)[])];
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((k) => ({ path: [...path, k], message: `unknown key${knownKeysHint(path)}` }));
+      return issue.keys.map((k) => ({ path: [...path, k], message: `unknown key${knownKeysHint(path, k)}` }));
     case 'invalid_type': {
       const got = describe(issue.input);
       if (issue.input === undefined) return [{ path, message: `is required (${issue.expected})` }];
@@ -277,7 +278,7 @@ function maxDepth(issues: SpecIssue[]): number {
   return Math.max(...issues.map((i) => i.path.length));
 }
 
-function knownKeysHint(path: (string | number)[]): string {
+function knownKeysHint(path: (string | number)[], key: string): string {
   const shapes: Record<string, z.ZodObject | undefined> = {
     '': SpecSchema,
     model: ModelSchema,
@@ -288,7 +289,10 @@ function knownKeysHint(path: (string | number)[]): string {
     'train.early_stopping': EarlyStoppingSchema,
   };
   const shape = shapes[path.join('.')];
-  return shape ? ` (expected one of: ${Object.keys(shape.shape).join(', ')})` : '';
+  if (!shape) return '';
+  const known = Object.keys(shape.shape);
+  const guess = didYouMean(key, known);
+  return ` (expected one of: ${known.join(', ')}${guess ? `; did you mean '${guess}'?` : ''})`;
 }
 
 function describe(v: unknown): string {

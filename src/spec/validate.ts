@@ -3,6 +3,7 @@
  * fields, model shape, optimizer fields, early-stopping monitor), then the parameter space. Pure.
  */
 import { fromZodIssue, SpecSchema, type DataSpec, type ModelSpec, type Result, type Spec, type SpecIssue, type TrainSpec } from './schema.js';
+import { paramDefShapeIssues } from './param-def.js';
 import { buildSpace } from './space.js';
 import { metricGoal } from './vocabulary.js';
 
@@ -11,6 +12,15 @@ export function validateSpec(input: unknown): Result<Spec> {
   if (input === null || input === undefined) return { ok: false, issues: [{ path: [], message: 'the spec is empty' }] };
   if (typeof input !== 'object' || Array.isArray(input)) {
     return { ok: false, issues: [{ path: [], message: 'the spec must be a mapping (name: ..., params: ...)' }] };
+  }
+  // params entries first, by hand: zod's union errors would name the wrong branch
+  const rawParams = (input as { params?: unknown }).params;
+  const shapeIssues = rawParams && typeof rawParams === 'object' && !Array.isArray(rawParams)
+    ? Object.entries(rawParams as Record<string, unknown>).flatMap(([k, def]) => paramDefShapeIssues(def, ['params', k]))
+    : [];
+  if (shapeIssues.length > 0) {
+    const rest = SpecSchema.safeParse({ ...(input as object), params: {} }, { reportInput: true });
+    return { ok: false, issues: [...(rest.success ? [] : rest.error.issues.flatMap((i) => fromZodIssue(i))), ...shapeIssues] };
   }
   const parsed = SpecSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {

@@ -27,7 +27,7 @@ export interface PreparedStudy {
 }
 
 /** Grid points checked up front (each is a pure merge + validate); beyond this, checked per trial. */
-const GRID_CHECK_LIMIT = 100_000;
+const GRID_CHECK_LIMIT = 10_000;
 
 /** The spec with its data paths made absolute (relative ones are relative to the spec file). */
 export function withAbsolutePaths(spec: Spec, specPath: string): Spec {

@@ -96,6 +96,26 @@ describe('nnsearch random', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--budget N is required/);
   });
+
+  it('--max-trials and --yes are for grids', () => {
+    const r = nnsearch(['random', 'random.yaml', '--budget', '2', '--yes', ...backend], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/random: --max-trials and --yes apply to grid searches/);
+  });
+});
+
+describe('grid size limit', () => {
+  const dir = workdir();
+  write(dir, 'g.yaml', TINY.replace('name: tiny', 'name: g') + 'params:\n  learning_rate: [0.01, 0.05, 0.1]\n');
+
+  it('refuses a grid above --max-trials without writing, and runs it when the limit allows', () => {
+    const r = nnsearch(['grid', 'g.yaml', '--max-trials', '2', '--quiet', ...backend], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('nnsearch: grid: 3 grid points, more than --max-trials 2; pass --max-trials 3 (or --yes) to run them all, or search a smaller grid or with random / bayes');
+    expect(existsSync(join(dir, 'nnsearch.db'))).toBe(false);
+    expect(nnsearch(['grid', 'g.yaml', '--max-trials', '3', '--quiet', ...backend], dir).code).toBe(0);
+    expect(countTrials(join(dir, 'nnsearch.db'))).toBe(3);
+  });
 });
 
 describe('bad input: one line, exit 2, no stack trace, nothing written', () => {

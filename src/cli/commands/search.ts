@@ -32,8 +32,14 @@ export interface SearchArgs {
   startup?: number;
   progress: Progress;
   shouldStop?: () => boolean;
+  /** Stop after this many trials in this run (tests and workers). */
   maxTrials?: number;
+  /** grid: the largest grid to run (--max-trials; default GRID_LIMIT); Infinity with --yes. */
+  gridLimit?: number;
 }
+
+/** Grids larger than this need --max-trials N or --yes: a typo in a list must not start a week of training. */
+export const GRID_LIMIT = 10_000;
 
 export function makeSampler(kind: SamplerName, spec: Spec, goal: 'maximize' | 'minimize' = 'maximize', startup = DEFAULT_STARTUP): Sampler {
   switch (kind) {
@@ -73,6 +79,13 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
   if (kind !== 'grid' && args.budget === undefined) throw new UsageError(`${kind}: --budget N is required (the number of trials the study should reach)`);
   if (kind === 'grid' && args.budget !== undefined) throw new UsageError('grid: --budget does not apply (the grid decides the number of trials)');
   if (spec.space.length === 0 && kind !== 'grid') throw new UsageError(`${args.spec}: params: nothing to search (add params)`);
+  if (kind === 'grid') {
+    const size = gridSize(spec.space);
+    const limit = args.gridLimit ?? GRID_LIMIT;
+    if (size > limit) {
+      throw new UsageError(`grid: ${size.toLocaleString('en')} grid points, more than ${limit === GRID_LIMIT ? 'the limit of ' : '--max-trials '}${limit.toLocaleString('en')}; pass --max-trials ${size} (or --yes) to run them all, or search a smaller grid or with random / bayes`);
+    }
+  }
   const prepared = prepareStudy(spec, specPath, { checkGrid: kind === 'grid' });
   const sampler = makeSampler(kind, spec, prepared.metric.goal, args.startup);
   const budget = kind === 'grid' ? Infinity : (args.budget as number);
@@ -173,6 +186,8 @@ export function registerSearch<T>(y: Argv<T>, kind: SamplerName, io: Output, int
         .option('budget', { type: 'number', describe: 'trials the study should reach (random, bayes)', hidden: kind === 'grid' })
         .option('startup', { type: 'number', describe: 'quasi-random trials before the Gaussian process takes over', default: kind === 'bayes' ? DEFAULT_STARTUP : undefined, hidden: kind !== 'bayes' })
         .option('seed', { type: 'number', describe: "override the spec's seed" })
+        .option('max-trials', { type: 'number', describe: `grid: run grids up to this many points (default ${GRID_LIMIT.toLocaleString('en')})`, hidden: kind !== 'grid' })
+        .option('yes', { type: 'boolean', default: false, describe: 'grid: run a grid of any size', hidden: kind !== 'grid' })
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
         .option('workers', { type: 'number', default: availableParallelism(), defaultDescription: 'the number of cores', describe: 'trials trained in parallel: threads of the native engine, or processes sharing the database' })
         .option('worker', { type: 'boolean', default: false, hidden: true, describe: 'run as one of several workers (internal)' }),
@@ -180,6 +195,8 @@ export function registerSearch<T>(y: Argv<T>, kind: SamplerName, io: Output, int
       checkInteger('budget', a.budget, 1);
       checkInteger('startup', a.startup, 0);
       checkInteger('workers', a.workers, 1);
+      checkInteger('max-trials', a.maxTrials, 1);
+      if (kind !== 'grid' && (a.maxTrials !== undefined || a.yes)) throw new UsageError(`${kind}: --max-trials and --yes apply to grid searches (--budget sets the number of trials)`);
       const mode = a.quiet || !interactive ? 'quiet' : process.stderr.isTTY ? 'bars' : 'lines';
       await searchCommand(
         kind,
@@ -190,6 +207,7 @@ export function registerSearch<T>(y: Argv<T>, kind: SamplerName, io: Output, int
           seed: a.seed,
           budget: a.budget,
           startup: a.startup,
+          gridLimit: a.yes ? Infinity : a.maxTrials,
           progress: a.worker ? ipcProgress : chooseProgress(mode),
           shouldStop: interactive ? interruptFlag() : () => false,
         },
