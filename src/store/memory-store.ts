@@ -14,6 +14,9 @@ interface TrialRow {
   params: Params | null;
   configKey: string | null;
   heartbeatMs: number | null;
+  /** Seconds of earlier attempts, and when this attempt started (a trial's duration counts attempts only). */
+  elapsedS: number;
+  attemptStartedMs: number | null;
   folds: FoldRecord[];
   epochs: EpochRow[];
 }
@@ -92,11 +95,15 @@ export class MemoryStore implements Storage {
     for (const r of this.rows(req.studyId)) {
       if (r.record.state !== 'running' || !isAbandoned(r.record.worker, r.heartbeatMs, req.leaseMs)) continue;
       if (r.params === null) this.trials.delete(r.record.id);
-      else this.update(r.record.id, { state: 'interrupted' });
+      else {
+        this.endAttempt(r, r.heartbeatMs ?? Date.now());
+        this.update(r.record.id, { state: 'interrupted' });
+      }
     }
     const retry = this.rows(req.studyId).find((r) => r.record.state === 'interrupted');
     if (!retry) return null;
     retry.heartbeatMs = Date.now();
+    retry.attemptStartedMs = Date.now();
     return this.update(retry.record.id, { state: 'running', attempts: retry.record.attempts + 1, worker: req.worker, startedAt: retry.record.startedAt ?? now() });
   }
 
@@ -128,7 +135,7 @@ export class MemoryStore implements Storage {
       attempts: 1,
       worker: req.worker,
     });
-    this.trials.set(id, { record, params: null, configKey: null, heartbeatMs: Date.now(), folds: [], epochs: [] });
+    this.trials.set(id, { record, params: null, configKey: null, heartbeatMs: Date.now(), elapsedS: 0, attemptStartedMs: Date.now(), folds: [], epochs: [] });
     return { trialId: id, number, samplerIndex };
   }
 
@@ -183,7 +190,9 @@ export class MemoryStore implements Storage {
     const t = this.trials.get(trialId)?.record;
     if (!t || t.state !== 'running') throw new Error(`trial ${trialId} is ${t?.state ?? 'missing'}, not running`);
     const finite = (v: number | null) => (v === null || !Number.isFinite(v) ? null : v);
-    this.row(trialId).heartbeatMs = null;
+    const r = this.row(trialId);
+    r.heartbeatMs = null;
+    this.endAttempt(r, Date.now());
     return this.update(trialId, {
       state: f.state,
       value: finite(f.value),
@@ -191,16 +200,22 @@ export class MemoryStore implements Storage {
       failReason: f.failReason ?? null,
       error: f.error ?? null,
       completedAt: now(),
-      duration: t.startedAt ? (Date.now() - Date.parse(t.startedAt)) / 1000 : null,
+      duration: r.elapsedS,
       meanFitTime: finite(f.meanFitTime),
       meanScoreTime: finite(f.meanScoreTime),
     });
+  }
+
+  private endAttempt(r: TrialRow, endMs: number): void {
+    if (r.attemptStartedMs !== null) r.elapsedS += (endMs - r.attemptStartedMs) / 1000;
+    r.attemptStartedMs = null;
   }
 
   async interruptTrial(trialId: number): Promise<void> {
     const r = this.trials.get(trialId);
     if (r?.record.state !== 'running') return;
     r.heartbeatMs = null;
+    this.endAttempt(r, Date.now());
     this.update(trialId, { state: 'interrupted' });
   }
 }

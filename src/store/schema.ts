@@ -88,9 +88,12 @@ export const MIGRATIONS: Record<number, string> = {
     ALTER TABLE studies ADD COLUMN created_by TEXT;
   `,
   // v3: a configuration's identity (store/claim.ts refuses a second trial of one configuration, even
-  // from another worker); trials reserved but not yet proposed carry params_json 'null'
+  // from another worker); trials reserved but not yet proposed carry params_json 'null'; a trial's
+  // duration counts its attempts only (elapsed_s: earlier attempts; attempt_started_ms: this one)
   2: `
     ALTER TABLE trials ADD COLUMN config_key TEXT;
     CREATE UNIQUE INDEX trials_by_config ON trials (study_id, config_key);
+    ALTER TABLE trials ADD COLUMN elapsed_s REAL NOT NULL DEFAULT 0;
+    ALTER TABLE trials ADD COLUMN attempt_started_ms INTEGER;
   `,
 };

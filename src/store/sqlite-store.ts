@@ -21,6 +21,9 @@ type Row = Record<string, unknown>;
 
 const NNSEARCH_VERSION = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
+/** SQL assignments that close a trial's attempt at `endMs` (an SQL expression): its time joins elapsed_s. */
+const END_ATTEMPT = (endMs: string) => `elapsed_s = elapsed_s + coalesce((${endMs} - attempt_started_ms) / 1000.0, 0), attempt_started_ms = NULL`;
+
 /** params_json of a reserved trial whose parameters are being proposed. */
 const UNPROPOSED = 'null';
 /** SQL condition: the trial has its parameters. */
@@ -305,7 +308,8 @@ export class SqliteStore implements Storage {
     for (const r of rows) {
       if (!isAbandoned(r.worker as string | null, r.heartbeat_ms as number | null, leaseMs)) continue;
       if (r.params_json === UNPROPOSED) this.db.prepare("DELETE FROM trials WHERE id = ? AND state = 'running'").run(r.id);
-      else this.db.prepare("UPDATE trials SET state = 'interrupted' WHERE id = ? AND state = 'running'").run(r.id);
+      // the attempt lasted until its worker's last heartbeat
+      else this.db.prepare(`UPDATE trials SET state = 'interrupted', ${END_ATTEMPT('coalesce(heartbeat_ms, attempt_started_ms)')} WHERE id = ? AND state = 'running'`).run(r.id);
       n++;
     }
     return n;
@@ -317,8 +321,8 @@ export class SqliteStore implements Storage {
       const retry = this.db.prepare("SELECT id FROM trials WHERE study_id = ? AND state = 'interrupted' ORDER BY number LIMIT 1").get(req.studyId) as Row | undefined;
       if (!retry) return null;
       this.db
-        .prepare("UPDATE trials SET state = 'running', attempts = attempts + 1, worker = ?, heartbeat_ms = ?, started_at = coalesce(started_at, ?) WHERE id = ?")
-        .run(req.worker, Date.now(), now(), retry.id);
+        .prepare("UPDATE trials SET state = 'running', attempts = attempts + 1, worker = ?, heartbeat_ms = ?, attempt_started_ms = ?, started_at = coalesce(started_at, ?) WHERE id = ?")
+        .run(req.worker, Date.now(), Date.now(), now(), retry.id);
       return this.trial(retry.id as number);
     });
   }
@@ -332,8 +336,8 @@ export class SqliteStore implements Storage {
       if (samplerIndex === null) return null;
       const { next } = this.db.prepare('SELECT coalesce(max(number) + 1, 0) AS next FROM trials WHERE study_id = ?').get(req.studyId) as { next: number };
       const info = this.db
-        .prepare("INSERT INTO trials (study_id, number, sampler, sampler_index, state, params_json, started_at, worker, heartbeat_ms) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)")
-        .run(req.studyId, next, req.sampler, samplerIndex, UNPROPOSED, now(), req.worker, Date.now());
+        .prepare("INSERT INTO trials (study_id, number, sampler, sampler_index, state, params_json, started_at, worker, heartbeat_ms, attempt_started_ms) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)")
+        .run(req.studyId, next, req.sampler, samplerIndex, UNPROPOSED, now(), req.worker, Date.now(), Date.now());
       return { trialId: Number(info.lastInsertRowid), number: next, samplerIndex };
     });
   }
@@ -421,7 +425,9 @@ export class SqliteStore implements Storage {
     return this.immediate(() => {
       const t = this.trial(trialId);
       if (!t || t.state !== 'running') throw new Error(`trial ${trialId} is ${t?.state ?? 'missing'}, not running`);
-      const duration = t.startedAt ? (Date.now() - Date.parse(t.startedAt)) / 1000 : null;
+      const r = this.db.prepare('SELECT elapsed_s, attempt_started_ms FROM trials WHERE id = ?').get(trialId) as { elapsed_s: number; attempt_started_ms: number | null };
+      const since = r.attempt_started_ms ?? (t.startedAt ? Date.parse(t.startedAt) : null);
+      const duration = since === null ? null : r.elapsed_s + (Date.now() - since) / 1000;
       this.db
         .prepare(
           `UPDATE trials SET state = ?, value = ?, std = ?, fail_reason = ?, error = ?, completed_at = ?, duration_s = ?, mean_fit_time = ?, mean_score_time = ?, heartbeat_ms = NULL
@@ -433,7 +439,7 @@ export class SqliteStore implements Storage {
   }
 
   async interruptTrial(trialId: number): Promise<void> {
-    this.db.prepare("UPDATE trials SET state = 'interrupted', heartbeat_ms = NULL WHERE id = ? AND state = 'running'").run(trialId);
+    this.db.prepare(`UPDATE trials SET state = 'interrupted', heartbeat_ms = NULL, ${END_ATTEMPT('?')} WHERE id = ? AND state = 'running'`).run(Date.now(), trialId);
   }
 
   integrityCheck(): string {

@@ -244,5 +244,20 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
       expect(byTrial.get(b.id)).toEqual([]);
       await store.close();
     });
+
+    it("counts a resumed trial's attempts in its duration, not the time between them", async () => {
+      const { store, studyId } = await fresh();
+      const t = await claimed(store, claimRequest(studyId));
+      await sleep(40);
+      await store.interruptTrial(t.id);
+      await sleep(400); // between runs: not the trial's time
+      const again = await claimed(store, claimRequest(studyId));
+      expect(again.id).toBe(t.id);
+      await sleep(40);
+      const done = await store.finishTrial(t.id, { state: 'complete', value: 0.5, std: 0, meanFitTime: 0, meanScoreTime: 0 });
+      expect(done.duration!).toBeGreaterThanOrEqual(0.07);
+      expect(done.duration!).toBeLessThan(0.35);
+      await store.close();
+    });
   });
 }
