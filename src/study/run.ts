@@ -101,6 +101,11 @@ export async function runSearch(store: Storage, study: StudyRecord, p: PreparedS
         if (trial === 'exhausted') summary.exhausted = true;
         if (trial === null || trial === 'exhausted') break;
         claimedAny = true;
+        if (opts.shouldStop?.()) {
+          // stopped while claiming: put everything claimed this round back untrained
+          for (const t of [trial, ...claimed.map((c) => c.trial)]) await store.interruptTrial(t.id);
+          throw new InterruptedError();
+        }
         opts.onClaim?.(trial);
         const prepared = await prepareTrial(store, p, trial, opts, progress);
         if (prepared) claimed.push(prepared);

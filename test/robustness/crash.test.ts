@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -119,7 +119,7 @@ async function killRepeatedly(args: string[], dir: string, kills: number, seed: 
     try {
       expect(integrity(db)).toBe('ok');
     } catch (e) {
-      if (runs === 1 && r.signal === 'SIGKILL') continue; // killed before the database existed
+      if (!existsSync(db) && r.signal === 'SIGKILL') continue; // killed before the database existed
       throw e;
     }
     const now = snapshot(db);
@@ -211,7 +211,8 @@ describe('Ctrl-C', () => {
       const final = trials(db);
       expect(final).toHaveLength(2);
       expect(final.every((t) => t.state === 'complete' && t.folds === 3)).toBe(true);
-      expect(final.some((t) => t.attempts === 2)).toBe(true);
+      // taken again (twice when a second worker resumed it just as the stop arrived)
+      expect(final.some((t) => t.attempts >= 2)).toBe(true);
     }, 120_000);
   }
 });
