@@ -15,6 +15,8 @@ export interface Param {
   name: string;
   section: 'model' | 'train';
   dist: Distribution;
+  /** A conditional parameter applies only when all of these hold (and is absent from configurations otherwise). */
+  when?: Condition[];
 }
 
 export type ParamSpace = Param[];
@@ -37,4 +39,22 @@ export function roundStep(v: number, step: number): number {
 /** A configuration's identity within a study: its params as JSON with sorted keys. */
 export function configKey(params: Params): string {
   return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
+}
+
+/** A condition of a conditional parameter: it applies only while `param` takes one of `values`. */
+export interface Condition {
+  param: string;
+  values: ParamValue[];
+}
+
+/** Whether a parameter applies to a configuration: every condition met (unconditional ones always). */
+export function isActive(param: Param, params: Params): boolean {
+  return (param.when ?? []).every((c) => params[c.param] !== undefined && c.values.some((v) => JSON.stringify(v) === JSON.stringify(params[c.param])));
+}
+
+/** A configuration without the parameters that do not apply to it (in space order). */
+export function activeOnly(space: ParamSpace, params: Params): Params {
+  const out: Params = {};
+  for (const p of space) if (params[p.name] !== undefined && isActive(p, out)) out[p.name] = params[p.name];
+  return out;
 }

@@ -9,7 +9,7 @@ import type { SpecIssue } from './schema.js';
 type Path = (string | number)[];
 
 const RANGE_KEYS = ['min', 'max', 'log', 'type', 'step', 'distribution', 'q'];
-const FORM_KEYS = ['values', 'value', ...RANGE_KEYS];
+const FORM_KEYS = ['values', 'value', 'when', ...RANGE_KEYS];
 const SUPPORTED_DISTRIBUTIONS = ['uniform', 'log_uniform_values', 'int_uniform', 'q_uniform'];
 
 /** Keys other tools use, and what nnsearch calls them. */

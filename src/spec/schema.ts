@@ -160,7 +160,13 @@ const MetricSchema = z.strictObject({
 
 const Scalar = z.union([z.number(), z.string(), z.boolean(), z.null()]);
 const ParamValue = z.union([Scalar, z.array(Scalar)]);
+/**
+ * When a parameter applies, W&B-nested / Optuna define-by-run style: every named parameter (searched
+ * before this one) must take one of the listed values, e.g. `when: {optimizer: [sgd, rmsprop]}`.
+ */
+const WhenSchema = z.record(z.string(), z.union([ParamValue, z.array(ParamValue)]));
 const RangeSchema = z.strictObject({
+  when: WhenSchema.optional(),
   min: z.number(),
   max: z.number(),
   log: z.boolean().optional(),
@@ -172,8 +178,8 @@ const RangeSchema = z.strictObject({
 });
 export const ParamDefSchema = z.union([
   z.array(ParamValue).min(1, { error: 'needs at least one value' }),
-  z.strictObject({ values: z.array(ParamValue).min(1, { error: 'needs at least one value' }) }),
-  z.strictObject({ value: ParamValue }),
+  z.strictObject({ values: z.array(ParamValue).min(1, { error: 'needs at least one value' }), when: WhenSchema.optional() }),
+  z.strictObject({ value: ParamValue, when: WhenSchema.optional() }),
   RangeSchema,
 ], { error: 'expected a list of values, {values: [...]}, {value: x} or {min, max}' });
 export type ParamDef = z.output<typeof ParamDefSchema>;

@@ -2,7 +2,7 @@
  * Building the search space from a spec's `params` section: each definition checked against the
  * searched field's own schema and turned into a distribution. Pure.
  */
-import type { Distribution, ParamSpace, ParamValue } from '../search/space.js';
+import type { Condition, Distribution, ParamSpace, ParamValue } from '../search/space.js';
 import { fieldSchema, isIntField, isNumericField, sectionOf, SEARCHABLE_FIELDS, zodMessage, type ParamDef, type RangeDef, type SpecIssue } from './schema.js';
 
 /** Builds the space from `params`, appending any problems to `issues`. */
@@ -29,9 +29,38 @@ export function buildSpace(defs: Record<string, ParamDef>, issues: SpecIssue[]):
         : 'value' in def
           ? categorical(name, [def.value], [...at, 'value'], issues)
           : range(name, def, at, issues);
-    if (dist) space.push({ name, section, dist });
+    if (!dist) continue;
+    const when = !Array.isArray(def) && def.when !== undefined ? conditions(def.when, space, [...at, 'when'], issues) : undefined;
+    if (when === null) continue;
+    space.push(when ? { name, section, dist, when } : { name, section, dist });
   }
   return space;
+}
+
+/**
+ * The conditions of `when: {param: value | [values]}`: each names a parameter searched before this
+ * one, with values it can take. Null (and issues) when one does not.
+ */
+function conditions(when: Record<string, ParamValue | ParamValue[]>, before: ParamSpace, at: (string | number)[], issues: SpecIssue[]): Condition[] | null {
+  const out: Condition[] = [];
+  const count = issues.length;
+  for (const [key, raw] of Object.entries(when)) {
+    const name = key.replace(/^(model|train)\./, '');
+    const target = before.find((p) => p.name === name);
+    if (!target) {
+      issues.push({ path: [...at, key], message: `'${name}' must be a parameter searched before this one (params are read in order)` });
+      continue;
+    }
+    const values = Array.isArray(raw) && target.dist.kind === 'categorical' && !target.dist.choices.some((c) => Array.isArray(c)) ? raw : [raw as ParamValue];
+    for (const v of values) {
+      const d = target.dist;
+      const ok = d.kind === 'categorical' ? d.choices.some((c) => JSON.stringify(c) === JSON.stringify(v)) : typeof v === 'number' && v >= d.low && v <= d.high;
+      if (!ok) issues.push({ path: [...at, key], message: `${JSON.stringify(v)} is not a value '${name}' takes${d.kind === 'categorical' ? ` (its values: ${d.choices.map((c) => JSON.stringify(c)).join(', ')})` : ` (${d.low}..${d.high})`}` });
+    }
+    out.push({ param: name, values });
+  }
+  if (out.length === 0 && issues.length === count) issues.push({ path: at, message: 'name at least one parameter, e.g. when: {optimizer: [sgd, rmsprop]}' });
+  return issues.length > count ? null : out;
 }
 
 function categorical(name: string, values: ParamValue[], at: (string | number)[], issues: SpecIssue[]): Distribution | null {

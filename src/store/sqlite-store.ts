@@ -353,6 +353,7 @@ export class SqliteStore implements Storage {
       const insertParam = this.db.prepare('INSERT INTO trial_params (trial_id, name, value_json, internal, distribution_json) VALUES (?, ?, ?, ?, ?)');
       for (const p of space) {
         const value = params[p.name];
+        if (value === undefined) continue; // a conditional parameter that does not apply
         insertParam.run(trialId, p.name, JSON.stringify(value), internalValue(p.dist, value), JSON.stringify(p.dist));
       }
       return this.trial(trialId) as TrialRecord;

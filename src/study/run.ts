@@ -12,6 +12,7 @@ import type { EpochRecord } from '../records.js';
 import type { Engine, ModelJob } from '../engine/runtime.js';
 import { describeParams } from '../models/config.js';
 import type { Sampler } from '../search/sampler.js';
+import { activeOnly } from '../search/space.js';
 import { claimTrial } from '../store/claim.js';
 import { WORKER_ID } from '../store/lease.js';
 import type { Storage } from '../store/storage.js';
@@ -138,7 +139,11 @@ function claim(store: Storage, study: StudyRecord, p: PreparedStudy, opts: RunOp
       sampler: opts.sampler.name,
       size: opts.sampler.size,
       budget: opts.budget,
-      propose: async (index) => opts.sampler.propose(index, await store.listTrials(study.id)),
+      propose: async (index) => {
+        const params = opts.sampler.propose(index, await store.listTrials(study.id));
+        // conditional parameters that do not apply to this configuration are not part of it
+        return params && activeOnly(p.spec.space, params);
+      },
       unique: opts.sampler.name !== 'grid',
       worker: WORKER_ID,
       leaseMs: opts.leaseMs ?? 10 * 60_000,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpecText } from '../../src/spec/file.js';
+import { activeOnly, isActive } from '../../src/search/space.js';
+import { specFrom } from '../helpers.js';
 import type { Spec } from '../../src/spec/schema.js';
 
 function ok(text: string): Spec {
@@ -111,5 +113,29 @@ params:
   it('applies a seed override', () => {
     const r = parseSpecText('name: t\nseed: 1\n', { seed: 99 });
     expect(r.ok && r.spec.seed).toBe(99);
+  });
+});
+
+describe('conditional parameters', () => {
+  const base = 'name: c\nparams:\n  optimizer: [sgd, adam, rmsprop]\n';
+
+  it('a parameter applies only when the named parameters take the listed values', () => {
+    const spec = specFrom(`${base}  momentum: {values: [0.0, 0.9], when: {optimizer: [sgd, rmsprop]}}\n  nesterov: {values: [true, false], when: {optimizer: sgd}}\n`);
+    const [, momentum, nesterov] = spec.space;
+    expect(momentum.when).toEqual([{ param: 'optimizer', values: ['sgd', 'rmsprop'] }]);
+    expect(nesterov.when).toEqual([{ param: 'optimizer', values: ['sgd'] }]);
+    expect(isActive(momentum, { optimizer: 'adam' })).toBe(false);
+    expect(isActive(momentum, { optimizer: 'rmsprop' })).toBe(true);
+    expect(activeOnly(spec.space, { optimizer: 'adam', momentum: 0.9, nesterov: true })).toEqual({ optimizer: 'adam' });
+    expect(activeOnly(spec.space, { optimizer: 'sgd', momentum: 0.9, nesterov: true })).toEqual({ optimizer: 'sgd', momentum: 0.9, nesterov: true });
+  });
+
+  it('names a condition on a parameter not searched before, or a value it does not take', () => {
+    const later = parseSpecText('name: c\nparams:\n  momentum: {values: [0.9], when: {optimizer: sgd}}\n  optimizer: [sgd, adam]\n');
+    expect(later.ok).toBe(false);
+    if (!later.ok) expect(later.problems[0]).toMatchObject({ path: 'params.momentum.when.optimizer', message: "'optimizer' must be a parameter searched before this one (params are read in order)" });
+    const value = parseSpecText(`${base}  momentum: {min: 0, max: 0.99, when: {optimizer: nadam}}\n`);
+    expect(value.ok).toBe(false);
+    if (!value.ok) expect(value.problems[0].message).toMatch(/"nadam" is not a value 'optimizer' takes \(its values: "sgd", "adam", "rmsprop"\)/);
   });
 });
