@@ -1,0 +1,75 @@
+/**
+ * PostgreSQL connection URLs: recognizing one, naming it without its password, and turning it into
+ * node-postgres's configuration with libpq's meaning of its options.
+ */
+import type { ClientConfig } from 'pg';
+import { parse, toClientConfig, type ConnectionOptions } from 'pg-connection-string';
+
+/** postgresql://… or postgres://… (libpq's two URI schemes). */
+export function isPostgresUrl(s: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(s);
+}
+
+/** Query parameters that carry secrets (libpq's password, sslpassword). */
+const SECRET_PARAM = /^(?:ssl)?password$/i;
+
+/** The URL with its password (in the user part or a query parameter) replaced by ***: for every message. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    for (const k of [...u.searchParams.keys()]) if (SECRET_PARAM.test(k)) u.searchParams.set(k, '***');
+    // URLSearchParams writes *** as %2A%2A%2A
+    return u.toString().replace(/%2A%2A%2A/g, '***');
+  } catch {
+    // what WHATWG URL refuses (postgresql://user:pw@/db?host=/socket): hide the same parts by pattern
+    return url.replace(/^([a-z]+:\/\/[^/:@?#]*):[^@/?#]*@/i, '$1:***@').replace(/([?&](?:ssl)?password=)[^&#]*/gi, '$1***');
+  }
+}
+
+/** The password a URL carries, decoded and as written, to be scrubbed from any message. */
+export function urlSecrets(url: string): string[] {
+  const out = new Set<string>();
+  try {
+    const c = parse(url);
+    if (c.password) out.add(c.password);
+    if (typeof c.sslpassword === 'string' && c.sslpassword) out.add(c.sslpassword);
+  } catch {
+    // an unparsable URL fails elsewhere, with a redacted message
+  }
+  for (const s of [...out]) out.add(encodeURIComponent(s));
+  return [...out].filter((s) => s.length > 0);
+}
+
+/** Milliseconds to wait for a connection when the URL gives no connect_timeout. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * node-postgres's client configuration for a URL. Every option pg-connection-string knows passes
+ * through (sslmode, sslrootcert, sslcert, sslkey, application_name, options, host=/socket/dir,
+ * statement_timeout, …), with libpq's semantics for sslmode unless the URL chooses otherwise
+ * (uselibpqcompat); connect_timeout (seconds) and keepalives / keepalives_idle, which pg reads only
+ * as client options, are mapped to them. Throws on a malformed URL (the caller redacts).
+ */
+export function pgClientConfig(url: string): ClientConfig {
+  const explicitCompat = /[?&]uselibpqcompat=/i.test(url);
+  const parsed = parse(url, explicitCompat ? {} : { useLibpqCompat: true });
+  const { connect_timeout, keepalives, keepalives_idle, ...rest } = parsed as ConnectionOptions & Record<string, unknown>;
+  const config = toClientConfig(rest as ConnectionOptions);
+  const seconds = (v: unknown, name: string): number | undefined => {
+    if (v === undefined || v === null || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: expected a number of seconds, got '${String(v)}'`);
+    return n;
+  };
+  const timeout = seconds(connect_timeout, 'connect_timeout');
+  // libpq: connect_timeout 0 (or none) waits forever; nnsearch waits 10 s unless told
+  config.connectionTimeoutMillis = timeout === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : timeout * 1000;
+  config.keepAlive = String(keepalives ?? '1') !== '0';
+  const idle = seconds(keepalives_idle, 'keepalives_idle');
+  if (idle !== undefined) config.keepAliveInitialDelayMillis = idle * 1000;
+  if (!config.application_name && !(config as { fallback_application_name?: string }).fallback_application_name) {
+    (config as { fallback_application_name?: string }).fallback_application_name = 'nnsearch';
+  }
+  return config;
+}
