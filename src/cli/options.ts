@@ -5,19 +5,41 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
 import { BACKENDS, type BackendName } from '../engine/index.js';
+import { PgStore } from '../store/pg-store.js';
+import { isPostgresUrl, redactUrl } from '../store/pg-url.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Storage } from '../store/storage.js';
 import type { StudyRecord } from '../store/types.js';
 
-export const withDb = <T>(y: Argv<T>) => y.option('db', { type: 'string', default: 'nnsearch.db', describe: 'SQLite database file' });
+/** --db: a SQLite file or a PostgreSQL URL; NNSEARCH_DB sets the default (never shown: it may hold a password). */
+export const withDb = <T>(y: Argv<T>) =>
+  y.option('db', {
+    type: 'string',
+    default: process.env.NNSEARCH_DB || 'nnsearch.db',
+    defaultDescription: '$NNSEARCH_DB, else nnsearch.db',
+    describe: 'the database: a SQLite file, or postgresql://user:password@host:port/database',
+  });
 
 export const withStudy = <T>(y: Argv<T>) => y.option('study', { type: 'string', describe: 'study name (default: the only study)' });
 
 export const withBackend = <T>(y: Argv<T>, describe: string) => y.option('backend', { choices: BACKENDS, default: 'auto' as BackendName, describe });
 
-/** The storage behind --db: search commands create it, the others need it to exist. */
+/**
+ * The storage behind --db: a PostgreSQL server (postgresql:// or postgres://), else a SQLite file
+ * (a path, or SQLAlchemy's sqlite:///path as Optuna users write it). Search commands create the
+ * file or the tables; the others need them to exist.
+ */
 export async function openStorage(db: string, opts: { create: boolean }): Promise<Storage> {
-  return SqliteStore.open(db, opts);
+  const file = sqliteFile(db);
+  return file === null ? PgStore.open(db, opts) : SqliteStore.open(file, opts);
+}
+
+/** The SQLite file --db names, or null for a PostgreSQL URL. */
+export function sqliteFile(db: string): string | null {
+  if (isPostgresUrl(db)) return null;
+  if (/^sqlite:\/\/\//i.test(db)) return db.slice('sqlite:///'.length);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(db)) throw new UsageError(`--db: ${redactUrl(db)}: not a database nnsearch can use (a SQLite file, or postgresql://user:password@host:port/database)`);
+  return db;
 }
 
 /** Runs `fn` with the storage open, and closes it whatever happens. */

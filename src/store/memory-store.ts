@@ -209,6 +209,7 @@ export class MemoryStore implements Storage {
     const rows = this.rows(studyId);
     if (rows.some((r) => r.record.number === x.number)) throw new Error(`trial number ${x.number} is taken in study ${studyId}`);
     if (rows.some((r) => r.record.sampler === x.sampler && r.record.samplerIndex === x.samplerIndex)) throw new Error(`${x.sampler} index ${x.samplerIndex} is taken in study ${studyId}`);
+    if (new Set(t.folds.map((f) => f.fold)).size !== t.folds.length) throw new Error(`trial ${x.number}: a fold is given twice`);
     const key = configKey(x.params);
     const finite = (v: number | null) => (v === null || !Number.isFinite(v) ? null : v);
     const id = this.nextTrialId++;

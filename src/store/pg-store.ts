@@ -7,7 +7,8 @@
  * - proposeTrial locks its own reservation; two workers storing one configuration at once meet on
  *   the UNIQUE (study_id, config_key) index, and the second is told 'duplicate'.
  * - resumeTrial locks only the running trials it judges abandoned, and picks the interrupted trial
- *   of lowest number, both with FOR NO KEY UPDATE SKIP LOCKED: claimers never wait on each other.
+ *   of lowest number, both with FOR NO KEY UPDATE SKIP LOCKED: claimers never wait on each other
+ *   (and when nothing is abandoned or interrupted, one plain query answers).
  * - Heartbeats and their lease are judged by the server's clock, so hosts whose clocks disagree
  *   agree on who is gone; a worker on another host is judged by its heartbeat only (lease.ts).
  * Deadlocks and serialization failures (40P01, 40001) are retried; a server that goes away during
@@ -274,6 +275,9 @@ export class PgStore implements Storage {
   }
 
   async resumeTrial(req: ResumeRequest): Promise<TrialRecord | null> {
+    // the usual answer (nothing abandoned, nothing interrupted) without a transaction or a lock
+    const open = await this.q(`SELECT worker, heartbeat_ms, state, ${NOW_MS} AS now_ms FROM trials WHERE study_id = $1 AND state IN ('running', 'interrupted')`, [req.studyId]);
+    if (!open.some((r) => r.state === 'interrupted') && abandoned(open, req.leaseMs).length === 0) return null;
     return this.tx(async (c) => {
       await reapDeadTrials(c, req.studyId, req.leaseMs);
       const { rows } = await c.query(`SELECT id FROM trials WHERE study_id = $1 AND state = 'interrupted' ORDER BY number LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED`, [req.studyId]);
@@ -289,12 +293,18 @@ export class PgStore implements Storage {
 
   async reserveTrial(req: ReserveRequest): Promise<Reservation | null> {
     return this.tx(async (c) => {
-      // one reserver per study at a time: the count and the insert below cannot interleave
+      // one reserver per study at a time: the count and the insert below cannot interleave (each
+      // statement after the lock sees what the previous holder committed)
       await c.query('SELECT id FROM studies WHERE id = $1 FOR NO KEY UPDATE', [req.studyId]);
-      const { rows: [{ n, next }] } = await c.query('SELECT count(*) AS n, coalesce(max(number) + 1, 0) AS next FROM trials WHERE study_id = $1', [req.studyId]);
+      const [{ n, next, used }] = (
+        await c.query(
+          `SELECT count(*) AS n, coalesce(max(number) + 1, 0) AS next, coalesce(array_agg(sampler_index) FILTER (WHERE sampler = $2), '{}') AS used
+           FROM trials WHERE study_id = $1`,
+          [req.studyId, req.sampler],
+        )
+      ).rows;
       if (n >= req.budget) return null;
-      const used = (await c.query('SELECT sampler_index FROM trials WHERE study_id = $1 AND sampler = $2', [req.studyId, req.sampler])).rows.map((r) => r.sampler_index as number);
-      const samplerIndex = nextSamplerIndex(used, req.size);
+      const samplerIndex = nextSamplerIndex(used as number[], req.size);
       if (samplerIndex === null) return null;
       const ins = await c.query(
         `INSERT INTO trials (study_id, number, sampler, sampler_index, state, params_json, started_at, worker, heartbeat_ms)
@@ -363,18 +373,17 @@ export class PgStore implements Storage {
   }
 
   async finishTrial(trialId: number, f: FinishTrial): Promise<TrialRecord> {
-    return this.tx(async (c) => {
-      const [row] = (await c.query('SELECT state FROM trials WHERE id = $1 FOR NO KEY UPDATE', [trialId])).rows;
-      if (!row || row.state !== 'running') throw new Error(`trial ${trialId} is ${row?.state ?? 'missing'}, not running`);
-      const t = await c.query(
-        `UPDATE trials SET state = $2, value = $3, std = $4, fail_reason = $5, error = $6, completed_at = ${NOW_ISO},
-                duration_s = extract(epoch FROM clock_timestamp() - started_at::timestamptz)::double precision,
-                mean_fit_time = $7, mean_score_time = $8, heartbeat_ms = NULL
-         WHERE id = $1 RETURNING *`,
-        [trialId, f.state, num(f.value), num(f.std), f.failReason ?? null, f.error ?? null, num(f.meanFitTime), num(f.meanScoreTime)],
-      );
-      return toTrial(t.rows[0]);
-    });
+    // one statement: only a running trial changes
+    const [row] = await this.q(
+      `UPDATE trials SET state = $2, value = $3, std = $4, fail_reason = $5, error = $6, completed_at = ${NOW_ISO},
+              duration_s = extract(epoch FROM clock_timestamp() - started_at::timestamptz)::double precision,
+              mean_fit_time = $7, mean_score_time = $8, heartbeat_ms = NULL
+       WHERE id = $1 AND state = 'running' RETURNING *`,
+      [trialId, f.state, num(f.value), num(f.std), f.failReason ?? null, f.error ?? null, num(f.meanFitTime), num(f.meanScoreTime)],
+    );
+    if (row) return toTrial(row);
+    const t = await this.getTrial(trialId);
+    throw new Error(`trial ${trialId} is ${t?.state ?? 'missing'}, not running`);
   }
 
   async interruptTrial(trialId: number): Promise<void> {
@@ -418,15 +427,19 @@ async function backfillConfigKeys(c: pg.PoolClient): Promise<void> {
   await c.query('UPDATE trials SET config_key = k.key FROM unnest($1::integer[], $2::text[]) AS k(id, key) WHERE trials.id = k.id', [[...holders.keys()], [...holders.values()]]);
 }
 
+/** The running trials among `rows` whose worker is gone, judged by the server's clock (rows carry now_ms). */
+function abandoned(rows: Row[], leaseMs: number): Row[] {
+  return rows.filter((r) => r.state !== 'interrupted' && isAbandoned(r.worker as string | null, r.heartbeat_ms as number | null, leaseMs, r.now_ms as number));
+}
+
 /** Interrupts the running trials of dead workers and drops their unproposed reservations, locking only those. */
 async function reapDeadTrials(c: pg.PoolClient, studyId: number, leaseMs: number): Promise<void> {
-  const abandoned = (rows: Row[]) => rows.filter((r) => isAbandoned(r.worker as string | null, r.heartbeat_ms as number | null, leaseMs, r.now_ms as number));
   const running = (await c.query(`SELECT id, worker, heartbeat_ms, ${NOW_MS} AS now_ms FROM trials WHERE study_id = $1 AND state = 'running'`, [studyId])).rows;
-  const candidates = abandoned(running).map((r) => r.id as number);
+  const candidates = abandoned(running, leaseMs).map((r) => r.id as number);
   if (candidates.length === 0) return;
   // locked and judged again on the current rows: a worker that just beat keeps its trial
   const locked = (await c.query(`SELECT id, worker, heartbeat_ms, params_json, ${NOW_MS} AS now_ms FROM trials WHERE id = ANY($1::integer[]) AND state = 'running' FOR NO KEY UPDATE SKIP LOCKED`, [candidates])).rows;
-  const dead = abandoned(locked);
+  const dead = abandoned(locked, leaseMs);
   const drop = dead.filter((r) => r.params_json === UNPROPOSED).map((r) => r.id as number);
   const interrupt = dead.filter((r) => r.params_json !== UNPROPOSED).map((r) => r.id as number);
   if (drop.length) await c.query('DELETE FROM trials WHERE id = ANY($1::integer[])', [drop]);

@@ -27,18 +27,22 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** The password a URL carries, decoded and as written, to be scrubbed from any message. */
+/** The passwords a URL carries, decoded and as written, to be scrubbed from any message. */
 export function urlSecrets(url: string): string[] {
+  const written: string[] = [];
+  const user = /^[a-z]+:\/\/[^/:@?#]*:([^@/?#]*)@/i.exec(url);
+  if (user) written.push(user[1]);
+  for (const m of url.matchAll(/[?&](?:ssl)?password=([^&#]*)/gi)) written.push(m[1]);
   const out = new Set<string>();
-  try {
-    const c = parse(url);
-    if (c.password) out.add(c.password);
-    if (typeof c.sslpassword === 'string' && c.sslpassword) out.add(c.sslpassword);
-  } catch {
-    // an unparsable URL fails elsewhere, with a redacted message
+  for (const w of written.filter((x) => x.length > 0)) {
+    out.add(w);
+    try {
+      out.add(decodeURIComponent(w));
+    } catch {
+      // not percent-encoded
+    }
   }
-  for (const s of [...out]) out.add(encodeURIComponent(s));
-  return [...out].filter((s) => s.length > 0);
+  return [...out];
 }
 
 /** Milliseconds to wait for a connection when the URL gives no connect_timeout. */

@@ -33,6 +33,8 @@ export interface SearchArgs {
   progress: Progress;
   shouldStop?: () => boolean;
   maxTrials?: number;
+  /** A running trial with no heartbeat for this long is taken over by another worker (ms). */
+  leaseMs?: number;
 }
 
 export function makeSampler(kind: SamplerName, spec: Spec, goal: 'maximize' | 'minimize' = 'maximize', startup = DEFAULT_STARTUP): Sampler {
@@ -115,6 +117,7 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
           progress: args.progress,
           shouldStop: args.shouldStop,
           maxTrials: args.maxTrials,
+          leaseMs: args.leaseMs,
           trialsPerRound: engine!.trialsPerRound ?? (role.kind === 'single' ? role.threads : 1),
         });
         if (summary.exhausted) io.err(`study ${study.name}: the search space has no untried configuration left; the search ends short of its budget`);
@@ -160,11 +163,13 @@ export function registerSearch<T>(y: Argv<T>, kind: SamplerName, io: Output, int
         .option('seed', { type: 'number', describe: "override the spec's seed" })
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
         .option('workers', { type: 'number', default: availableParallelism(), defaultDescription: 'the number of cores', describe: 'trials trained in parallel: threads of the native engine, or processes sharing the database' })
+        .option('lease', { type: 'number', default: 600, describe: 'seconds without a heartbeat after which another worker (on any host) takes a running trial over' })
         .option('worker', { type: 'boolean', default: false, hidden: true, describe: 'run as one of several workers (internal)' }),
     async (a) => {
       checkInteger('budget', a.budget, 1);
       checkInteger('startup', a.startup, 0);
       checkInteger('workers', a.workers, 1);
+      checkInteger('lease', a.lease, 1);
       const mode = a.quiet || !interactive ? 'quiet' : process.stderr.isTTY ? 'bars' : 'lines';
       await searchCommand(
         kind,
@@ -177,6 +182,7 @@ export function registerSearch<T>(y: Argv<T>, kind: SamplerName, io: Output, int
           startup: a.startup,
           progress: a.worker ? ipcProgress : chooseProgress(mode),
           shouldStop: interactive ? interruptFlag() : () => false,
+          leaseMs: a.lease * 1000,
         },
         io,
         { workers: a.workers, isWorker: a.worker, spawn: (count, progress) => runWorkers(process.argv[1], process.argv.slice(2), count, progress) },
