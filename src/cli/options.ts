@@ -6,7 +6,7 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
 import { BACKENDS, type BackendName } from '../engine/index.js';
 import { PgStore } from '../store/pg-store.js';
-import { isPostgresUrl, redactUrl } from '../store/pg-url.js';
+import { isPostgresUrl } from '../store/pg-url.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Storage } from '../store/storage.js';
 import type { StudyRecord } from '../store/types.js';
@@ -38,7 +38,8 @@ export async function openStorage(db: string, opts: { create: boolean }): Promis
 export function sqliteFile(db: string): string | null {
   if (isPostgresUrl(db)) return null;
   if (/^sqlite:\/\/\//i.test(db)) return db.slice('sqlite:///'.length);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(db)) throw new UsageError(`--db: ${redactUrl(db)}: not a database nnsearch can use (a SQLite file, or postgresql://user:password@host:port/database)`);
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(db)?.[0];
+  if (scheme) throw new UsageError(`--db: ${scheme} URLs are not a database nnsearch can use (a SQLite file, or postgresql://user:password@host:port/database)`);
   return db;
 }
 

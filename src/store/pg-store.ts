@@ -20,7 +20,7 @@ import { NnsearchError, StorageError } from '../errors.js';
 import { configKey, type Params, type ParamSpace } from '../search/space.js';
 import { isAbandoned, nextSamplerIndex } from './lease.js';
 import { PG_MIGRATIONS, PG_TABLES } from './pg-schema.js';
-import { pgClientConfig, redactUrl, urlSecrets } from './pg-url.js';
+import { ambiguousUrl, pgClientConfig, redactUrl, urlSecrets } from './pg-url.js';
 import { CREATED_BY, freeze, internalValue, num, toEpoch, toFold, toStudy, toTrial, UNPROPOSED, type Row } from './rows.js';
 import { configKeyHolders, SCHEMA_VERSION } from './schema.js';
 import type { Storage } from './storage.js';
@@ -95,6 +95,7 @@ export class PgStore implements Storage {
     const secrets = urlSecrets(url);
     const scrub = (s: string) => secrets.reduce((t, x) => t.split(x).join('***'), s);
     let config: pg.PoolConfig;
+    if (ambiguousUrl(url)) throw new StorageError(`${location}: not a usable PostgreSQL URL`);
     try {
       config = pgClientConfig(url);
     } catch (e) {

@@ -13,8 +13,19 @@ export function isPostgresUrl(s: string): boolean {
 /** Query parameters that carry secrets (libpq's password, sslpassword). */
 const SECRET_PARAM = /^(?:ssl)?password$/i;
 
+/**
+ * A URL whose user or password holds a raw '@', '/', '?' or '#': where its host begins is
+ * ambiguous, and so is what is secret. Such a URL is refused, and never echoed.
+ */
+export function ambiguousUrl(url: string): boolean {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)(.*)$/is.exec(url);
+  return m !== null && ((m[1].match(/@/g)?.length ?? 0) > 1 || m[2].includes('@'));
+}
+
 /** The URL with its password (in the user part or a query parameter) replaced by ***: for every message. */
 export function redactUrl(url: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? '';
+  if (ambiguousUrl(url)) return `${scheme}*** (percent-encode '@', '/', '?' and '#' in the user and password: %40 %2F %3F %23)`;
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';

@@ -5,7 +5,7 @@ import { StorageError } from '../../src/errors.js';
 import { claimTrial } from '../../src/store/claim.js';
 import { PG_MIGRATIONS } from '../../src/store/pg-schema.js';
 import { PgStore } from '../../src/store/pg-store.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, isPostgresUrl, pgClientConfig, redactUrl } from '../../src/store/pg-url.js';
+import { ambiguousUrl, DEFAULT_CONNECT_TIMEOUT_MS, isPostgresUrl, pgClientConfig, redactUrl, urlSecrets } from '../../src/store/pg-url.js';
 import { SCHEMA_VERSION } from '../../src/store/schema.js';
 import type { TrialRecord } from '../../src/store/types.js';
 import { describePostgres, type PgCluster } from '../fixtures/postgres.js';
@@ -32,6 +32,17 @@ describe('PostgreSQL URLs', () => {
     expect(redactUrl('postgresql://db/hp?user=ann&password=s3cret&sslpassword=k3y')).toBe('postgresql://db/hp?user=ann&password=***&sslpassword=***');
     expect(redactUrl('postgresql://ann:s3cret@/hp?host=/var/run/postgresql')).toBe('postgresql://ann:***@/hp?host=/var/run/postgresql');
     expect(redactUrl('postgresql://ann@db/hp')).toBe('postgresql://ann@db/hp');
+    // unencoded '@' or '/' in the password: nothing of the URL after the scheme is shown
+    for (const bad of ['postgresql://ann:p@ss@db/hp', 'postgresql://ann:pa/ss@db/hp', 'postgresql://ann:pa?ss@db/hp']) {
+      expect(ambiguousUrl(bad)).toBe(true);
+      expect(redactUrl(bad)).toMatch(/^postgresql:\/\/\*\*\* \(percent-encode/);
+    }
+    expect(ambiguousUrl('postgresql://ann:p%40ss@db/hp?sslmode=require')).toBe(false);
+  });
+
+  it('lists the secrets a URL carries, as written and decoded, for scrubbing messages', () => {
+    expect(urlSecrets('postgresql://ann:p%40ss@db/hp?sslpassword=k%2Fey')).toEqual(expect.arrayContaining(['p%40ss', 'p@ss', 'k%2Fey', 'k/ey']));
+    expect(urlSecrets('postgresql://ann@db/hp')).toEqual([]);
   });
 
   it('passes libpq options through with their libpq meaning', () => {
