@@ -67,7 +67,13 @@ export async function copyStudy(from: Storage, to: Storage, name: string, space:
     const { id: _id, studyId: _studyId, state, ...rest } = t;
     if (state === 'running') running++;
     const [folds, epochs] = [await from.getFolds(t.id), await from.getEpochs(t.id)];
-    await to.importTrial(study.id, { trial: { ...rest, state: state === 'running' ? 'interrupted' : state }, folds, epochs }, space);
+    try {
+      await to.importTrial(study.id, { trial: { ...rest, state: state === 'running' ? 'interrupted' : state }, folds, epochs }, space);
+    } catch (e) {
+      if (e instanceof StorageError) throw e;
+      // its number or sampler index was taken meanwhile
+      throw new StorageError(`${to.location}: cannot add trial ${t.number} of study '${name}' (${(e as Error).message}); is a search running on it there? Stop it, then copy again: what is copied stays`, 1);
+    }
     copied++;
   }
   return { study, copied, present: srcTrials.length - missing.length, running };

@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -149,6 +149,7 @@ describePostgres('nnsearch on PostgreSQL', (cluster) => {
     // the folds recorded before the server went away are the ones the study keeps
     const after = await c.query(db, 'SELECT trial_id, fold, score FROM fold_results ORDER BY 1, 2');
     for (const f of before) expect(after).toContainEqual(f);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('nnsearch copy: a study started in a SQLite file continues on PostgreSQL, and comes back', async () => {

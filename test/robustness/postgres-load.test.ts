@@ -6,7 +6,7 @@
  * the same command run once more at the end finishes whatever the last kills left.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -120,6 +120,7 @@ describePostgres('PostgreSQL under load', (cluster) => {
       expect(takenOver.map((t) => t.id)).toEqual(expect.arrayContaining([...held]));
     } finally {
       for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
 });

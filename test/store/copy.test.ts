@@ -106,6 +106,17 @@ describe('copying a study between storages', () => {
     await expect(copyStudy(from, extra, 's', spec.space)).rejects.toThrow(/already holds trial 7, .* has no trial 7/);
     for (const s of [diverged, extra]) expect((await s.listTrials(1)).length).toBe(1);
     await expect(copyStudy(from, new MemoryStore(), 'nope', spec.space)).rejects.toThrow(/no study 'nope'/);
+    // a search on the target took a number the copy needs between its check and its insert
+    const busy = new MemoryStore();
+    const b = await busy.createStudy(study);
+    const racing = Object.create(busy, {
+      importTrial: { value: async () => Promise.reject(new Error('trial number 0 is taken in study 1')) },
+    }) as MemoryStore;
+    const raced = (await copyStudy(from, racing, 's', spec.space).catch((x: unknown) => x)) as StorageError;
+    expect(raced).toBeInstanceOf(StorageError);
+    expect(raced.message).toMatch(/^:memory:: cannot add trial 0 of study 's' \(trial number 0 is taken in study 1\); is a search running on it there\?/);
+    expect(raced.exitCode).toBe(1);
+    expect(await busy.listTrials(b.id)).toEqual([]);
     await from.close();
   });
 });
