@@ -183,6 +183,8 @@ describePostgres('nnsearch on PostgreSQL', (cluster) => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/^nnsearch: study 'tiny-random' in postgresql:\/\/nnsearch:\*\*\*@\S+ was created from a different spec than in other\.db; nothing copied/);
     expect(run(['studies', '--db', url], dir).stdout).toMatch(/tiny-random\s+4\s+4/);
+    // SQLAlchemy's form of a SQLite file, as Optuna users write it
+    expect(run(['studies', '--db', 'sqlite:///laptop.db'], dir).stdout).toMatch(/tiny-random\s+4\s+4/);
     for (const r of [toPg, back, home, again, refused]) expect(r.stdout + r.stderr).not.toContain(c.password);
   });
 });
