@@ -90,7 +90,9 @@ describePostgres('PostgreSQL under load', (cluster) => {
       const seconds = (performance.now() - t0) / 1000;
       for (const [i, r] of results.entries()) {
         expect(r.stderr).not.toMatch(/deadlock|serializ|could not|40P01|40001|internal error|duplicate key/i);
-        if (!workers[i].killed) expect(r.code, r.stderr).toBe(0);
+        // a worker that ends while dead hosts' trials await their lease may say the study is short of
+        // its grid (exit 1, "run the same command again"), where a search reports that; the final run settles it
+        if (!workers[i].killed && !(r.code === 1 && /ends with \d+ of 200 grid points/.test(r.stderr))) expect(r.code, r.stderr).toBe(0);
       }
       // what the last kills left running is taken over once its lease is over, by the same command
       await sleep(LEASE_S * 1000 + 500);
