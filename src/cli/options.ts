@@ -5,7 +5,6 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
 import { BACKENDS, type BackendName } from '../engine/index.js';
-import { PgStore } from '../store/pg-store.js';
 import { isPostgresUrl } from '../store/pg-url.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Storage } from '../store/storage.js';
@@ -31,7 +30,10 @@ export const withBackend = <T>(y: Argv<T>, describe: string) => y.option('backen
  */
 export async function openStorage(db: string, opts: { create: boolean }): Promise<Storage> {
   const file = sqliteFile(db);
-  return file === null ? PgStore.open(db, opts) : SqliteStore.open(file, opts);
+  if (file !== null) return SqliteStore.open(file, opts);
+  // loaded only when used: node-postgres adds to every start otherwise
+  const { PgStore } = await import('../store/pg-store.js');
+  return PgStore.open(db, opts);
 }
 
 /** The SQLite file --db names, or null for a PostgreSQL URL. */
