@@ -5,11 +5,19 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
 import { BACKENDS, type BackendName } from '../engine/index.js';
+import { isPostgresUrl } from '../store/pg-url.js';
 import { corruptionError, isCorruption, SqliteStore } from '../store/sqlite-store.js';
 import type { Storage } from '../store/storage.js';
 import type { StudyRecord } from '../store/types.js';
 
-export const withDb = <T>(y: Argv<T>) => y.option('db', { type: 'string', default: 'nnsearch.db', describe: 'SQLite database file' });
+/** --db: a SQLite file or a PostgreSQL URL; NNSEARCH_DB sets the default (never shown: it may hold a password). */
+export const withDb = <T>(y: Argv<T>) =>
+  y.option('db', {
+    type: 'string',
+    default: process.env.NNSEARCH_DB || 'nnsearch.db',
+    defaultDescription: '$NNSEARCH_DB, else nnsearch.db',
+    describe: 'the database: a SQLite file, or postgresql://user:password@host:port/database',
+  });
 
 export const withStudy = <T>(y: Argv<T>) => y.option('study', { type: 'string', describe: 'study name (default: the only study)' });
 
@@ -18,9 +26,26 @@ export const withBackend = <T>(y: Argv<T>, describe: string) => y.option('backen
 /** How a command uses its storage: searches write (and create it), the other commands only read. */
 export type StorageMode = 'write' | 'read';
 
-/** The storage behind --db. */
+/**
+ * The storage behind --db: a PostgreSQL server (postgresql:// or postgres://), else a SQLite file
+ * (a path, or SQLAlchemy's sqlite:///path as Optuna users write it). Searches create the file or
+ * the tables; the other commands only read (a SQLite file is opened read-only).
+ */
 export async function openStorage(db: string, mode: StorageMode): Promise<Storage> {
-  return SqliteStore.open(db, { create: mode === 'write', readonly: mode === 'read' });
+  const file = sqliteFile(db);
+  if (file !== null) return SqliteStore.open(file, { create: mode === 'write', readonly: mode === 'read' });
+  // loaded only when used: node-postgres adds to every start otherwise
+  const { PgStore } = await import('../store/pg-store.js');
+  return PgStore.open(db, { create: mode === 'write' });
+}
+
+/** The SQLite file --db names, or null for a PostgreSQL URL. */
+export function sqliteFile(db: string): string | null {
+  if (isPostgresUrl(db)) return null;
+  if (/^sqlite:\/\/\//i.test(db)) return db.slice('sqlite:///'.length);
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(db)?.[0];
+  if (scheme) throw new UsageError(`--db: ${scheme} URLs are not a database nnsearch can use (a SQLite file, or postgresql://user:password@host:port/database)`);
+  return db;
 }
 
 /**

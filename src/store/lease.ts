@@ -4,8 +4,15 @@
  */
 import { hostname } from 'node:os';
 
+/**
+ * The host part of this process's worker id: NNSEARCH_WORKER_ID when set (an ops and testing knob:
+ * machines that share a host name, or processes that should count as separate hosts), else the
+ * host name. A worker recorded under another host is judged by its heartbeat only.
+ */
+const HOST = process.env.NNSEARCH_WORKER_ID || hostname();
+
 /** This process as a trial's holder: host and pid. */
-export const WORKER_ID = `${hostname()}:${process.pid}`;
+export const WORKER_ID = `${HOST}:${process.pid}`;
 
 /** Whether the worker that wrote `worker` is certainly gone (same host, pid not alive). */
 export function workerIsDead(worker: string | null): boolean {
@@ -13,7 +20,7 @@ export function workerIsDead(worker: string | null): boolean {
   const i = worker.lastIndexOf(':');
   const host = worker.slice(0, i);
   const pid = Number(worker.slice(i + 1));
-  if (host !== hostname() || !Number.isInteger(pid)) return false;
+  if (host !== HOST || !Number.isInteger(pid)) return false;
   if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);

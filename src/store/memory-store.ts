@@ -6,7 +6,7 @@ import type { SamplerName } from '../search/sampler.js';
 import { configKey, type Params, type ParamSpace } from '../search/space.js';
 import { isAbandoned, nextSamplerIndex } from './lease.js';
 import type { Storage } from './storage.js';
-import type { EpochRow, FinishTrial, FoldRecord, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord } from './types.js';
+import type { EpochRow, FinishTrial, FoldRecord, ImportedTrial, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord } from './types.js';
 
 interface TrialRow {
   record: TrialRecord;
@@ -217,5 +217,22 @@ export class MemoryStore implements Storage {
     r.heartbeatMs = null;
     this.endAttempt(r, Date.now());
     this.update(trialId, { state: 'interrupted' });
+  }
+
+  async importTrial(studyId: number, t: ImportedTrial, _space: ParamSpace): Promise<TrialRecord> {
+    const x = t.trial;
+    const rows = this.rows(studyId);
+    if (rows.some((r) => r.record.number === x.number)) throw new Error(`trial number ${x.number} is taken in study ${studyId}`);
+    if (rows.some((r) => r.record.sampler === x.sampler && r.record.samplerIndex === x.samplerIndex)) throw new Error(`${x.sampler} index ${x.samplerIndex} is taken in study ${studyId}`);
+    if (new Set(t.folds.map((f) => f.fold)).size !== t.folds.length) throw new Error(`trial ${x.number}: a fold is given twice`);
+    const key = configKey(x.params);
+    const finite = (v: number | null) => (v === null || !Number.isFinite(v) ? null : v);
+    const id = this.nextTrialId++;
+    const record: TrialRecord = Object.freeze({ ...x, id, studyId, value: finite(x.value), std: finite(x.std) });
+    const folds = t.folds.map((f) => Object.freeze({ ...f })).sort((a, b) => a.fold - b.fold);
+    const kept = new Set(folds.map((f) => f.fold));
+    const epochs = t.epochs.filter((e) => kept.has(e.fold)).map((e) => Object.freeze({ ...e })).sort((a, b) => a.fold - b.fold || a.epoch - b.epoch);
+    this.trials.set(id, { record, params: x.params, configKey: rows.some((r) => r.configKey === key) ? null : key, heartbeatMs: null, elapsedS: x.duration ?? 0, attemptStartedMs: null, folds, epochs });
+    return record;
   }
 }

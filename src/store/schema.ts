@@ -3,7 +3,26 @@
  * file is migrated in place, a newer one is refused.
  */
 
+import { configKey, type Params } from '../search/space.js';
+
 export const SCHEMA_VERSION = 3;
+
+/**
+ * The v3 backfill, for every SQL storage: the configuration key each existing trial holds. Rows come
+ * ordered by study and number; the first trial of a repeated configuration holds its key, the
+ * others none (NULL keys never collide).
+ */
+export function configKeyHolders(rows: readonly { id: number; study_id: number; params_json: string }[]): Map<number, string> {
+  const holders = new Map<number, string>();
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const key = configKey(JSON.parse(r.params_json) as Params);
+    if (seen.has(`${r.study_id}:${key}`)) continue;
+    seen.add(`${r.study_id}:${key}`);
+    holders.set(r.id, key);
+  }
+  return holders;
+}
 
 /** migrations[v] takes a database at version v to v + 1. */
 export const MIGRATIONS: Record<number, string> = {

@@ -6,94 +6,23 @@
  * The Storage methods are async over synchronous better-sqlite3 calls.
  */
 import Database from 'better-sqlite3';
-import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { packageRoot } from '../paths.js';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { StorageError } from '../errors.js';
-import type { SamplerName } from '../search/sampler.js';
-import { configKey, type Distribution, type Params, type ParamSpace } from '../search/space.js';
+import { configKey, type Params, type ParamSpace } from '../search/space.js';
 import { isAbandoned, nextSamplerIndex } from './lease.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import { CREATED_BY, freeze, internalValue, num, toEpoch, toFold, toStudy, toTrial, UNPROPOSED, type Row } from './rows.js';
+import { configKeyHolders, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import type { Storage } from './storage.js';
-import type { EpochRow, FinishTrial, FoldRecord, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord, TrialState } from './types.js';
-
-type Row = Record<string, unknown>;
-
-const NNSEARCH_VERSION = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+import type { EpochRow, FinishTrial, FoldRecord, ImportedTrial, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord } from './types.js';
 
 /** SQL assignments that close a trial's attempt at `endMs` (an SQL expression): its time joins elapsed_s. */
 const END_ATTEMPT = (endMs: string) => `elapsed_s = elapsed_s + coalesce((${endMs} - attempt_started_ms) / 1000.0, 0), attempt_started_ms = NULL`;
-
-/** params_json of a reserved trial whose parameters are being proposed. */
-const UNPROPOSED = 'null';
 /** SQL condition: the trial has its parameters. */
 const PROPOSED = `params_json <> 'null'`;
 
 function now(): string {
   return new Date().toISOString();
-}
-
-function freeze<T extends object>(o: T): Readonly<T> {
-  return Object.freeze(o);
-}
-
-function toTrial(r: Row): TrialRecord {
-  return freeze({
-    id: r.id as number,
-    studyId: r.study_id as number,
-    number: r.number as number,
-    sampler: r.sampler as SamplerName,
-    samplerIndex: r.sampler_index as number,
-    state: r.state as TrialState,
-    params: JSON.parse(r.params_json as string) as Params,
-    value: (r.value as number | null) ?? null,
-    std: (r.std as number | null) ?? null,
-    failReason: (r.fail_reason as TrialRecord['failReason']) ?? null,
-    error: (r.error as string | null) ?? null,
-    engine: (r.engine as string | null) ?? null,
-    startedAt: (r.started_at as string | null) ?? null,
-    completedAt: (r.completed_at as string | null) ?? null,
-    duration: (r.duration_s as number | null) ?? null,
-    meanFitTime: (r.mean_fit_time as number | null) ?? null,
-    meanScoreTime: (r.mean_score_time as number | null) ?? null,
-    attempts: r.attempts as number,
-    worker: (r.worker as string | null) ?? null,
-  });
-}
-
-function toFold(r: Row): FoldRecord {
-  return freeze({
-    fold: r.fold as number,
-    score: (r.score as number | null) ?? NaN,
-    testLoss: (r.test_loss as number | null) ?? NaN,
-    fitTime: r.fit_time as number,
-    scoreTime: r.score_time as number,
-    epochsRun: r.epochs_run as number,
-    stoppedEpoch: (r.stopped_epoch as number | null) ?? null,
-    restoredEpoch: (r.restored_epoch as number | null) ?? null,
-    diverged: r.diverged === 1,
-    trainSize: r.train_size as number,
-    testSize: r.test_size as number,
-  });
-}
-
-function toStudy(r: Row): StudyRecord {
-  return freeze({
-    id: r.id as number,
-    name: r.name as string,
-    specJson: r.spec_json as string,
-    metric: r.metric as string,
-    goal: r.goal as 'maximize' | 'minimize',
-    dataSource: r.data_source as string,
-    nSamples: r.n_samples as number,
-    folds: r.folds as number,
-    createdAt: r.created_at as string,
-  });
-}
-
-/** NaN and infinities are stored as NULL (SQLite has no NaN). */
-function num(v: number | null | undefined): number | null {
-  return v === null || v === undefined || !Number.isFinite(v) ? null : v;
 }
 
 export interface OpenOptions {
@@ -226,15 +155,9 @@ export class SqliteStore implements Storage {
 
   /** v3: the configuration key of every existing trial (the first of any repeated configuration holds it). */
   private backfillConfigKeys(): void {
-    const rows = this.db.prepare('SELECT id, study_id, params_json FROM trials ORDER BY study_id, number').all() as Row[];
+    const rows = this.db.prepare('SELECT id, study_id, params_json FROM trials ORDER BY study_id, number').all() as { id: number; study_id: number; params_json: string }[];
     const set = this.db.prepare('UPDATE trials SET config_key = ? WHERE id = ?');
-    const seen = new Set<string>();
-    for (const r of rows) {
-      const key = `${r.study_id as number}:${configKey(JSON.parse(r.params_json as string) as Params)}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      set.run(configKey(JSON.parse(r.params_json as string) as Params), r.id);
-    }
+    for (const [id, key] of configKeyHolders(rows)) set.run(key, id);
   }
 
   async close(): Promise<void> {
@@ -258,7 +181,7 @@ export class SqliteStore implements Storage {
       if (existing) return existing;
       this.db
         .prepare('INSERT INTO studies (name, spec_json, metric, goal, data_source, n_samples, folds, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(s.name, s.specJson, s.metric, s.goal, s.dataSource, s.nSamples, s.folds, now(), `nnsearch ${NNSEARCH_VERSION}`);
+        .run(s.name, s.specJson, s.metric, s.goal, s.dataSource, s.nSamples, s.folds, now(), CREATED_BY);
       return this.study(s.name) as StudyRecord;
     });
   }
@@ -350,12 +273,7 @@ export class SqliteStore implements Storage {
       const holder = this.db.prepare('SELECT id FROM trials WHERE study_id = ? AND config_key = ?').get(row.study_id, key) as Row | undefined;
       if (holder && opts.unique) return 'duplicate';
       this.db.prepare('UPDATE trials SET params_json = ?, config_key = ?, heartbeat_ms = ? WHERE id = ?').run(JSON.stringify(params), holder ? null : key, Date.now(), trialId);
-      const insertParam = this.db.prepare('INSERT INTO trial_params (trial_id, name, value_json, internal, distribution_json) VALUES (?, ?, ?, ?, ?)');
-      for (const p of space) {
-        const value = params[p.name];
-        if (value === undefined) continue; // a conditional parameter that does not apply
-        insertParam.run(trialId, p.name, JSON.stringify(value), internalValue(p.dist, value), JSON.stringify(p.dist));
-      }
+      this.insertParams(trialId, params, space);
       return this.trial(trialId) as TrialRecord;
     });
   }
@@ -375,16 +293,29 @@ export class SqliteStore implements Storage {
     this.db.prepare('UPDATE trials SET engine = ? WHERE id = ?').run(engine, trialId);
   }
 
+  private insertParams(trialId: number, params: Params, space: ParamSpace): void {
+    const insertParam = this.db.prepare('INSERT INTO trial_params (trial_id, name, value_json, internal, distribution_json) VALUES (?, ?, ?, ?, ?)');
+    for (const p of space) {
+      const value = params[p.name];
+      if (value === undefined) continue; // a conditional parameter that does not apply
+      insertParam.run(trialId, p.name, JSON.stringify(value), internalValue(p.dist, value), JSON.stringify(p.dist));
+    }
+  }
+
+  private insertFold(trialId: number, f: FoldRecord, epochs: readonly EpochRow[]): void {
+    this.db
+      .prepare(
+        `INSERT INTO fold_results (trial_id, fold, score, test_loss, fit_time, score_time, epochs_run, stopped_epoch, restored_epoch, diverged, train_size, test_size)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(trialId, f.fold, num(f.score), num(f.testLoss), f.fitTime, f.scoreTime, f.epochsRun, f.stoppedEpoch, f.restoredEpoch, f.diverged ? 1 : 0, f.trainSize, f.testSize);
+    const ins = this.db.prepare('INSERT INTO epochs (trial_id, fold, epoch, lr, loss, metric, val_loss, val_metric, test_loss, test_metric, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const e of epochs) ins.run(trialId, e.fold, e.epoch, e.lr, num(e.loss), num(e.metric), num(e.valLoss), num(e.valMetric), num(e.testLoss), num(e.testMetric), num(e.seconds));
+  }
+
   async recordFold(trialId: number, f: FoldRecord, epochs: readonly EpochRow[]): Promise<void> {
     this.immediate(() => {
-      this.db
-        .prepare(
-          `INSERT INTO fold_results (trial_id, fold, score, test_loss, fit_time, score_time, epochs_run, stopped_epoch, restored_epoch, diverged, train_size, test_size)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(trialId, f.fold, num(f.score), num(f.testLoss), f.fitTime, f.scoreTime, f.epochsRun, f.stoppedEpoch, f.restoredEpoch, f.diverged ? 1 : 0, f.trainSize, f.testSize);
-      const ins = this.db.prepare('INSERT INTO epochs (trial_id, fold, epoch, lr, loss, metric, val_loss, val_metric, test_loss, test_metric, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-      for (const e of epochs) ins.run(trialId, e.fold, e.epoch, e.lr, num(e.loss), num(e.metric), num(e.valLoss), num(e.valMetric), num(e.testLoss), num(e.testMetric), num(e.seconds));
+      this.insertFold(trialId, f, epochs);
       this.db.prepare("UPDATE trials SET heartbeat_ms = ? WHERE id = ? AND state = 'running'").run(Date.now(), trialId);
     });
   }
@@ -405,21 +336,7 @@ export class SqliteStore implements Storage {
   }
 
   async getEpochs(trialId: number): Promise<EpochRow[]> {
-    const rows = this.db.prepare('SELECT * FROM epochs WHERE trial_id = ? ORDER BY fold, epoch').all(trialId) as Row[];
-    return rows.map((r) =>
-      freeze({
-        fold: r.fold as number,
-        epoch: r.epoch as number,
-        lr: r.lr as number,
-        loss: (r.loss as number | null) ?? NaN,
-        metric: (r.metric as number | null) ?? NaN,
-        valLoss: (r.val_loss as number | null) ?? null,
-        valMetric: (r.val_metric as number | null) ?? null,
-        testLoss: (r.test_loss as number | null) ?? NaN,
-        testMetric: (r.test_metric as number | null) ?? NaN,
-        seconds: (r.seconds as number | null) ?? null,
-      }),
-    );
+    return (this.db.prepare('SELECT * FROM epochs WHERE trial_id = ? ORDER BY fold, epoch').all(trialId) as Row[]).map(toEpoch);
   }
 
   async finishTrial(trialId: number, f: FinishTrial): Promise<TrialRecord> {
@@ -443,19 +360,27 @@ export class SqliteStore implements Storage {
     this.db.prepare(`UPDATE trials SET state = 'interrupted', heartbeat_ms = NULL, ${END_ATTEMPT('?')} WHERE id = ? AND state = 'running'`).run(Date.now(), trialId);
   }
 
+  async importTrial(studyId: number, t: ImportedTrial, space: ParamSpace): Promise<TrialRecord> {
+    return this.immediate(() => {
+      const x = t.trial;
+      const key = configKey(x.params);
+      const holder = this.db.prepare('SELECT id FROM trials WHERE study_id = ? AND config_key = ?').get(studyId, key);
+      const info = this.db
+        .prepare(
+          `INSERT INTO trials (study_id, number, sampler, sampler_index, state, params_json, config_key, value, std, fail_reason, error, engine, started_at, completed_at, duration_s, mean_fit_time, mean_score_time, attempts, worker)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(studyId, x.number, x.sampler, x.samplerIndex, x.state, JSON.stringify(x.params), holder ? null : key, num(x.value), num(x.std), x.failReason, x.error, x.engine, x.startedAt, x.completedAt, num(x.duration), num(x.meanFitTime), num(x.meanScoreTime), x.attempts, x.worker);
+      const id = Number(info.lastInsertRowid);
+      this.insertParams(id, x.params, space);
+      for (const f of t.folds) this.insertFold(id, f, t.epochs.filter((e) => e.fold === f.fold));
+      return this.trial(id) as TrialRecord;
+    });
+  }
+
   integrityCheck(): string {
     return (this.db.pragma('integrity_check', { simple: true }) as string) ?? 'unknown';
   }
-}
-
-/** Optuna-style internal representation: the number itself, or a categorical's index. */
-export function internalValue(dist: Distribution, value: unknown): number | null {
-  if (dist.kind === 'categorical') {
-    const key = JSON.stringify(value);
-    const i = dist.choices.findIndex((c) => JSON.stringify(c) === key);
-    return i >= 0 ? i : null;
-  }
-  return typeof value === 'number' ? value : null;
 }
 
 function sleepSync(ms: number): void {

@@ -1,6 +1,6 @@
 /**
- * What every storage of nnsearch provides (SQLite today; an in-memory one for tests; a network
- * database later). Async, so that a storage over the network implements it as naturally as a file.
+ * What every storage of nnsearch provides (a SQLite file, a PostgreSQL server, an in-memory one for
+ * tests). Async, so that a storage over the network implements it as naturally as a file.
  *
  * Invariants every implementation keeps (test/store/conformance.ts checks each one):
  * - Records come back frozen; ids are the storage's own; trial numbers count from 0 in a study.
@@ -15,12 +15,13 @@
  *   is interrupted and resumed by the next claimer, keeping its recorded folds; a dead worker's
  *   reservation that never got parameters is dropped.
  * - Folds and their epochs are recorded atomically, once per (trial, fold).
+ * - An imported trial (nnsearch copy) arrives whole, with its folds and epochs, or not at all.
  */
 import type { Params, ParamSpace } from '../search/space.js';
-import type { EpochRow, FinishTrial, FoldRecord, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord } from './types.js';
+import type { EpochRow, FinishTrial, FoldRecord, ImportedTrial, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord } from './types.js';
 
 export interface Storage {
-  /** Where the data lives, for messages: a file path (never a password). */
+  /** Where the data lives, for messages: a file path or a URL without its password. */
   readonly location: string;
   close(): Promise<void>;
 
@@ -61,4 +62,11 @@ export interface Storage {
   finishTrial(trialId: number, f: FinishTrial): Promise<TrialRecord>;
   /** Puts a running trial back for the next run (Ctrl-C); its recorded folds stay. */
   interruptTrial(trialId: number): Promise<void>;
+
+  /**
+   * Adds a finished or interrupted trial with its folds and epochs as they are, in one atomic step
+   * (nnsearch copy). Its number and sampler index must be free in the study (throws otherwise); it
+   * holds its configuration key unless another trial of the study does.
+   */
+  importTrial(studyId: number, t: ImportedTrial, space: ParamSpace): Promise<TrialRecord>;
 }

@@ -107,6 +107,16 @@ export interface ClaimRequest extends ResumeRequest, Omit<ReserveRequest, 'study
   unique?: boolean;
 }
 
+/**
+ * A trial as another storage holds it, added as it is (nnsearch copy): finished or interrupted,
+ * with its number, sampler index, folds and epochs.
+ */
+export interface ImportedTrial {
+  trial: Omit<TrialRecord, 'id' | 'studyId' | 'state'> & { state: Exclude<TrialState, 'running'> };
+  folds: readonly FoldRecord[];
+  epochs: readonly EpochRow[];
+}
+
 export interface FinishTrial {
   state: 'complete' | 'fail';
   value: number | null;

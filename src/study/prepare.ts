@@ -106,17 +106,20 @@ export function storedSpec(specJson: string): Spec {
   return r.value;
 }
 
+/** Refuses a study of the spec's name that was made from another spec (naming what differs). */
+export function checkSameSpec(existing: StudyRecord, spec: Spec, location: string): void {
+  const specJson = canonicalSpecJson(spec);
+  if (existing.specJson === specJson) return;
+  const first = firstDifference(JSON.parse(existing.specJson), JSON.parse(specJson));
+  const where = first === 'params' ? 'the order of params, which is the grid order,' : first;
+  throw new SpecError(`study '${spec.name}' in ${location} was created from a different spec (${where} differs); give the spec a new name to start a new study`);
+}
+
 /** Opens or creates the study; refuses a study of the same name made from another spec. */
 export async function openStudy(store: Storage, p: PreparedStudy): Promise<StudyRecord> {
   const specJson = canonicalSpecJson(p.spec);
   const existing = await store.getStudy(p.spec.name);
-  if (existing && existing.specJson !== specJson) {
-    const before = JSON.parse(existing.specJson) as { params?: object };
-    const now = JSON.parse(specJson) as { params?: object };
-    const first = firstDifference(before, now);
-    const where = first === 'params' ? 'the order of params, which is the grid order,' : first;
-    throw new SpecError(`study '${p.spec.name}' in ${store.location} was created from a different spec (${where} differs); give the spec a new name to start a new study`);
-  }
+  if (existing) checkSameSpec(existing, p.spec, store.location);
   return (
     existing ??
     store.createStudy({

@@ -6,7 +6,7 @@
  * it, an interruption puts it back in the queue.
  */
 import { foldJob, summarizeScores } from '../cv/evaluate.js';
-import { InterruptedError, SpecError } from '../errors.js';
+import { InterruptedError, SpecError, StorageError } from '../errors.js';
 import { fitStack, type FitOutcome } from '../engine/fit.js';
 import type { EpochRecord } from '../records.js';
 import type { Engine, ModelJob } from '../engine/runtime.js';
@@ -78,6 +78,7 @@ export function plannedTotals(trials: readonly TrialRecord[], sampler: Pick<Samp
 }
 
 const HEARTBEAT_MS = 2000;
+const DEFAULT_LEASE_MS = 10 * 60_000;
 
 interface Claimed {
   trial: TrialRecord;
@@ -146,7 +147,7 @@ function claim(store: Storage, study: StudyRecord, p: PreparedStudy, opts: RunOp
       },
       unique: opts.sampler.name !== 'grid',
       worker: WORKER_ID,
-      leaseMs: opts.leaseMs ?? 10 * 60_000,
+      leaseMs: opts.leaseMs ?? DEFAULT_LEASE_MS,
     },
     p.spec.space,
   );
@@ -192,7 +193,8 @@ async function trainRound(store: Storage, claimed: Claimed[], opts: RunOptions, 
   let lastBeat = Date.now();
   let beating: Promise<void> = Promise.resolve();
   const beat = () => {
-    if (Date.now() - lastBeat > HEARTBEAT_MS) {
+    // several beats per lease, however short the lease is
+    if (Date.now() - lastBeat > Math.min(HEARTBEAT_MS, (opts.leaseMs ?? DEFAULT_LEASE_MS) / 5)) {
       lastBeat = Date.now();
       beating = beating.then(() => store.heartbeat(claimed.map((c) => c.trial.id)));
     }
@@ -224,6 +226,8 @@ async function trainRound(store: Storage, claimed: Claimed[], opts: RunOptions, 
     }
   } catch (e) {
     await beating.catch(() => {});
+    // the database went away: the trials stay running, and whoever claims next takes them over
+    if (e instanceof StorageError) throw e;
     if (e instanceof InterruptedError) {
       for (const c of claimed) await store.interruptTrial(c.trial.id);
       throw new InterruptedError(`interrupted during trial${claimed.length > 1 ? 's' : ''} ${claimed.map((c) => c.trial.number).join(', ')}; run the same command again to continue`);

@@ -7,7 +7,7 @@ import { gridSampler } from '../../src/search/grid.js';
 import { claimTrial } from '../../src/store/claim.js';
 import { WORKER_ID } from '../../src/store/lease.js';
 import type { Storage } from '../../src/store/storage.js';
-import type { ClaimRequest } from '../../src/store/types.js';
+import type { ClaimRequest, ImportedTrial } from '../../src/store/types.js';
 import { specFrom } from '../helpers.js';
 
 const spec = specFrom('name: s\nparams:\n  init: [uniform, normal, zero]\n');
@@ -37,7 +37,40 @@ async function claimed(store: Storage, req: ClaimRequest) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function describeStorage(name: string, open: () => Promise<Storage>): void {
+/** A complete trial of another storage, as nnsearch copy hands it over. */
+export const imported = (number: number, init: string, over: Partial<ImportedTrial['trial']> = {}): ImportedTrial => ({
+  trial: {
+    number,
+    sampler: 'grid',
+    samplerIndex: number,
+    state: 'complete',
+    params: { init },
+    value: 0.8,
+    std: 0.05,
+    failReason: null,
+    error: null,
+    engine: 'native',
+    startedAt: '2026-01-02T03:04:05.678Z',
+    completedAt: '2026-01-02T03:04:15.678Z',
+    duration: 10,
+    meanFitTime: 1.5,
+    meanScoreTime: 0.25,
+    attempts: 2,
+    worker: 'laptop:42',
+    ...over,
+  },
+  folds: [fold(0, 0.75), fold(1, 0.85)],
+  epochs: [0, 1].flatMap((f) => [0, 1].map((epoch) => ({ fold: f, epoch, lr: 0.01, loss: 1 / (epoch + 1), metric: 0.5, valLoss: null, valMetric: null, testLoss: 0.9, testMetric: 0.6, seconds: 0.125 }))),
+});
+
+export interface StorageFactory {
+  /** A new, empty storage. */
+  open: () => Promise<Storage>;
+  /** Another handle on the same storage, as a second process would open it. */
+  another: (store: Storage) => Promise<Storage>;
+}
+
+export function describeStorage(name: string, { open, another }: StorageFactory): void {
   async function fresh(): Promise<{ store: Storage; studyId: number }> {
     const store = await open();
     const study = await store.createStudy(newStudy());
@@ -258,6 +291,73 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
       expect(done.duration!).toBeGreaterThanOrEqual(0.07);
       expect(done.duration!).toBeLessThan(0.35);
       await store.close();
+    });
+
+    it('imports a finished trial whole: its fields, folds, epochs, number and sampler index', async () => {
+      const { store, studyId } = await fresh();
+      const t = await store.importTrial(studyId, imported(3, 'normal'), spec.space);
+      expect(t).toMatchObject({ studyId, ...imported(3, 'normal').trial });
+      expect(Object.isFrozen(t)).toBe(true);
+      expect(await store.getTrialByNumber(studyId, 3)).toEqual(t);
+      expect((await store.getFolds(t.id)).map((f) => f.score)).toEqual([0.75, 0.85]);
+      expect(await store.getEpochs(t.id)).toEqual(imported(3, 'normal').epochs);
+      expect((await store.listStudies())[0]).toMatchObject({ trials: 1, complete: 1, best: 0.8 });
+      // grid index 3 is not free any more; the next reservation takes the lowest free index and the next number
+      const r = (await store.reserveTrial({ studyId, sampler: 'grid', size: 5, budget: Infinity, worker: WORKER_ID }))!;
+      expect(r).toMatchObject({ number: 4, samplerIndex: 0 });
+      await store.close();
+    });
+
+    it('refuses an import whose number or sampler index is taken, and writes none of it', async () => {
+      const { store, studyId } = await fresh();
+      await store.importTrial(studyId, imported(0, 'normal'), spec.space);
+      await expect(store.importTrial(studyId, imported(0, 'zero', { samplerIndex: 7 }), spec.space)).rejects.toThrow();
+      await expect(store.importTrial(studyId, imported(1, 'zero', { samplerIndex: 0 }), spec.space)).rejects.toThrow();
+      expect((await store.listTrials(studyId)).map((t) => t.number)).toEqual([0]);
+      const twice = imported(2, 'zero');
+      await expect(store.importTrial(studyId, { ...twice, folds: [fold(0, 0.5), fold(0, 0.6)] }, spec.space)).rejects.toThrow();
+      expect((await store.listTrials(studyId)).map((t) => t.number)).toEqual([0]);
+      await store.close();
+    });
+
+    it('an imported configuration is held: a unique proposal of it is refused; an imported interrupted trial is resumed with its folds', async () => {
+      const { store, studyId } = await fresh();
+      await store.importTrial(studyId, imported(0, 'normal', { sampler: 'random' }), spec.space);
+      await store.importTrial(studyId, { ...imported(1, 'zero', { sampler: 'random', state: 'interrupted', value: null, std: null, completedAt: null }), folds: [fold(0, 0.4)] }, spec.space);
+      const resumed = await claimed(store, claimRequest(studyId, { sampler: 'random', size: Infinity, budget: 10 }));
+      expect(resumed).toMatchObject({ number: 1, state: 'running', attempts: 3, worker: WORKER_ID, params: { init: 'zero' } });
+      expect((await store.getFolds(resumed.id)).map((f) => f.fold)).toEqual([0]);
+      const r = (await store.reserveTrial({ studyId, sampler: 'random', size: Infinity, budget: 10, worker: WORKER_ID }))!;
+      expect(r.samplerIndex).toBe(2);
+      expect(await store.proposeTrial(r.trialId, { init: 'normal' }, spec.space, { unique: true })).toBe('duplicate');
+      await store.close();
+    });
+
+    it('concurrent claimers on separate handles: each grid point once, then a random budget met exactly', async () => {
+      const { store, studyId } = await fresh();
+      const handles = [store, ...(await Promise.all(Array.from({ length: 5 }, () => another(store))))];
+      const big = specFrom(`name: s\nparams:\n  units: [${Array.from({ length: 24 }, (_, i) => i + 1).join(', ')}]\n`);
+      const grid = gridSampler({ space: big.space });
+      const claimAll = (h: Storage, req: ClaimRequest) => async () => {
+        const got: number[] = [];
+        for (let i = 0; i < 100; i++) {
+          const t = await claimTrial(h, req, big.space);
+          if (t === null || t === 'exhausted') break;
+          got.push(t.samplerIndex);
+          await h.finishTrial(t.id, { state: 'complete', value: 0.5, std: 0, meanFitTime: 0, meanScoreTime: 0 });
+        }
+        return got;
+      };
+      const gridReq = claimRequest(studyId, { size: grid.size, propose: (i) => grid.propose(i, []) });
+      const perHandle = await Promise.all(handles.map((h) => claimAll(h, gridReq)()));
+      expect(perHandle.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 24 }, (_, i) => i));
+      const randomReq = claimRequest(studyId, { sampler: 'random', size: Infinity, budget: 40, unique: true, propose: (i) => ({ units: 100 + i }) });
+      await Promise.all(handles.map((h) => claimAll(h, randomReq)()));
+      const trials = await store.listTrials(studyId);
+      expect(trials).toHaveLength(40);
+      expect(trials.filter((t) => t.sampler === 'random').map((t) => t.samplerIndex).sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+      expect(trials.map((t) => t.number)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      for (const h of new Set(handles)) await h.close();
     });
   });
 }

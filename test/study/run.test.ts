@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InterruptedError } from '../../src/errors.js';
+import { InterruptedError, StorageError } from '../../src/errors.js';
 import { gridSampler } from '../../src/search/grid.js';
 import { randomSampler } from '../../src/search/random.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
@@ -42,6 +42,22 @@ describe('the search loop', () => {
     await runSearch(store, study, prepared, { sampler: gridSampler({ space: spec.space }), budget: Infinity, engine, trialsPerRound: 2 });
     expect(engine.log.stacks).toEqual([6, 6]);
     expect((await store.listTrials(study.id)).every((t) => t.state === 'complete')).toBe(true);
+  });
+
+  it('a database that goes away ends the run: its trial is left running for the next claimer, not failed', async () => {
+    const { spec, prepared, store, study } = await setup('  learning_rate: [0.001, 0.01]\n');
+    let folds = 0;
+    // the second fold's write finds the server gone
+    const gone = Object.create(store, {
+      recordFold: {
+        value: (...a: Parameters<typeof store.recordFold>) => (++folds === 2 ? Promise.reject(new StorageError('db: lost the database server', 1)) : store.recordFold(...a)),
+      },
+    }) as typeof store;
+    const engine = new FakeEngine(1);
+    await expect(runSearch(gone, study, prepared, { sampler: gridSampler({ space: spec.space }), budget: Infinity, engine })).rejects.toThrow(/lost the database server/);
+    const [t] = await store.listTrials(study.id);
+    expect(t.state).toBe('running');
+    expect((await store.getFolds(t.id)).map((f) => f.fold)).toEqual([0]);
   });
 
   it('resumes an interrupted trial, training only its missing folds', async () => {

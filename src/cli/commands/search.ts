@@ -36,6 +36,8 @@ export interface SearchArgs {
   maxTrials?: number;
   /** grid: the largest grid to run (--max-trials; default GRID_LIMIT); Infinity with --yes. */
   gridLimit?: number;
+  /** A running trial with no heartbeat for this long is taken over by another worker (ms). */
+  leaseMs?: number;
 }
 
 /** Grids larger than this need --max-trials N or --yes: a typo in a list must not start a week of training. */
@@ -128,6 +130,7 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
           progress: args.progress,
           shouldStop: args.shouldStop,
           maxTrials: args.maxTrials,
+          leaseMs: args.leaseMs,
           trialsPerRound: engine!.trialsPerRound ?? (role.kind === 'single' ? role.threads : 1),
         });
       }
@@ -190,6 +193,7 @@ export function registerSearch<T>(y: Argv<T>, kind: SamplerName, io: Output, int
         .option('yes', { type: 'boolean', default: false, describe: 'grid: run a grid of any size', hidden: kind !== 'grid' })
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
         .option('workers', { type: 'number', default: availableParallelism(), defaultDescription: 'the number of cores', describe: 'trials trained in parallel: threads of the native engine, or processes sharing the database' })
+        .option('lease', { type: 'number', default: 600, describe: 'seconds without a heartbeat after which another worker (on any host) takes a running trial over' })
         .option('worker', { type: 'boolean', default: false, hidden: true, describe: 'run as one of several workers (internal)' }),
     async (a) => {
       checkInteger('budget', a.budget, 1);
@@ -197,6 +201,7 @@ export function registerSearch<T>(y: Argv<T>, kind: SamplerName, io: Output, int
       checkInteger('workers', a.workers, 1);
       checkInteger('max-trials', a.maxTrials, 1);
       if (kind !== 'grid' && (a.maxTrials !== undefined || a.yes)) throw new UsageError(`${kind}: --max-trials and --yes apply to grid searches (--budget sets the number of trials)`);
+      checkInteger('lease', a.lease, 1);
       const mode = a.quiet || !interactive ? 'quiet' : process.stderr.isTTY ? 'bars' : 'lines';
       await searchCommand(
         kind,
@@ -210,6 +215,7 @@ export function registerSearch<T>(y: Argv<T>, kind: SamplerName, io: Output, int
           gridLimit: a.yes ? Infinity : a.maxTrials,
           progress: a.worker ? ipcProgress : chooseProgress(mode),
           shouldStop: interactive ? interruptFlag() : () => false,
+          leaseMs: a.lease * 1000,
         },
         io,
         { workers: a.workers, isWorker: a.worker, spawn: (count, progress) => runWorkers(process.argv[1], process.argv.slice(2), count, progress) },

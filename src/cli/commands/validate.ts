@@ -1,10 +1,15 @@
-/** validate: every problem of a spec, one per line, and its data checked, without training. */
+/**
+ * validate: every problem of a spec, one per line, and its data checked, without training; with
+ * --db (or NNSEARCH_DB), also whether that database's study of the same name would take this spec.
+ */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { formatValue } from '../../report/render.js';
 import { gridSize } from '../../search/grid.js';
 import { formatProblem, parseSpecText, readSpecText } from '../../spec/file.js';
-import { prepareStudy } from '../../study/prepare.js';
+import type { Spec } from '../../spec/schema.js';
+import { checkSameSpec, prepareStudy } from '../../study/prepare.js';
 import type { Output } from '../io.js';
 import { GRID_LIMIT } from './search.js';
 
@@ -12,9 +17,10 @@ import { GRID_LIMIT } from './search.js';
 function listValues(values: string[]): string {
   return values.length <= 12 ? values.join(' | ') : `${values.slice(0, 10).join(' | ')} | … (${values.length} values)`;
 }
+import { sqliteFile, withStorage } from '../options.js';
 
 /** Returns the exit code: 0 when the spec and its data are fine, 2 otherwise. */
-export function validateCommand(args: { spec: string; seed?: number }, io: Output): number {
+export async function validateCommand(args: { spec: string; seed?: number; db?: string }, io: Output): Promise<number> {
   const text = readSpecText(args.spec);
   const r = parseSpecText(text, { seed: args.seed });
   if (!r.ok) {
@@ -33,14 +39,31 @@ export function validateCommand(args: { spec: string; seed?: number }, io: Outpu
   const params = spec.space.map((p) => `${p.name}: ${p.dist.kind === 'categorical' ? listValues(p.dist.choices.map(formatValue)) : `${p.dist.kind} ${p.dist.low}..${p.dist.high}${p.dist.log ? ' log' : ''}${p.dist.step ? ` step ${p.dist.step}` : ''}`}`);
   io.out(`${args.spec}: ok — study ${spec.name}; ${plan}; ${prepared.folds.folds.length}-fold CV on ${prepared.data.source}; metric ${prepared.metric.name} (${prepared.metric.goal})`);
   for (const line of params) io.out(`  ${line}`);
+  if (args.db) io.out(await checkDatabase(args.db, prepared.spec));
   return 0;
+}
+
+/** Whether a search with this spec would continue or create its study in `db` (throws when it would be refused). */
+async function checkDatabase(db: string, spec: Spec): Promise<string> {
+  const file = sqliteFile(db);
+  if (file !== null && !existsSync(file)) return `database ${file}: does not exist yet; a search creates it with study ${spec.name}`;
+  return withStorage(db, 'read', async (store) => {
+    const study = await store.getStudy(spec.name);
+    if (!study) return `database ${store.location}: no study ${spec.name} yet; a search creates it`;
+    checkSameSpec(study, spec, store.location);
+    return `database ${store.location}: study ${spec.name} holds ${(await store.listTrials(study.id)).length} trials from this spec; a search continues it`;
+  });
 }
 
 export function registerValidate<T>(y: Argv<T>, io: Output, setCode: (code: number) => void): Argv<T> {
   return y.command(
     'validate [spec]',
     'check a spec and its data without training',
-    (c) => c.positional('spec', { type: 'string', default: 'nnsearch.yaml' }).option('seed', { type: 'number' }),
-    (a) => setCode(validateCommand({ spec: a.spec, seed: a.seed }, io)),
+    (c) =>
+      c
+        .positional('spec', { type: 'string', default: 'nnsearch.yaml' })
+        .option('seed', { type: 'number' })
+        .option('db', { type: 'string', defaultDescription: '$NNSEARCH_DB if set', describe: 'also check the study of this name in this database (a SQLite file, or postgresql://...)' }),
+    async (a) => setCode(await validateCommand({ spec: a.spec, seed: a.seed, db: a.db ?? (process.env.NNSEARCH_DB || undefined) }, io)),
   );
 }
