@@ -41,8 +41,8 @@ export function pythonWith(module: string): string | null {
 }
 
 /** Writes the dataset for the anchors (format in bench/anchors/anchor_common.py); returns the prefix. */
-export function writeAnchorDataset(dir: string, ds: Dataset, train: number): string {
-  const prefix = join(dir, 'data');
+export function writeAnchorDataset(dir: string, name: string, ds: Dataset, train: number): string {
+  const prefix = join(dir, name);
   writeFileSync(`${prefix}.json`, JSON.stringify({ n: ds.n, d: ds.d, train }));
   writeFileSync(`${prefix}.x.f32`, Buffer.from(ds.x.buffer, ds.x.byteOffset, ds.x.byteLength));
   writeFileSync(`${prefix}.y.f32`, Buffer.from(ds.y.buffer, ds.y.byteOffset, ds.y.byteLength));

@@ -218,7 +218,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'nns-bench-'));
   const kernels = nativeKernelReport(quick ? 0.3 : 1);
   const split = mnistSplit(quick ? 3000 : 8000, quick ? 1000 : 2000);
-  const anchors: Anchors = { numpy: pythonWith('numpy'), torch: pythonWith('torch'), data: writeAnchorDataset(dir, split.ds, split.train) };
+  const anchors: Anchors = { numpy: pythonWith('numpy'), torch: pythonWith('torch'), data: writeAnchorDataset(dir, 'shapes', split.ds, split.train) };
   const one = await oneThreadRows(split, anchors, kernels?.fma_peak_gflops.one_thread ?? null);
   const two = await twoThreadRows(split, anchors);
   const search = wholeSearch(dir, cores, anchors.torch, quick ? 2 : null);

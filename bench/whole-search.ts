@@ -55,7 +55,7 @@ export function wholeSearch(dir: string, workers: number, torchPython: string | 
   const data = loadEmbeddedMnist();
   const assignment = new Int32Array(data.n);
   studyFolds(data, spec.cv, spec.data, spec.seed).folds.forEach((f, k) => f.test.forEach((row) => (assignment[row] = k)));
-  const prefix = writeAnchorDataset(dir, data, data.n);
+  const prefix = writeAnchorDataset(dir, 'init-mode', data, data.n);
   writeFileSync(join(dir, 'folds.i32'), Buffer.from(assignment.buffer));
   const torch = runAnchor(
     torchPython,

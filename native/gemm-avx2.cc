@@ -6,55 +6,41 @@
 #if NNS_X86_KERNELS
 #include <immintrin.h>
 
+// The tile and its vector operations, compiled for AVX2 and FMA:
+NNS_TARGET_BEGIN("avx2,fma")
+
+#include "gemm-simd-tile.h"
+
 namespace nns {
 namespace {
 
-constexpr int MR = 6, NR = 16;
-
-template <int ROWS>
-struct Kernel {
-  __attribute__((target("avx2,fma"))) static void run(const TileArgs& t) {
-    long off[ROWS];  // kept in registers for the whole loop
-    __m256 acc[ROWS][2];
-#pragma GCC unroll 16
-    for (int r = 0; r < ROWS; r++) off[r] = t.rowOffset[r];
-    if (t.accumulate) {
-#pragma GCC unroll 16
-      for (int r = 0; r < ROWS; r++) {
-        acc[r][0] = _mm256_loadu_ps(t.c + (size_t)r * t.ldc);
-        acc[r][1] = _mm256_loadu_ps(t.c + (size_t)r * t.ldc + 8);
-      }
-    } else {
-      const __m256 b0 = t.bias ? _mm256_loadu_ps(t.bias) : _mm256_setzero_ps();
-      const __m256 b1 = t.bias ? _mm256_loadu_ps(t.bias + 8) : _mm256_setzero_ps();
-#pragma GCC unroll 16
-      for (int r = 0; r < ROWS; r++) acc[r][0] = b0, acc[r][1] = b1;
-    }
-    const float* a = t.a;
-    const float* b = t.b;
-    for (int p = 0; p < t.kc; p++, a += t.aStep, b += t.bStep) {
-      const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-#pragma GCC unroll 16
-      for (int r = 0; r < ROWS; r++) {
-        const __m256 ar = _mm256_broadcast_ss(a + off[r]);
-        acc[r][0] = _mm256_fmadd_ps(ar, b0, acc[r][0]);
-        acc[r][1] = _mm256_fmadd_ps(ar, b1, acc[r][1]);
-      }
-    }
-#pragma GCC unroll 16
-    for (int r = 0; r < ROWS; r++) {
-      _mm256_storeu_ps(t.c + (size_t)r * t.ldc, acc[r][0]);
-      _mm256_storeu_ps(t.c + (size_t)r * t.ldc + 8, acc[r][1]);
-    }
-  }
+struct Avx2 {
+  using V = __m256;
+  static constexpr int LANES = 8;
+  static V load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static V zero() { return _mm256_setzero_ps(); }
+  static V broadcast(const float* p) { return _mm256_broadcast_ss(p); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
 };
 
+template <int ROWS>
+using Kernel = SimdTile<Avx2, ROWS>;
+
 }  // namespace
+}  // namespace nns
+
+// The table below is plain code (built on any CPU); its kernels only run where the CPU has them.
+NNS_TARGET_END
+
+namespace nns {
 
 const KernelSet& avx2Kernels() {
-  static const KernelSet set = kernelSet<Kernel>(MR, NR, 256, 240, 4096, std::make_integer_sequence<int, MR>());
+  static const KernelSet set = kernelSet<Kernel>(6, 2 * Avx2::LANES, 256, 240, 4096, std::make_integer_sequence<int, 6>(),
+                                                 simdPeakLoop<Avx2>());
   return set;
 }
 
 }  // namespace nns
+
 #endif

@@ -6,55 +6,41 @@
 #if NNS_X86_KERNELS
 #include <immintrin.h>
 
+// The tile and its vector operations, compiled for AVX-512 and FMA:
+NNS_TARGET_BEGIN("avx512f,fma")
+
+#include "gemm-simd-tile.h"
+
 namespace nns {
 namespace {
 
-constexpr int MR = 12, NR = 32;
-
-template <int ROWS>
-struct Kernel {
-  __attribute__((target("avx512f,fma"))) static void run(const TileArgs& t) {
-    long off[ROWS];  // kept in registers for the whole loop
-    __m512 acc[ROWS][2];
-#pragma GCC unroll 16
-    for (int r = 0; r < ROWS; r++) off[r] = t.rowOffset[r];
-    if (t.accumulate) {
-#pragma GCC unroll 16
-      for (int r = 0; r < ROWS; r++) {
-        acc[r][0] = _mm512_loadu_ps(t.c + (size_t)r * t.ldc);
-        acc[r][1] = _mm512_loadu_ps(t.c + (size_t)r * t.ldc + 16);
-      }
-    } else {
-      const __m512 b0 = t.bias ? _mm512_loadu_ps(t.bias) : _mm512_setzero_ps();
-      const __m512 b1 = t.bias ? _mm512_loadu_ps(t.bias + 16) : _mm512_setzero_ps();
-#pragma GCC unroll 16
-      for (int r = 0; r < ROWS; r++) acc[r][0] = b0, acc[r][1] = b1;
-    }
-    const float* a = t.a;
-    const float* b = t.b;
-    for (int p = 0; p < t.kc; p++, a += t.aStep, b += t.bStep) {
-      const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-#pragma GCC unroll 16
-      for (int r = 0; r < ROWS; r++) {
-        const __m512 ar = _mm512_set1_ps(a[off[r]]);
-        acc[r][0] = _mm512_fmadd_ps(ar, b0, acc[r][0]);
-        acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);
-      }
-    }
-#pragma GCC unroll 16
-    for (int r = 0; r < ROWS; r++) {
-      _mm512_storeu_ps(t.c + (size_t)r * t.ldc, acc[r][0]);
-      _mm512_storeu_ps(t.c + (size_t)r * t.ldc + 16, acc[r][1]);
-    }
-  }
+struct Avx512 {
+  using V = __m512;
+  static constexpr int LANES = 16;
+  static V load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static V zero() { return _mm512_setzero_ps(); }
+  static V broadcast(const float* p) { return _mm512_set1_ps(*p); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
 };
 
+template <int ROWS>
+using Kernel = SimdTile<Avx512, ROWS>;
+
 }  // namespace
+}  // namespace nns
+
+// The table below is plain code (built on any CPU); its kernels only run where the CPU has them.
+NNS_TARGET_END
+
+namespace nns {
 
 const KernelSet& avx512Kernels() {
-  static const KernelSet set = kernelSet<Kernel>(MR, NR, 128, 240, 4096, std::make_integer_sequence<int, MR>());
+  static const KernelSet set = kernelSet<Kernel>(12, 2 * Avx512::LANES, 128, 240, 4096, std::make_integer_sequence<int, 12>(),
+                                                 simdPeakLoop<Avx512>());
   return set;
 }
 
 }  // namespace nns
+
 #endif

@@ -29,17 +29,29 @@ struct TileArgs {
 
 using TileKernel = void (*)(const TileArgs& t);
 
+// Independent multiply-add chains in registers, no memory traffic: the ceiling a tile kernel runs
+// under, timed by fma-peak.cc. Runs `steps` steps of `flopsPerStep` flops; the result depends on
+// every chain so that nothing is optimized away.
+struct PeakLoop {
+  float (*run)(float seed, long steps);
+  int flopsPerStep;
+};
+
 struct KernelSet {
   int mr, nr;      // register tile
   int kc, mc, nc;  // cache blocks: a kc x NR panel of B in L1, an mc x kc block of A in L2, kc x nc of B in L3
   TileKernel tile[17];  // tile[rows] for rows = 1..mr: exact row counts, so edge tiles do no wasted work
+  PeakLoop peak;
 };
 
 // The table of one instruction set's kernels: Kernel<ROWS>::run for ROWS = 1..MR.
 template <template <int> class Kernel, int... R>
-constexpr KernelSet kernelSet(int mr, int nr, int kc, int mc, int nc, std::integer_sequence<int, R...>) {
-  return KernelSet{mr, nr, kc, mc, nc, {nullptr, &Kernel<R + 1>::run...}};
+constexpr KernelSet kernelSet(int mr, int nr, int kc, int mc, int nc, std::integer_sequence<int, R...>, PeakLoop peak) {
+  return KernelSet{mr, nr, kc, mc, nc, {nullptr, &Kernel<R + 1>::run...}, peak};
 }
+
+// The kernels of a supported instruction set.
+const KernelSet& kernelsFor(Isa isa);
 
 const KernelSet& portableKernels();
 #if NNS_X86_KERNELS

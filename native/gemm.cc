@@ -8,17 +8,28 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "gemm-kernels.h"
 
+#ifdef _MSC_VER
+#include <malloc.h>
+#endif
+
 namespace nns {
 
+#ifdef _MSC_VER
+void AlignedFloats::Free::operator()(float* p) const { _aligned_free(p); }
+static void* allocate64(size_t bytes) { return _aligned_malloc(bytes, 64); }
+#else
 void AlignedFloats::Free::operator()(float* p) const { std::free(p); }
+static void* allocate64(size_t bytes) { return std::aligned_alloc(64, bytes); }
+#endif
 
 float* AlignedFloats::reserve(size_t n) {
   if (n > capacity_) {
     size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
-    float* p = static_cast<float*>(std::aligned_alloc(64, bytes));
+    float* p = static_cast<float*>(allocate64(bytes));
     if (!p) throw std::bad_alloc();
     data_.reset(p);
     capacity_ = bytes / sizeof(float);
@@ -32,7 +43,7 @@ static const int PACK_A_FROM_COLUMNS = 256;
 
 static const int DIRECT_B_UP_TO_ROW_TILES = 3;
 
-static const KernelSet& kernelsFor(Isa isa) {
+const KernelSet& kernelsFor(Isa isa) {
 #if NNS_X86_KERNELS
   if (isa == Isa::Avx512) return avx512Kernels();
   if (isa == Isa::Avx2) return avx2Kernels();

@@ -15,6 +15,17 @@ enum class Isa { Portable = 0, Avx2 = 1, Avx512 = 2 };
 #define NNS_X86_KERNELS 0
 #endif
 
+// Compiles the functions between NNS_TARGET_BEGIN("avx2,fma") and NNS_TARGET_END for that
+// instruction set whatever the build's flags (GCC and Clang; templates defined there included).
+#define NNS_PRAGMA(text) _Pragma(#text)
+#ifdef __clang__
+#define NNS_TARGET_BEGIN(isa) NNS_PRAGMA(clang attribute push(__attribute__((target(isa))), apply_to = function))
+#define NNS_TARGET_END NNS_PRAGMA(clang attribute pop)
+#else
+#define NNS_TARGET_BEGIN(isa) NNS_PRAGMA(GCC push_options) NNS_PRAGMA(GCC target(isa))
+#define NNS_TARGET_END NNS_PRAGMA(GCC pop_options)
+#endif
+
 const char* isaName(Isa isa);
 // Parses "portable" | "avx2" | "avx512"; false for anything else.
 bool parseIsa(const char* name, Isa* out);

@@ -5,7 +5,35 @@ Dataset files (written by bench/cpu-anchors.ts): PREFIX.json {"n", "d", "train"}
 (n x d float32, row-major), PREFIX.y.f32 (n float32 labels). Rows [0, train) are for training, the
 rest are held out for accuracy.
 """
-import json, os, sys
+import argparse, json, os, sys, time
+
+
+def shape_args(description):
+    """The arguments of the shape anchors (mlp_numpy.py, mlp_torch_cpu.py), threads pinned at once."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--data", required=True, help="dataset prefix written by bench/cpu-anchors.ts")
+    ap.add_argument("--shapes", default="64x100", help="HIDDENxBATCH,...")
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    a = ap.parse_args()
+    pin_threads(a.threads)
+    return a
+
+
+def best_epoch_speed(epochs, samples, run_epoch):
+    """Samples/s of the fastest of `epochs` calls of run_epoch() (each one training epoch)."""
+    best = 0.0
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        run_epoch()
+        best = max(best, samples / (time.perf_counter() - t0))
+    return best
+
+
+def shape_figure(H, B, epochs, speed, accuracy):
+    return {"hidden": H, "batch": B, "epochs": epochs, "samples_per_s": round(speed), "accuracy": round(accuracy, 4)}
 
 
 def pin_threads(threads):

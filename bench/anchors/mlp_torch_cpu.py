@@ -6,19 +6,11 @@ the reference BLAS at a small fraction of the speed, which the runtime report na
 Prints one JSON object: {"anchor": "torch", "runtime": {...}, "shapes": [...]}.
 Usage: mlp_torch_cpu.py --data PREFIX [--shapes 64x100] [--epochs 3] [--threads 1] [--seed 0]
 """
-import argparse, json, time
-from anchor_common import load_dataset, parse_shapes, pin_threads, runtime_report
+import json
+from anchor_common import best_epoch_speed, load_dataset, parse_shapes, runtime_report, shape_args, shape_figure
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--data", required=True)
-ap.add_argument("--shapes", default="64x100")
-ap.add_argument("--epochs", type=int, default=3)
-ap.add_argument("--threads", type=int, default=1)
-ap.add_argument("--seed", type=int, default=0)
-ap.add_argument("--lr", type=float, default=1e-3)
-a = ap.parse_args()
-pin_threads(a.threads)
-import torch
+a = shape_args("PyTorch CPU MLP anchor")
+import torch  # after shape_args has pinned the BLAS and OpenMP threads
 
 torch.set_num_threads(a.threads)
 torch.set_num_interop_threads(1)
@@ -36,19 +28,19 @@ def run_shape(H, B):
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, eps=1e-7)
     loss_fn = torch.nn.CrossEntropyLoss()
     N = len(X)
-    best = 0.0
-    for _ in range(a.epochs):
-        t0 = time.perf_counter()
+
+    def epoch():
         order = torch.randperm(N)
         for i in range(0, N, B):
             idx = order[i:i + B]
             opt.zero_grad(set_to_none=True)
             loss_fn(model(X[idx]), Y[idx]).backward()
             opt.step()
-        best = max(best, N / (time.perf_counter() - t0))
+
+    speed = best_epoch_speed(a.epochs, N, epoch)
     with torch.no_grad():
         accuracy = float((model(Xtest).argmax(1) == ytest).float().mean())
-    return {"hidden": H, "batch": B, "epochs": a.epochs, "samples_per_s": round(best), "accuracy": round(accuracy, 4)}
+    return shape_figure(H, B, a.epochs, speed, accuracy)
 
 
 shapes = [run_shape(H, B) for H, B in parse_shapes(a.shapes)]
