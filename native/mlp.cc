@@ -2,6 +2,7 @@
 #include "mlp.h"
 
 #include "gemm.h"
+#include "optimizer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -495,7 +496,8 @@ class Model {
       std::vector<float>* grads[4] = {&ly.gW, &ly.gb, &ly.ggamma, &ly.gbeta};
       for (int k = 0; k < 4; k++) {
         if (params[k]->empty()) continue;
-        update(params[k]->data(), grads[k]->data(), params[k]->size(), ly.slot[k], rate, t);
+        float* slots[3] = {ly.slot[k][0].data(), ly.slot[k][1].data(), ly.slot[k][2].data()};
+        optimizerStep(cfg_.opt, params[k]->data(), grads[k]->data(), params[k]->size(), slots, rate, t);
       }
       if (cfg_.maxNorm > 0) {
         for (int j = 0; j < ly.out; j++) {
@@ -508,93 +510,6 @@ class Model {
       }
     }
     iterations_++;
-  }
-
-  void update(float* w, const float* g, size_t n, std::vector<float>* slot, double rate, long t) {
-    const OptimizerConfig& o = cfg_.opt;
-    switch (o.name) {
-      case SGD: {
-        if (o.momentum > 0) {
-          float* m = slot[0].data();
-          float mu = (float)o.momentum, r = (float)rate;
-          for (size_t i = 0; i < n; i++) {
-            m[i] = mu * m[i] - r * g[i];
-            w[i] += o.nesterov ? mu * m[i] - r * g[i] : m[i];
-          }
-        } else {
-          float r = (float)rate;
-          for (size_t i = 0; i < n; i++) w[i] -= r * g[i];
-        }
-        return;
-      }
-      case ADAM: {
-        float alpha = (float)(rate * std::sqrt(1 - std::pow(o.beta2, (double)t)) / (1 - std::pow(o.beta1, (double)t)));
-        float b1 = (float)(1 - o.beta1), b2 = (float)(1 - o.beta2), eps = (float)o.epsilon;
-        float* m = slot[0].data();
-        float* v = slot[1].data();
-        for (size_t i = 0; i < n; i++) {
-          m[i] += (g[i] - m[i]) * b1;
-          v[i] += (g[i] * g[i] - v[i]) * b2;
-          w[i] -= (m[i] * alpha) / (std::sqrt(v[i]) + eps);
-        }
-        return;
-      }
-      case ADAMAX: {
-        float corr = (float)(1 - std::pow(o.beta1, (double)t)), b1 = (float)(1 - o.beta1), beta2 = (float)o.beta2;
-        float r = (float)rate, eps = (float)o.epsilon;
-        float* m = slot[0].data();
-        float* u = slot[1].data();
-        for (size_t i = 0; i < n; i++) {
-          m[i] += (g[i] - m[i]) * b1;
-          u[i] = std::max(beta2 * u[i], std::fabs(g[i]));
-          w[i] -= (r * m[i]) / (corr * (u[i] + eps));
-        }
-        return;
-      }
-      case ADAGRAD: {
-        float* acc = slot[0].data();
-        float r = (float)rate, eps = (float)o.epsilon;
-        for (size_t i = 0; i < n; i++) {
-          acc[i] += g[i] * g[i];
-          w[i] -= (r * g[i]) / std::sqrt(acc[i] + eps);
-        }
-        return;
-      }
-      case RMSPROP: {
-        float rho = (float)o.rho, r = (float)rate, eps = (float)o.epsilon, mu = (float)o.momentum;
-        float* vel = slot[0].data();
-        float* mom = slot[1].data();
-        float* avg = slot[2].data();
-        for (size_t i = 0; i < n; i++) {
-          vel[i] = rho * vel[i] + (1 - rho) * g[i] * g[i];
-          float denom = vel[i] + eps;
-          if (o.centered) {
-            avg[i] = rho * avg[i] + (1 - rho) * g[i];
-            denom = vel[i] - avg[i] * avg[i] + eps;
-          }
-          float inc = (r * g[i]) / std::sqrt(denom);
-          if (mu > 0) {
-            mom[i] = mu * mom[i] + inc;
-            w[i] -= mom[i];
-          } else {
-            w[i] -= inc;
-          }
-        }
-        return;
-      }
-      case ADADELTA: {
-        float rho = (float)o.rho, r = (float)rate, eps = (float)o.epsilon;
-        float* ag = slot[0].data();
-        float* ad = slot[1].data();
-        for (size_t i = 0; i < n; i++) {
-          ag[i] = rho * ag[i] + (1 - rho) * g[i] * g[i];
-          float delta = (-std::sqrt(ad[i] + eps) * g[i]) / std::sqrt(ag[i] + eps);
-          ad[i] = rho * ad[i] + (1 - rho) * delta * delta;
-          w[i] += r * delta;
-        }
-        return;
-      }
-    }
   }
 };
 
