@@ -1,6 +1,6 @@
 // AVX2 kernel: 6 rows x 16 columns (12 ymm accumulators, 2 for the B step, 1 broadcast of A): two
 // FMA pipes with a 4-cycle latency need at least 8 independent chains, and 16 registers allow 12.
-// A packed B panel of kc = 256 steps is 16 KB, half of L1.
+// Sums up to 1024 deep in one block, for the reason given in gemm-avx512.cc.
 #include "gemm-kernels.h"
 
 #if NNS_X86_KERNELS
@@ -25,7 +25,9 @@ struct Avx2 {
 };
 
 template <int ROWS>
-using Kernel = SimdTile<Avx2, ROWS>;
+using Kernel = SimdTile<Avx2, 2, ROWS>;
+template <int ROWS>
+using Narrow = SimdTile<Avx2, 1, ROWS>;
 
 }  // namespace
 }  // namespace nns
@@ -36,7 +38,7 @@ NNS_TARGET_END
 namespace nns {
 
 const KernelSet& avx2Kernels() {
-  static const KernelSet set = kernelSet<Kernel>(6, 2 * Avx2::LANES, 256, 240, 4096, std::make_integer_sequence<int, 6>(),
+  static const KernelSet set = kernelSet<Kernel, Narrow>(6, 2 * Avx2::LANES, 1024, 240, 4096, std::make_integer_sequence<int, 6>(),
                                                  simdPeakLoop<Avx2>());
   return set;
 }

@@ -39,15 +39,22 @@ struct PeakLoop {
 
 struct KernelSet {
   int mr, nr;      // register tile
-  int kc, mc, nc;  // cache blocks: a kc x NR panel of B in L1, an mc x kc block of A in L2, kc x nc of B in L3
+  int kc, mc, nc;  // cache blocks: kc-deep sums, an mc x kc block of A in L2, kc x nc of B in L3
   TileKernel tile[17];  // tile[rows] for rows = 1..mr: exact row counts, so edge tiles do no wasted work
+  // Tiles half as wide (NR / 2 columns), for a right edge that narrow (a 10-class output layer):
+  // half the wasted lanes. Null where the set has none.
+  TileKernel narrow[17];
   PeakLoop peak;
 };
 
-// The table of one instruction set's kernels: Kernel<ROWS>::run for ROWS = 1..MR.
+// The table of one instruction set's kernels: Kernel<ROWS>::run (and Narrow<ROWS>::run) for ROWS = 1..MR.
+template <template <int> class Kernel, template <int> class Narrow, int... R>
+constexpr KernelSet kernelSet(int mr, int nr, int kc, int mc, int nc, std::integer_sequence<int, R...>, PeakLoop peak) {
+  return KernelSet{mr, nr, kc, mc, nc, {nullptr, &Kernel<R + 1>::run...}, {nullptr, &Narrow<R + 1>::run...}, peak};
+}
 template <template <int> class Kernel, int... R>
 constexpr KernelSet kernelSet(int mr, int nr, int kc, int mc, int nc, std::integer_sequence<int, R...>, PeakLoop peak) {
-  return KernelSet{mr, nr, kc, mc, nc, {nullptr, &Kernel<R + 1>::run...}, peak};
+  return KernelSet{mr, nr, kc, mc, nc, {nullptr, &Kernel<R + 1>::run...}, {}, peak};
 }
 
 // The kernels of a supported instruction set.

@@ -1,5 +1,5 @@
-// The register tile of the AVX2 and AVX-512 kernels: ROWS rows x 2 vectors of C held in registers
-// while kc steps of A (broadcast, one row at a time) and B (two vector loads) stream past. Included
+// The register tile of the AVX2 and AVX-512 kernels: ROWS rows x VECS vectors of C held in registers
+// while kc steps of A (broadcast, one row at a time) and B (VECS vector loads) stream past. Included
 // by gemm-avx2.cc and gemm-avx512.cc inside a region compiled for their instruction set, with `Ops`
 // the vector type and its operations, so the same loop becomes ymm or zmm code.
 #pragma once
@@ -7,43 +7,46 @@
 
 namespace nns {
 
-template <class Ops, int ROWS>
+template <class Ops, int VECS, int ROWS>
 struct SimdTile {
   static void run(const TileArgs& t) {
     using V = typename Ops::V;
     constexpr int W = Ops::LANES;
     long off[ROWS];  // kept in registers for the whole loop
-    V acc[ROWS][2];
+    V acc[ROWS][VECS];
 #pragma GCC unroll 16
     for (int r = 0; r < ROWS; r++) off[r] = t.rowOffset[r];
     if (t.accumulate) {
 #pragma GCC unroll 16
-      for (int r = 0; r < ROWS; r++) {
-        acc[r][0] = Ops::load(t.c + (size_t)r * t.ldc);
-        acc[r][1] = Ops::load(t.c + (size_t)r * t.ldc + W);
-      }
+      for (int r = 0; r < ROWS; r++)
+#pragma GCC unroll 4
+        for (int v = 0; v < VECS; v++) acc[r][v] = Ops::load(t.c + (size_t)r * t.ldc + v * W);
     } else {
-      const V b0 = t.bias ? Ops::load(t.bias) : Ops::zero();
-      const V b1 = t.bias ? Ops::load(t.bias + W) : Ops::zero();
+      V init[VECS];
+#pragma GCC unroll 4
+      for (int v = 0; v < VECS; v++) init[v] = t.bias ? Ops::load(t.bias + v * W) : Ops::zero();
 #pragma GCC unroll 16
-      for (int r = 0; r < ROWS; r++) acc[r][0] = b0, acc[r][1] = b1;
+      for (int r = 0; r < ROWS; r++)
+#pragma GCC unroll 4
+        for (int v = 0; v < VECS; v++) acc[r][v] = init[v];
     }
     const float* a = t.a;
     const float* b = t.b;
     for (int p = 0; p < t.kc; p++, a += t.aStep, b += t.bStep) {
-      const V b0 = Ops::load(b), b1 = Ops::load(b + W);
+      V bv[VECS];
+#pragma GCC unroll 4
+      for (int v = 0; v < VECS; v++) bv[v] = Ops::load(b + v * W);
 #pragma GCC unroll 16
       for (int r = 0; r < ROWS; r++) {
         const V ar = Ops::broadcast(a + off[r]);
-        acc[r][0] = Ops::fma(ar, b0, acc[r][0]);
-        acc[r][1] = Ops::fma(ar, b1, acc[r][1]);
+#pragma GCC unroll 4
+        for (int v = 0; v < VECS; v++) acc[r][v] = Ops::fma(ar, bv[v], acc[r][v]);
       }
     }
 #pragma GCC unroll 16
-    for (int r = 0; r < ROWS; r++) {
-      Ops::store(t.c + (size_t)r * t.ldc, acc[r][0]);
-      Ops::store(t.c + (size_t)r * t.ldc + W, acc[r][1]);
-    }
+    for (int r = 0; r < ROWS; r++)
+#pragma GCC unroll 4
+      for (int v = 0; v < VECS; v++) Ops::store(t.c + (size_t)r * t.ldc + v * W, acc[r][v]);
   }
 };
 

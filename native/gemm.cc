@@ -186,6 +186,8 @@ void gemm(int M, int N, int K, MatrixRef A, MatrixRef B, float* C, int ldc, cons
             t.a = Ablock + (packedA ? (size_t)ir * kb : (size_t)ir * rowStride);
             t.c = C + (size_t)(ic + ir) * ldc + jc + jr;
             if (cols == nr) ks.tile[rows](t);
+            else if (cols == nr / 2 && ks.narrow[rows]) ks.narrow[rows](t);
+            else if (cols < nr / 2 && ks.narrow[rows]) edgeTile(ks.narrow[rows], nr / 2, rows, cols, t);
             else edgeTile(ks.tile[rows], nr, rows, cols, t);
           }
         }

@@ -69,7 +69,8 @@ function run(o: Operands, isa: string): Float32Array {
 }
 
 // M x N x K: single rows and columns, sizes one past a tile (MR 4/6/12, NR 8/16/32) or a block (kc
-// 128/256, mc 240), a first layer's products, a right edge narrower than every NR, and N past nc.
+// 256/1024, mc 128/240), a first layer's products, right edges narrower than every NR and exactly
+// half of one (the half-width tiles), and N past nc.
 const SHAPES: [number, number, number][] = [
   [1, 1, 1],
   [1, 7, 65],
@@ -85,6 +86,8 @@ const SHAPES: [number, number, number][] = [
   [241, 65, 300],
   [1025, 33, 5],
   [3, 4100, 2],
+  [9, 8, 40],
+  [19, 48, 70],
 ];
 const LAYOUTS: [boolean, boolean][] = [
   [false, false],
