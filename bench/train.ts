@@ -204,7 +204,12 @@ function goals(one: Row[], two: TwoRow[]) {
   const peakRows = one.filter((r) => r.hidden >= 256 && r.batch >= 100);
   const lowPeak = peakRows.filter((r) => !('percent_of_peak' in r.native) || (r.native.percent_of_peak ?? 0) < 60).map((r) => `${r.hidden}x${r.batch}`);
   const stackBelow = two.filter((r) => r.ratio_to_numpy_2_processes === null || r.ratio_to_numpy_2_processes < 1).map((r) => `${r.hidden}x${r.batch}: ${r.ratio_to_numpy_2_processes}`);
+  // a trainer that skips work would be fast and learn less: its held-out accuracy must keep up
+  const lagging = one
+    .filter((r) => !('accuracy' in r.native) || !('accuracy' in r.numpy) || r.native.accuracy < (r.numpy.accuracy as number) - 0.05)
+    .map((r) => `${r.hidden}x${r.batch}`);
   return {
+    native_accuracy_within_0_05_of_numpy_at_every_shape: { met: lagging.length === 0, below: lagging },
     one_thread_at_least_numpy_at_every_shape: { met: below(one, 'ratio_to_numpy').length === 0, below: below(one, 'ratio_to_numpy') },
     one_thread_at_least_torch_at_every_shape: { met: below(one, 'ratio_to_torch').length === 0, below: below(one, 'ratio_to_torch') },
     sixty_percent_of_peak_at_hidden_256_plus_batch_100_plus: { met: lowPeak.length === 0, below: lowPeak },
@@ -246,6 +251,8 @@ async function main(): Promise<void> {
           data: `embedded MNIST, ${split.train} training digits in batches from a new shuffle every epoch, ${split.held} held out for accuracy (after the last epoch)`,
           epochs: EPOCHS,
           speed: 'samples/s of the best epoch',
+          like_for_like:
+            'every side trains the same digits and labels, the same model and optimizer, batches from a new shuffle every epoch, the same number of epochs; NumPy pinned by OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, PyTorch by torch.set_num_threads and the same variables, to the threads nnsearch uses: one_thread rows 1 thread on every side; two_threads rows a native stack on 2 threads against two single-thread processes started together (and one 2-thread process training one model, for reference)',
           gflops: 'samples/s x (4 (784 H + 10 H) + 2 x 10 H): forward and weight gradients of both layers and the hidden layer gradient, the work actually done',
         },
         one_thread: one.rows,
