@@ -3,12 +3,21 @@
 //   trainEpoch(handle, orders: Int32Array[], lrs: Float64Array, active: Uint8Array, threads) -> Promise<Float64Array>
 //   evaluate(handle, part, active, threads) -> Promise<Float64Array>      (pairs: loss, metric per model)
 //   getWeights(handle, m) -> Float32Array[];  setWeights(handle, m, Float32Array[]);  dispose(handle)
+// and, for tests and benchmarks (not used by the engine):
+//   kernels() -> {isa, best, supported: string[]}      the SIMD path in use, the best, all this CPU runs
+//   setIsa(name) -> boolean                             force a path (false: unsupported, nothing changed)
+//   gemm(M, N, K, A, lda, transA, B, ldb, transB, bias | null, isa) -> Float32Array (M x N)
+//   fmaPeak(isa, seconds, threads) -> GFLOP/s of `threads` threads of FMA chains together
 #include <node_api.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "fma-peak.h"
+#include "gemm.h"
 #include "mlp.h"
 
 namespace {
@@ -342,6 +351,114 @@ napi_value Hash32(napi_env env, napi_callback_info info) {
   return out;
 }
 
+napi_value stringValue(napi_env env, const char* s) {
+  napi_value v;
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
+/** An ISA name argument; throws (returns false) when it is not one or this CPU lacks it. */
+bool isaArgument(napi_env env, napi_value v, nns::Isa* isa) {
+  char name[32] = {0};
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, name, sizeof name, &len) != napi_ok || !nns::parseIsa(name, isa)) {
+    napi_throw_type_error(env, nullptr, "nnsearch native: isa must be portable, avx2 or avx512");
+    return false;
+  }
+  if (!nns::isaSupported(*isa)) {
+    napi_throw_error(env, nullptr, "nnsearch native: this CPU does not support that isa");
+    return false;
+  }
+  return true;
+}
+
+napi_value Kernels(napi_env env, napi_callback_info) {
+  napi_value out, list;
+  napi_create_object(env, &out);
+  napi_set_named_property(env, out, "isa", stringValue(env, nns::isaName(nns::activeIsa())));
+  napi_set_named_property(env, out, "best", stringValue(env, nns::isaName(nns::bestIsa())));
+  napi_create_array(env, &list);
+  uint32_t n = 0;
+  for (nns::Isa isa : {nns::Isa::Portable, nns::Isa::Avx2, nns::Isa::Avx512})
+    if (nns::isaSupported(isa)) napi_set_element(env, list, n++, stringValue(env, nns::isaName(isa)));
+  napi_set_named_property(env, out, "supported", list);
+  return out;
+}
+
+napi_value SetIsa(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  CHECK(napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr));
+  char name[32] = {0};
+  size_t len = 0;
+  nns::Isa isa;
+  bool ok = napi_get_value_string_utf8(env, arg, name, sizeof name, &len) == napi_ok && nns::parseIsa(name, &isa) && nns::setActiveIsa(isa);
+  napi_value out;
+  napi_get_boolean(env, ok, &out);
+  return out;
+}
+
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value args[11];
+  CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  int32_t dims[3], lda = 0, ldb = 0;
+  for (int i = 0; i < 3; i++) napi_get_value_int32(env, args[i], &dims[i]);
+  napi_get_value_int32(env, args[4], &lda);
+  napi_get_value_int32(env, args[7], &ldb);
+  bool transA = false, transB = false;
+  napi_get_value_bool(env, args[5], &transA);
+  napi_get_value_bool(env, args[8], &transB);
+  const int M = dims[0], N = dims[1], K = dims[2];
+  float *A = nullptr, *B = nullptr, *bias = nullptr;
+  size_t na = 0, nb = 0, nbias = 0;
+  if (M <= 0 || N <= 0 || K < 0 || !typed(env, args[3], &A, &na) || !typed(env, args[6], &B, &nb)) {
+    napi_throw_type_error(env, nullptr, "gemm: M, N > 0, K >= 0, A and B Float32Arrays");
+    return nullptr;
+  }
+  // the last element each operand's layout reaches must lie inside it
+  size_t needA = transA ? (size_t)(K - 1) * lda + M : (size_t)(M - 1) * lda + K;
+  size_t needB = transB ? (size_t)(N - 1) * ldb + K : (size_t)(K - 1) * ldb + N;
+  bool hasBias = typed(env, args[9], &bias, &nbias);
+  if (K > 0 && (na < needA || nb < needB || lda < (transA ? M : K) || ldb < (transB ? K : N))) {
+    napi_throw_range_error(env, nullptr, "gemm: an operand is smaller than its layout");
+    return nullptr;
+  }
+  if (hasBias && nbias < (size_t)N) {
+    napi_throw_range_error(env, nullptr, "gemm: bias shorter than N");
+    return nullptr;
+  }
+  nns::Isa isa;
+  if (!isaArgument(env, args[10], &isa)) return nullptr;
+  napi_value ab, out;
+  void* raw;
+  CHECK(napi_create_arraybuffer(env, (size_t)M * N * sizeof(float), &raw, &ab));
+  nns::GemmScratch scratch;
+  nns::gemm(M, N, K, {A, lda, transA}, {B, ldb, transB}, static_cast<float*>(raw), N, hasBias ? bias : nullptr, scratch, isa);
+  CHECK(napi_create_typedarray(env, napi_float32_array, (size_t)M * N, ab, 0, &out));
+  return out;
+}
+
+napi_value FmaPeak(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value args[3];
+  CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  nns::Isa isa;
+  if (!isaArgument(env, args[0], &isa)) return nullptr;
+  double seconds = 0.5, threads = 1;
+  napi_get_value_double(env, args[1], &seconds);
+  napi_get_value_double(env, args[2], &threads);
+  std::vector<double> each((size_t)std::max(1.0, threads));
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < each.size(); t++) pool.emplace_back([&, t] { each[t] = nns::fmaPeakGflops(isa, seconds); });
+  for (auto& th : pool) th.join();
+  double total = 0;
+  for (double g : each) total += g;
+  napi_value out;
+  napi_create_double(env, total, &out);
+  return out;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"createStack", nullptr, CreateStack, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -351,6 +468,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setWeights", nullptr, SetWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dispose", nullptr, Dispose, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"hash32", nullptr, Hash32, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"kernels", nullptr, Kernels, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"fmaPeak", nullptr, FmaPeak, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

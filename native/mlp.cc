@@ -1,6 +1,9 @@
 // See mlp.h. Row-major float32 buffers; double for scalars and sums, as the TypeScript reference.
 #include "mlp.h"
 
+#include "gemm.h"
+#include "optimizer.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -38,125 +41,6 @@ static const uint32_t DROPOUT_STREAM = 0x44524f50u;  // 'DROP'
 
 uint32_t dropoutKey(uint32_t seed, uint32_t step, uint32_t layer) {
   return hash32(mixSeed({seed, DROPOUT_STREAM, layer}), step);
-}
-
-// ---------------------------------------------------------------- small dense kernels
-
-typedef float v8 __attribute__((vector_size(32)));
-
-static inline v8 load8(const float* p) {
-  v8 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-static inline void store8(float* p, v8 v) { std::memcpy(p, &v, sizeof v); }
-static inline v8 splat8(float a) { return v8{a, a, a, a, a, a, a, a}; }
-
-// C[R x N] = A[R x K] * W[K x N] + bias[N]  (A row stride K, W row stride N)
-static void gemmBias(const float* A, const float* W, const float* bias, float* C, int R, int K, int N) {
-  int r = 0;
-  for (; r + 4 <= R; r += 4) {
-    int j = 0;
-    for (; j + 32 <= N; j += 32) {
-      v8 acc[4][4];
-      for (int q = 0; q < 4; q++)
-        for (int c = 0; c < 4; c++) acc[q][c] = load8(bias + j + 8 * c);
-      for (int k = 0; k < K; k++) {
-        const float* w = W + (size_t)k * N + j;
-        v8 w0 = load8(w), w1 = load8(w + 8), w2 = load8(w + 16), w3 = load8(w + 24);
-        for (int q = 0; q < 4; q++) {
-          v8 a = splat8(A[(size_t)(r + q) * K + k]);
-          acc[q][0] += a * w0;
-          acc[q][1] += a * w1;
-          acc[q][2] += a * w2;
-          acc[q][3] += a * w3;
-        }
-      }
-      for (int q = 0; q < 4; q++)
-        for (int c = 0; c < 4; c++) store8(C + (size_t)(r + q) * N + j + 8 * c, acc[q][c]);
-    }
-    for (; j + 8 <= N; j += 8) {
-      v8 acc[4];
-      for (int q = 0; q < 4; q++) acc[q] = load8(bias + j);
-      for (int k = 0; k < K; k++) {
-        v8 w = load8(W + (size_t)k * N + j);
-        for (int q = 0; q < 4; q++) acc[q] += splat8(A[(size_t)(r + q) * K + k]) * w;
-      }
-      for (int q = 0; q < 4; q++) store8(C + (size_t)(r + q) * N + j, acc[q]);
-    }
-    for (; j < N; j++)
-      for (int q = 0; q < 4; q++) {
-        float s = bias[j];
-        const float* a = A + (size_t)(r + q) * K;
-        for (int k = 0; k < K; k++) s += a[k] * W[(size_t)k * N + j];
-        C[(size_t)(r + q) * N + j] = s;
-      }
-  }
-  for (; r < R; r++) {
-    float* c = C + (size_t)r * N;
-    for (int j = 0; j < N; j++) c[j] = bias[j];
-    const float* a = A + (size_t)r * K;
-    for (int k = 0; k < K; k++) {
-      float ak = a[k];
-      const float* w = W + (size_t)k * N;
-      for (int j = 0; j < N; j++) c[j] += ak * w[j];
-    }
-  }
-}
-
-// G[K x N] = A^T[K x R] * D[R x N]   (A is R x K, D is R x N)
-static void gemmAtB(const float* A, const float* D, float* G, int R, int K, int N) {
-  int k = 0;
-  for (; k + 4 <= K; k += 4) {
-    int j = 0;
-    for (; j + 32 <= N; j += 32) {
-      v8 acc[4][4] = {};
-      for (int r = 0; r < R; r++) {
-        const float* d = D + (size_t)r * N + j;
-        v8 d0 = load8(d), d1 = load8(d + 8), d2 = load8(d + 16), d3 = load8(d + 24);
-        const float* a = A + (size_t)r * K + k;
-        for (int q = 0; q < 4; q++) {
-          v8 s = splat8(a[q]);
-          acc[q][0] += s * d0;
-          acc[q][1] += s * d1;
-          acc[q][2] += s * d2;
-          acc[q][3] += s * d3;
-        }
-      }
-      for (int q = 0; q < 4; q++)
-        for (int c = 0; c < 4; c++) store8(G + (size_t)(k + q) * N + j + 8 * c, acc[q][c]);
-    }
-    for (; j + 8 <= N; j += 8) {
-      v8 acc[4] = {};
-      for (int r = 0; r < R; r++) {
-        v8 dv = load8(D + (size_t)r * N + j);
-        const float* a = A + (size_t)r * K + k;
-        for (int q = 0; q < 4; q++) acc[q] += splat8(a[q]) * dv;
-      }
-      for (int q = 0; q < 4; q++) store8(G + (size_t)(k + q) * N + j, acc[q]);
-    }
-    for (; j < N; j++)
-      for (int q = 0; q < 4; q++) {
-        float s = 0;
-        for (int r = 0; r < R; r++) s += A[(size_t)r * K + k + q] * D[(size_t)r * N + j];
-        G[(size_t)(k + q) * N + j] = s;
-      }
-  }
-  for (; k < K; k++)
-    for (int j = 0; j < N; j++) {
-      float s = 0;
-      for (int r = 0; r < R; r++) s += A[(size_t)r * K + k] * D[(size_t)r * N + j];
-      G[(size_t)k * N + j] = s;
-    }
-}
-
-// E[R x K] = D[R x N] * W^T   (W is K x N): transpose W once, then the vectorized row kernel.
-static void gemmBt(const float* D, const float* W, float* E, int R, int K, int N, std::vector<float>& Wt, std::vector<float>& zeros) {
-  Wt.resize((size_t)N * K);
-  for (int k = 0; k < K; k++)
-    for (int j = 0; j < N; j++) Wt[(size_t)j * K + k] = W[(size_t)k * N + j];
-  zeros.assign(K, 0.0f);
-  gemmBias(D, Wt.data(), zeros.data(), E, R, N, K);
 }
 
 // ---------------------------------------------------------------- activations
@@ -343,7 +227,9 @@ class Model {
   std::vector<float> X_, T_;                   // inputs, targets
   std::vector<std::vector<float>> Z_, N_, A_;  // pre-activation, BN-normalized (xhat), activation (after dropout)
   std::vector<std::vector<float>> mask_, mean_, var_;
-  std::vector<float> logits_, P_, G_, G2_, Wt_, zeros_;
+  std::vector<float> logits_, P_, G2_;
+  std::vector<float> grad_, gradIn_, act_;  // backward: gradient at a layer's output, at its input; activation
+  GemmScratch gemm_;
 
   int targetWidth() const { return layers_.back().out; }
 
@@ -382,7 +268,8 @@ class Model {
       Layer& ly = layers_[l];
       std::vector<float>& z = Z_[l];
       z.resize((size_t)R * ly.out);
-      gemmBias(in, ly.W.data(), ly.b.data(), z.data(), R, ly.in, ly.out);
+      // Z = A W + b  (R x out)
+      gemm(R, ly.out, ly.in, {in, ly.in, false}, {ly.W.data(), ly.out, false}, z.data(), ly.out, ly.b.data(), gemm_);
       if (l == L - 1) {
         logits_ = z;
         return;
@@ -524,24 +411,29 @@ class Model {
     int L = (int)layers_.size();
     gather(rows);
     forward(R, true);
-    std::vector<float> g;
+    std::vector<float>& g = grad_;
     Sums s = lossAndMetric(R, &g);
     double pen = penalty();
     Sums out;
     out.loss = (s.loss / R + pen) * R;
     out.metric = s.metric;
     // backward
-    std::vector<float> gin;
+    std::vector<float>& gin = gradIn_;
     for (int l = L - 1; l >= 0; l--) {
       Layer& ly = layers_[l];
       const float* input = l == 0 ? X_.data() : A_[l - 1].data();
       if (l < L - 1) {
         // g is dLoss/d(activation output after dropout) of layer l
         if (ly.dropout > 0) for (size_t i = 0; i < g.size(); i++) g[i] *= mask_[l][i];
-        // activation input is Z_[l] (BN output when bn); recompute the activation output without dropout
-        std::vector<float> act(g.size());
-        activateRows(cfg_.activation, Z_[l].data(), act.data(), R, ly.out);
-        activationBackward(cfg_.activation, Z_[l].data(), act.data(), g.data(), R, ly.out);
+        // activation input is Z_[l] (BN output when bn); the activation output without dropout is
+        // A_[l] itself when there is no dropout, else recomputed
+        const float* act = A_[l].data();
+        if (ly.dropout > 0) {
+          act_.resize(g.size());
+          activateRows(cfg_.activation, Z_[l].data(), act_.data(), R, ly.out);
+          act = act_.data();
+        }
+        activationBackward(cfg_.activation, Z_[l].data(), act, g.data(), R, ly.out);
         if (ly.bn) {
           const std::vector<float>& xh = N_[l];
           for (int j = 0; j < ly.out; j++) {
@@ -562,11 +454,13 @@ class Model {
           }
         }
       }
-      gemmAtB(input, g.data(), ly.gW.data(), R, ly.in, ly.out);
-      for (int j = 0; j < ly.out; j++) {
-        float sb = 0;
-        for (int r = 0; r < R; r++) sb += g[(size_t)r * ly.out + j];
-        ly.gb[j] = sb;
+      // dW = input^T g  (in x out)
+      gemm(ly.in, ly.out, R, {input, ly.in, true}, {g.data(), ly.out, false}, ly.gW.data(), ly.out, nullptr, gemm_);
+      // db = column sums of g, row after row: each column still sums in row order, as before
+      std::fill(ly.gb.begin(), ly.gb.end(), 0.0f);
+      for (int r = 0; r < R; r++) {
+        const float* gr = g.data() + (size_t)r * ly.out;
+        for (int j = 0; j < ly.out; j++) ly.gb[j] += gr[j];
       }
       if (cfg_.l1 > 0 || cfg_.l2 > 0)
         for (size_t i = 0; i < ly.W.size(); i++) {
@@ -575,7 +469,8 @@ class Model {
         }
       if (l > 0) {
         gin.resize((size_t)R * ly.in);
-        gemmBt(g.data(), ly.W.data(), gin.data(), R, ly.in, ly.out, Wt_, zeros_);
+        // dInput = g W^T  (R x in)
+        gemm(R, ly.in, ly.out, {g.data(), ly.out, false}, {ly.W.data(), ly.out, true}, gin.data(), ly.in, nullptr, gemm_);
         g.swap(gin);
       }
     }
@@ -601,7 +496,8 @@ class Model {
       std::vector<float>* grads[4] = {&ly.gW, &ly.gb, &ly.ggamma, &ly.gbeta};
       for (int k = 0; k < 4; k++) {
         if (params[k]->empty()) continue;
-        update(params[k]->data(), grads[k]->data(), params[k]->size(), ly.slot[k], rate, t);
+        float* slots[3] = {ly.slot[k][0].data(), ly.slot[k][1].data(), ly.slot[k][2].data()};
+        optimizerStep(cfg_.opt, params[k]->data(), grads[k]->data(), params[k]->size(), slots, rate, t);
       }
       if (cfg_.maxNorm > 0) {
         for (int j = 0; j < ly.out; j++) {
@@ -614,93 +510,6 @@ class Model {
       }
     }
     iterations_++;
-  }
-
-  void update(float* w, const float* g, size_t n, std::vector<float>* slot, double rate, long t) {
-    const OptimizerConfig& o = cfg_.opt;
-    switch (o.name) {
-      case SGD: {
-        if (o.momentum > 0) {
-          float* m = slot[0].data();
-          float mu = (float)o.momentum, r = (float)rate;
-          for (size_t i = 0; i < n; i++) {
-            m[i] = mu * m[i] - r * g[i];
-            w[i] += o.nesterov ? mu * m[i] - r * g[i] : m[i];
-          }
-        } else {
-          float r = (float)rate;
-          for (size_t i = 0; i < n; i++) w[i] -= r * g[i];
-        }
-        return;
-      }
-      case ADAM: {
-        float alpha = (float)(rate * std::sqrt(1 - std::pow(o.beta2, (double)t)) / (1 - std::pow(o.beta1, (double)t)));
-        float b1 = (float)(1 - o.beta1), b2 = (float)(1 - o.beta2), eps = (float)o.epsilon;
-        float* m = slot[0].data();
-        float* v = slot[1].data();
-        for (size_t i = 0; i < n; i++) {
-          m[i] += (g[i] - m[i]) * b1;
-          v[i] += (g[i] * g[i] - v[i]) * b2;
-          w[i] -= (m[i] * alpha) / (std::sqrt(v[i]) + eps);
-        }
-        return;
-      }
-      case ADAMAX: {
-        float corr = (float)(1 - std::pow(o.beta1, (double)t)), b1 = (float)(1 - o.beta1), beta2 = (float)o.beta2;
-        float r = (float)rate, eps = (float)o.epsilon;
-        float* m = slot[0].data();
-        float* u = slot[1].data();
-        for (size_t i = 0; i < n; i++) {
-          m[i] += (g[i] - m[i]) * b1;
-          u[i] = std::max(beta2 * u[i], std::fabs(g[i]));
-          w[i] -= (r * m[i]) / (corr * (u[i] + eps));
-        }
-        return;
-      }
-      case ADAGRAD: {
-        float* acc = slot[0].data();
-        float r = (float)rate, eps = (float)o.epsilon;
-        for (size_t i = 0; i < n; i++) {
-          acc[i] += g[i] * g[i];
-          w[i] -= (r * g[i]) / std::sqrt(acc[i] + eps);
-        }
-        return;
-      }
-      case RMSPROP: {
-        float rho = (float)o.rho, r = (float)rate, eps = (float)o.epsilon, mu = (float)o.momentum;
-        float* vel = slot[0].data();
-        float* mom = slot[1].data();
-        float* avg = slot[2].data();
-        for (size_t i = 0; i < n; i++) {
-          vel[i] = rho * vel[i] + (1 - rho) * g[i] * g[i];
-          float denom = vel[i] + eps;
-          if (o.centered) {
-            avg[i] = rho * avg[i] + (1 - rho) * g[i];
-            denom = vel[i] - avg[i] * avg[i] + eps;
-          }
-          float inc = (r * g[i]) / std::sqrt(denom);
-          if (mu > 0) {
-            mom[i] = mu * mom[i] + inc;
-            w[i] -= mom[i];
-          } else {
-            w[i] -= inc;
-          }
-        }
-        return;
-      }
-      case ADADELTA: {
-        float rho = (float)o.rho, r = (float)rate, eps = (float)o.epsilon;
-        float* ag = slot[0].data();
-        float* ad = slot[1].data();
-        for (size_t i = 0; i < n; i++) {
-          ag[i] = rho * ag[i] + (1 - rho) * g[i] * g[i];
-          float delta = (-std::sqrt(ad[i] + eps) * g[i]) / std::sqrt(ag[i] + eps);
-          ad[i] = rho * ad[i] + (1 - rho) * delta * delta;
-          w[i] += r * delta;
-        }
-        return;
-      }
-    }
   }
 };
 

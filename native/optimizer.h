@@ -1,0 +1,14 @@
+// The optimizers' weight updates (sgd, adam, adamax, adagrad, rmsprop, adadelta), Keras formulas.
+#pragma once
+#include <cstddef>
+
+#include "mlp.h"
+
+namespace nns {
+
+// w -= the step of optimizer `o` for gradient g at iteration t (1-based) and learning rate `rate`;
+// slots are the optimizer's per-weight state (up to 3 arrays of n floats, as the optimizer needs).
+// Vectorized for the active instruction set; the result does not depend on it.
+void optimizerStep(const OptimizerConfig& o, float* w, const float* g, size_t n, float* const slots[3], double rate, long t);
+
+}  // namespace nns
