@@ -12,6 +12,7 @@ import { renderHtmlReport } from '../report/html.js';
 import { writeFileAtomic } from '../files.js';
 import { gridSampler, gridSize } from '../search/grid.js';
 import { randomSampler } from '../search/random.js';
+import { tpeSampler } from '../search/tpe.js';
 import { bayesSampler, DEFAULT_STARTUP } from '../search/bayes.js';
 import type { Sampler, SamplerName } from '../search/sampler.js';
 import { formatProblem, loadSpec, parseSpecText, readSpecText } from '../search/spec-file.js';
@@ -49,6 +50,8 @@ export function makeSampler(kind: SamplerName, spec: Spec, goal: 'maximize' | 'm
       return randomSampler({ space: spec.space, seed: spec.seed });
     case 'bayes':
       return bayesSampler({ space: spec.space, seed: spec.seed, goal, startup });
+    case 'tpe': // integration shim (issue 17): the integrator wires `nnsearch tpe`
+      return tpeSampler({ space: spec.space, seed: spec.seed, goal, startup });
   }
 }
 

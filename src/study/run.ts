@@ -109,7 +109,8 @@ function claim(store: SqliteStore, study: StudyRecord, p: PreparedStudy, opts: R
       sampler: opts.sampler.name,
       size: opts.sampler.size,
       budget: opts.budget,
-      propose: (index) => opts.sampler.propose(index, store.listTrials(study.id)),
+      // integration shim (issue 17): the run loop's own handling of an exhausted space replaces this
+      propose: (index) => opts.sampler.propose(index, store.listTrials(study.id)) ?? exhausted(),
       worker: WORKER_ID,
       leaseMs: opts.leaseMs ?? 10 * 60_000,
     },
@@ -234,4 +235,8 @@ function finish(store: SqliteStore, trial: TrialRecord, error: string | undefine
   }
   const { mean, std } = summarizeScores(folds.map((f) => f.score));
   return store.finishTrial(trial.id, { state: 'complete', value: mean, std, ...times });
+}
+
+function exhausted(): never {
+  throw new Error('the search space holds no untried configuration: every one is in the study');
 }

@@ -24,7 +24,7 @@ const claim = (studyId: number, over: Partial<ClaimRequest> = {}): ClaimRequest 
   sampler: 'grid',
   size: sampler.size,
   budget: Infinity,
-  propose: (i) => sampler.propose(i, []),
+  propose: (i) => sampler.propose(i, [])!,
   worker: WORKER_ID,
   leaseMs: 60_000,
   ...over,
