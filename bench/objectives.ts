@@ -1,8 +1,10 @@
 /**
- * Standard test functions for samplers (all minimized), as objective modules: {name, space, f}.
- * Optima: Branin 0.397887; Hartmann6 -3.32237; Rosenbrock 0 at (1, ..., 1); Ackley 0 at 0.
+ * Test functions for samplers (all minimized), as objective modules: {name, space, f}.
+ * Continuous: Branin 0.397887; Hartmann6 -3.32237; Rosenbrock 0 at (1, ..., 1); Ackley 0 at 0.
+ * Mixed and discrete, shaped like the spaces nnsearch users search (optima known or enumerated):
+ * mixed-mlp, grid5x5, cat-int-step, init-mode, init-lr.
  */
-import type { Params, ParamSpace } from '../src/search/space.js';
+import type { Params, ParamSpace, ParamValue } from '../src/search/space.js';
 
 export interface Objective {
   name: string;
@@ -89,4 +91,87 @@ export function ackley(d: number): Objective {
   };
 }
 
-export const STANDARD_OBJECTIVES: Objective[] = [branin, hartmann6, rosenbrock(2), rosenbrock(5), ackley(2), ackley(5)];
+const cat = (name: string, choices: ParamValue[]): ParamSpace[number] => ({ name, section: 'model', dist: { kind: 'categorical', choices } });
+const int = (name: string, low: number, high: number, log = false, step = 1): ParamSpace[number] => ({ name, section: 'model', dist: { kind: 'int', low, high, log, step } });
+const logFloat = (name: string, low: number, high: number): ParamSpace[number] => ({ name, section: 'model', dist: { kind: 'float', low, high, log: true, step: null } });
+const stepFloat = (name: string, low: number, high: number, step: number): ParamSpace[number] => ({ name, section: 'model', dist: { kind: 'float', low, high, log: false, step } });
+
+/**
+ * A validation error over the space of configs/random-mlp.yaml's kind: categorical optimizer,
+ * log-uniform learning rate whose best value depends on the optimizer, log-int width, stepped
+ * dropout with a small effect; optimum 0 inside the box (adam, lr 1e-3, 180 units, dropout 0.3).
+ */
+export const mixedMlp: Objective = {
+  name: 'mixed-mlp',
+  space: [cat('optimizer', ['sgd', 'adam', 'rmsprop']), logFloat('learning_rate', 1e-4, 1e-1), int('units', 16, 512, true), stepFloat('dropout', 0, 0.5, 0.05)],
+  optimum: 0,
+  f: (p) => {
+    const opt = p.optimizer as 'sgd' | 'adam' | 'rmsprop';
+    const target = { sgd: -1.3, adam: -3, rmsprop: -2.6 }[opt];
+    const base = { sgd: 0.03, adam: 0, rmsprop: 0.01 }[opt];
+    const lr = Math.log10(p.learning_rate as number) - target;
+    const width = Math.log2(p.units as number) - Math.log2(180);
+    const dropout = (p.dropout as number) - 0.3;
+    return base + 0.1 * lr * lr + 0.02 * width * width + 0.2 * dropout * dropout + 0.03 * (lr - width / 4) ** 2;
+  },
+};
+
+/** 5 x 5 integers: a broad basin around (1, 1) at 0.2 and a narrow one at (3, 4) at 0. */
+export const grid5x5: Objective = {
+  name: 'grid5x5',
+  space: [int('x', 0, 4), int('y', 0, 4)],
+  f: (p) => {
+    const x = p.x as number;
+    const y = p.y as number;
+    return Math.min(0.2 + 0.05 * ((x - 1) ** 2 + (y - 1) ** 2), 0.6 * ((x - 3) ** 2 + (y - 4) ** 2));
+  },
+};
+
+/** 3 categories x 8 integers x 6 steps (144 configurations); each category has its own optimum. */
+export const catIntStep: Objective = {
+  name: 'cat-int-step',
+  space: [cat('kind', ['a', 'b', 'c']), int('n', 1, 8), stepFloat('s', 0, 0.5, 0.1)],
+  f: (p) => {
+    const k = p.kind as 'a' | 'b' | 'c';
+    const [base, n0, s0] = { a: [0.05, 3, 0.1], b: [0, 6, 0.2], c: [0.02, 7, 0.4] }[k];
+    return base + (0.1 * ((p.n as number) - n0) ** 2) / 16 + 0.3 * ((p.s as number) - s0) ** 2;
+  },
+};
+
+/** configs/init-mode.yaml's eight initializers (README's 3-fold errors): 8 configurations. */
+const INIT_ERROR: Record<string, number> = {
+  uniform: 0.0544,
+  lecun_uniform: 0.0519,
+  normal: 0.0527,
+  zero: 0.8873,
+  glorot_normal: 0.0516,
+  glorot_uniform: 0.0493,
+  he_normal: 0.052,
+  he_uniform: 0.0495,
+};
+const INITS = Object.keys(INIT_ERROR);
+
+export const initMode: Objective = {
+  name: 'init-mode',
+  space: [cat('init', INITS)],
+  f: (p) => INIT_ERROR[p.init as string],
+};
+
+/** The eight initializers with a log learning rate (best value per initializer) and a stepped batch size. */
+export const initLr: Objective = {
+  name: 'init-lr',
+  space: [cat('init', INITS), logFloat('learning_rate', 1e-4, 1), int('batch_size', 16, 256, false, 16)],
+  optimum: 0.0493,
+  f: (p) => {
+    const init = p.init as string;
+    if (init === 'zero') return INIT_ERROR.zero;
+    const target = -2.5 - 0.1 * INITS.indexOf(init);
+    const lr = Math.log10(p.learning_rate as number) - target;
+    const batch = Math.log2(p.batch_size as number) - Math.log2(64 + 16 * (INITS.indexOf(init) % 3));
+    return INIT_ERROR[init] + 0.02 * lr * lr + 0.004 * batch * batch;
+  },
+};
+
+export const CONTINUOUS_OBJECTIVES: Objective[] = [branin, hartmann6, rosenbrock(2), rosenbrock(5), ackley(2), ackley(5)];
+export const MIXED_OBJECTIVES: Objective[] = [mixedMlp, grid5x5, catIntStep, initMode, initLr];
+export const STANDARD_OBJECTIVES: Objective[] = [...CONTINUOUS_OBJECTIVES, ...MIXED_OBJECTIVES];

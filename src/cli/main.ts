@@ -23,7 +23,7 @@ export async function main(args: string[], io: Output = processIo): Promise<numb
   let parser = yargs(args)
     .scriptName('nnsearch')
     .usage('$0 <command> [options]\n\nHyperparameter search for neural networks: grid, random or Bayesian search, k-fold\ncross-validation with Keras semantics (native C++, WebGPU or TensorFlow.js), results in SQLite or PostgreSQL.');
-  for (const kind of ['grid', 'random', 'bayes'] as const) parser = registerSearch(parser, kind, io, interactive);
+  for (const kind of ['grid', 'random', 'bayes', 'tpe'] as const) parser = registerSearch(parser, kind, io, interactive);
   parser = registerReport(parser, io);
   parser = registerValidate(parser, io, (c) => {
     code = c;
@@ -37,12 +37,13 @@ export async function main(args: string[], io: Output = processIo): Promise<numb
     .example('$0 grid configs/init-mode.yaml', 'the classic Keras init_mode grid on the embedded MNIST')
     .example('$0 random configs/random-mlp.yaml --budget 50', 'random search, 50 trials')
     .example('$0 bayes configs/random-mlp.yaml --budget 30', 'Gaussian-process search on the same spec')
+    .example('$0 tpe configs/random-mlp.yaml --budget 100', "Optuna's TPE, for large budgets")
     .example('$0 report --best', 'the best trial of the only study in ./nnsearch.db')
     .example('$0 report --html report.html', 'charts in one offline HTML file')
     .example('$0 export --best model/', 'refit the best configuration and save a TensorFlow.js model')
     .example('$0 grid spec.yaml --db postgresql://user:password@host:5432/hp', 'one study shared by workers on many machines')
     .example('$0 copy --from nnsearch.db --to postgresql://user:password@host:5432/hp', 'move a study to a PostgreSQL server (or back)')
-    .demandCommand(1, 'give a command: grid, random, bayes, report, show, export, predict, validate, studies or copy')
+    .demandCommand(1, 'give a command: grid, random, bayes, tpe, report, show, export, predict, validate, studies or copy')
     .strict()
     .recommendCommands()
     .help()

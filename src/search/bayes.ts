@@ -10,9 +10,10 @@
 import { decode, dims as spaceDims, encode, snap, type Dim } from './gp/encode.js';
 import { fitKernelParams, GaussianProcess } from './gp/gp.js';
 import { maximizeAcquisition, spreadPoints } from './gp/acquisition.js';
-import { mixSeed } from '../rng.js';
-import type { Sampler, SamplerOptions, TrialView } from './sampler.js';
-import type { Params, ParamSpace } from './space.js';
+import { unlessHeld } from './random.js';
+import { mixSeed, Rng } from '../rng.js';
+import { heldKeys, type Sampler, type SamplerOptions, type TrialView } from './sampler.js';
+import { spaceSize, type Params, type ParamSpace } from './space.js';
 
 const BAYES_STREAM = 0x42415945; // 'BAYE'
 export const DEFAULT_STARTUP = 10;
@@ -54,7 +55,7 @@ function collect(space: ParamSpace, history: readonly TrialView[], sign: number)
 
 export class BayesSampler implements Sampler {
   readonly name = 'bayes' as const;
-  readonly size = Infinity;
+  readonly size: number;
   private readonly space: ParamSpace;
   private readonly dims: Dim[];
   private readonly startup: number;
@@ -63,9 +64,15 @@ export class BayesSampler implements Sampler {
     this.space = opts.space;
     this.dims = spaceDims(opts.space);
     this.startup = opts.startup ?? DEFAULT_STARTUP;
+    this.size = spaceSize(opts.space);
   }
 
-  propose(index: number, history: readonly TrialView[]): Params {
+  propose(index: number, history: readonly TrialView[]): Params | null {
+    const held = heldKeys(this.space, history);
+    return unlessHeld(this.space, this.proposeAny(index, history), held, Rng.derive(this.opts.seed, BAYES_STREAM, index, 1));
+  }
+
+  private proposeAny(index: number, history: readonly TrialView[]): Params {
     const sign = this.opts.goal === 'maximize' ? 1 : -1;
     const seed = mixSeed(this.opts.seed, BAYES_STREAM, index);
     const obs = collect(this.space, history, sign);

@@ -24,7 +24,7 @@ export type ParamSpace = Param[];
 /** The finite list of values a grid takes for one distribution, or null when it is continuous. */
 export function gridValues(dist: Distribution): ParamValue[] | null {
   if (dist.kind === 'categorical') return dist.choices;
-  if (dist.kind === 'float' && dist.step === null) return null;
+  if (dist.kind === 'float' && dist.step === null) return dist.low === dist.high ? [dist.low] : null;
   const step = dist.step as number;
   const n = Math.floor((dist.high - dist.low) / step + 1e-9) + 1;
   return Array.from({ length: n }, (_, i) => roundStep(dist.low + i * step, step));
@@ -57,4 +57,26 @@ export function activeOnly(space: ParamSpace, params: Params): Params {
   const out: Params = {};
   for (const p of space) if (params[p.name] !== undefined && isActive(p, out)) out[p.name] = params[p.name];
   return out;
+}
+
+/**
+ * Canonical string key of a configuration: its values in the space's order, as JSON (field order
+ * and extra fields do not matter; a value and its JSON round trip give the same key). Two trials
+ * with the same key train the same model: samplers and the storage use it to refuse repeats.
+ */
+export function paramsKey(space: ParamSpace, params: Params): string {
+  return JSON.stringify(space.map((p) => params[p.name] ?? null));
+}
+
+/** How many distinct values a distribution takes (Infinity for a continuous float range). */
+export function distributionSize(dist: Distribution): number {
+  return gridValues(dist)?.length ?? Infinity;
+}
+
+/**
+ * How many distinct configurations the space holds: the product of its parameters' sizes, or
+ * Infinity as soon as one parameter is a continuous float range. An empty space holds one (`{}`).
+ */
+export function spaceSize(space: ParamSpace): number {
+  return space.reduce((n, p) => n * distributionSize(p.dist), 1);
 }

@@ -12,7 +12,8 @@ import type { EpochRecord } from '../records.js';
 import type { Engine, ModelJob } from '../engine/runtime.js';
 import { describeParams } from '../models/config.js';
 import type { Sampler } from '../search/sampler.js';
-import { activeOnly } from '../search/space.js';
+import { gridAt, gridAxes } from '../search/grid.js';
+import { activeOnly, paramsKey, spaceSize, type ParamSpace } from '../search/space.js';
 import { claimTrial } from '../store/claim.js';
 import { WORKER_ID } from '../store/lease.js';
 import type { Storage } from '../store/storage.js';
@@ -57,23 +58,33 @@ export interface RunSummary {
 }
 
 /**
- * What the study still lacks of the run's aim once the run has ended: grid points without a
- * finished trial, or trials short of the budget (interrupted ones count as missing). Null when met.
+ * What the study still lacks of the run's aim once the run has ended: grid points no trial holds
+ * (whichever sampler made it), or trials short of the budget. Interrupted trials count as missing;
+ * `exhausted`: the space has no configuration the study does not hold. Null when the aim is met.
  */
-export function shortfall(trials: readonly TrialRecord[], sampler: Pick<Sampler, 'name' | 'size'>, budget: number): { have: number; want: number; interrupted: number } | null {
+export function shortfall(
+  trials: readonly TrialRecord[],
+  sampler: Pick<Sampler, 'name' | 'size'>,
+  budget: number,
+  space: ParamSpace,
+): { have: number; want: number; interrupted: number; exhausted: boolean } | null {
   const interrupted = trials.filter((t) => t.state === 'interrupted').length;
-  if (Number.isFinite(sampler.size)) {
-    const have = trials.filter((t) => t.sampler === sampler.name && (t.state === 'complete' || t.state === 'fail' || t.state === 'running')).length;
-    return have >= sampler.size ? null : { have, want: sampler.size, interrupted };
+  const held = new Set(trials.filter((t) => t.state !== 'interrupted').map((t) => paramsKey(space, t.params)));
+  if (sampler.name === 'grid') {
+    if (trials.filter((t) => t.sampler === sampler.name && t.state !== 'interrupted').length >= sampler.size) return null;
+    const axes = gridAxes(space);
+    let have = 0;
+    for (let i = 0; i < sampler.size; i++) if (held.has(paramsKey(space, gridAt(space, i, axes)))) have++;
+    return have >= sampler.size ? null : { have, want: sampler.size, interrupted, exhausted: false };
   }
-  const have = trials.filter((t) => t.state !== 'interrupted').length;
-  return have >= budget ? null : { have, want: budget, interrupted };
+  const have = trials.length - interrupted;
+  return have >= budget ? null : { have, want: budget, interrupted, exhausted: interrupted === 0 && held.size >= spaceSize(space) };
 }
 
 /** What a run aims at (grid size or budget) and how much of it the study already holds, for progress. */
 export function plannedTotals(trials: readonly TrialRecord[], sampler: Pick<Sampler, 'name' | 'size'>, budget: number): { total: number; done: number } {
   const finished = trials.filter((t) => t.state === 'complete' || t.state === 'fail');
-  if (Number.isFinite(sampler.size)) return { total: sampler.size, done: finished.filter((t) => t.sampler === sampler.name).length };
+  if (sampler.name === 'grid') return { total: sampler.size, done: finished.filter((t) => t.sampler === sampler.name).length };
   return { total: budget, done: finished.length };
 }
 
@@ -138,7 +149,8 @@ function claim(store: Storage, study: StudyRecord, p: PreparedStudy, opts: RunOp
     {
       studyId: study.id,
       sampler: opts.sampler.name,
-      size: opts.sampler.size,
+      // grid indices are positions in the grid; other samplers number their proposals without end
+      size: opts.sampler.name === 'grid' ? opts.sampler.size : Infinity,
       budget: opts.budget,
       propose: async (index) => {
         const params = opts.sampler.propose(index, await store.listTrials(study.id));

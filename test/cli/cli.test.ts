@@ -104,6 +104,28 @@ describe('nnsearch random', () => {
   });
 });
 
+describe('finite spaces', () => {
+  const dir = workdir();
+  write(dir, 'f.yaml', TINY.replace('name: tiny', 'name: f') + 'params:\n  learning_rate: [0.01, 0.05, 0.1]\n');
+
+  it('random never repeats a configuration: a budget larger than the space ends with every configuration once and exit 1, saying why', () => {
+    const r = nnsearch(['random', 'f.yaml', '--budget', '5', '--quiet', ...backend], dir);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/study f ends with 3 of its budget of 5 trials \(the search space has no untried configuration left\)/);
+    const db = new Database(join(dir, 'nnsearch.db'), { readonly: true });
+    const params = (db.prepare("SELECT params_json AS p FROM trials WHERE state = 'complete'").all() as { p: string }[]).map((x) => x.p);
+    db.close();
+    expect(new Set(params).size).toBe(3);
+    expect(params).toHaveLength(3);
+  });
+
+  it('a grid after random trains only the points the study does not hold, and is complete', () => {
+    const r = nnsearch(['grid', 'f.yaml', '--quiet', ...backend], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(countTrials(join(dir, 'nnsearch.db'))).toBe(3);
+  });
+});
+
 describe('grid size limit', () => {
   const dir = workdir();
   write(dir, 'g.yaml', TINY.replace('name: tiny', 'name: g') + 'params:\n  learning_rate: [0.01, 0.05, 0.1]\n');

@@ -17,16 +17,16 @@ params:
   it('is deterministic per (seed, index) and independent of call order', () => {
     const a = randomSampler({ space: spec.space, seed: 1 });
     const b = randomSampler({ space: spec.space, seed: 1 });
-    const forward = [0, 1, 2, 3].map((i) => a.propose(i, []));
-    const backward = [3, 2, 1, 0].map((i) => b.propose(i, [])).reverse();
+    const forward = [0, 1, 2, 3].map((i) => a.propose(i, [])!);
+    const backward = [3, 2, 1, 0].map((i) => b.propose(i, [])!).reverse();
     expect(backward).toEqual(forward);
-    expect(randomSampler({ space: spec.space, seed: 2 }).propose(0, [])).not.toEqual(forward[0]);
+    expect(randomSampler({ space: spec.space, seed: 2 }).propose(0, [])!).not.toEqual(forward[0]);
   });
 
   it('stays inside every distribution', () => {
     const s = randomSampler({ space: spec.space, seed: 3 });
     for (let i = 0; i < 500; i++) {
-      const p = s.propose(i, []);
+      const p = s.propose(i, [])!;
       expect(['sgd', 'adam', 'rmsprop']).toContain(p.optimizer);
       expect(p.learning_rate as number).toBeGreaterThanOrEqual(0.0001);
       expect(p.learning_rate as number).toBeLessThanOrEqual(0.1);

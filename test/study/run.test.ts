@@ -100,12 +100,14 @@ describe('the search loop', () => {
   it('fails a sampled configuration that is invalid, without training it', async () => {
     const { spec, prepared, store, study } = await setup('  units: [[8], [8, 8]]\n', 'model:\n  dropout: [0.1]\n');
     const engine = new FakeEngine();
+    // two configurations, one invalid; random search never repeats one, so it ends after both
     const s = await runSearch(store, study, prepared, { sampler: randomSampler({ space: spec.space, seed: 1 }), budget: 6, engine });
-    expect(s.trialsRun).toBe(6);
+    expect(s.trialsRun).toBe(2);
+    expect(s.exhausted).toBe(true);
     const failed = (await store.listTrials(study.id)).filter((t) => t.state === 'fail');
     expect(failed.length).toBeGreaterThan(0);
     for (const t of failed) expect(t.error).toMatch(/dropout: lists 1 rates for 2 hidden layers/);
-    expect(engine.log.trained.length).toBe(3 * (6 - failed.length));
+    expect(engine.log.trained.length).toBe(3 * (2 - failed.length));
   });
 
   it('resumes the interrupted trials of another sampler, so a study of several samplers meets its budget', async () => {
@@ -118,12 +120,12 @@ describe('the search loop', () => {
     await expect(runSearch(store, study, prepared, { sampler: random, budget: 4, engine, trialsPerRound: 2, shouldStop: () => stop })).rejects.toThrow(InterruptedError);
     const before = await store.listTrials(study.id);
     expect(before.map((t) => t.state)).toEqual(['interrupted', 'interrupted']);
-    expect(shortfall(before, random, 4)).toEqual({ have: 0, want: 4, interrupted: 2 });
+    expect(shortfall(before, random, 4, spec.space)).toEqual({ have: 0, want: 4, interrupted: 2, exhausted: false });
     const bayes = bayesSampler({ space: spec.space, seed: 1, goal: 'maximize', startup: 2 });
     const s = await runSearch(store, study, prepared, { sampler: bayes, budget: 4, engine: new FakeEngine(3) });
     expect(s).toMatchObject({ trialsRun: 4, complete: 4, exhausted: false });
     const after = await store.listTrials(study.id);
     expect(after.map((t) => [t.sampler, t.state, t.attempts])).toEqual([['random', 'complete', 2], ['random', 'complete', 2], ['bayes', 'complete', 1], ['bayes', 'complete', 1]]);
-    expect(shortfall(after, bayes, 4)).toBeNull();
+    expect(shortfall(after, bayes, 4, spec.space)).toBeNull();
   });
 });

@@ -12,6 +12,7 @@ import { renderReport, studyResults } from '../../report/assemble.js';
 import { bayesSampler, DEFAULT_STARTUP } from '../../search/bayes.js';
 import { gridSampler, gridSize } from '../../search/grid.js';
 import { randomSampler } from '../../search/random.js';
+import { tpeSampler } from '../../search/tpe.js';
 import type { Sampler, SamplerName } from '../../search/sampler.js';
 import { loadSpec } from '../../spec/file.js';
 import type { Spec } from '../../spec/schema.js';
@@ -51,6 +52,8 @@ export function makeSampler(kind: SamplerName, spec: Spec, goal: 'maximize' | 'm
       return randomSampler({ space: spec.space, seed: spec.seed });
     case 'bayes':
       return bayesSampler({ space: spec.space, seed: spec.seed, goal, startup });
+    case 'tpe':
+      return tpeSampler({ space: spec.space, seed: spec.seed, goal, startup });
   }
 }
 
@@ -102,7 +105,7 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
     return await withStorage(args.db, 'write', async (store) => {
       const study = await openStudy(store, prepared);
       if (role.kind !== 'worker') {
-        const plan = kind === 'grid' ? `${gridSize(spec.space)} grid points` : `budget ${args.budget}${kind === 'bayes' ? `, ${args.startup ?? DEFAULT_STARTUP} start-up trials` : ''}`;
+        const plan = kind === 'grid' ? `${gridSize(spec.space)} grid points` : `budget ${args.budget}${kind === 'bayes' || kind === 'tpe' ? `, ${args.startup ?? DEFAULT_STARTUP} start-up trials` : ''}`;
         const how =
           role.kind === 'parent' ? `${role.workers} worker processes`
           : engine!.trialsPerRound ? `engine ${engine!.name}, up to ${engine!.trialsPerRound} trials per round`
@@ -137,10 +140,10 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
       if (role.kind === 'worker') return summary;
       if (outputClosed()) throw new InterruptedError('the output was closed; run the same command again to continue');
       io.out(renderReport(await studyResults(store, study), study, { format: 'table' }));
-      const missing = args.maxTrials === undefined ? shortfall(await store.listTrials(study.id), sampler, budget) : null;
+      const missing = args.maxTrials === undefined ? shortfall(await store.listTrials(study.id), sampler, budget, prepared.spec.space) : null;
       if (missing) {
         const what = kind === 'grid' ? `${missing.have} of ${missing.want} grid points` : `${missing.have} of its budget of ${missing.want} trials`;
-        const why = summary?.exhausted
+        const why = missing.exhausted || summary?.exhausted
           ? `the search space has no untried configuration left`
           : missing.interrupted > 0 ? `${missing.interrupted} interrupted; run the same command again to continue` : 'run the same command again to continue';
         throw new IncompleteSearchError(`study ${study.name} ends with ${what} (${why})`);
@@ -176,6 +179,7 @@ const DESCRIPTIONS: Record<SamplerName, string> = {
   grid: 'run a grid search over every combination of params',
   random: 'run a random search until the study has --budget trials',
   bayes: 'run a Bayesian (Gaussian-process) search until the study has --budget trials',
+  tpe: 'run a tree-structured Parzen estimator search (Optuna\'s TPE) until the study has --budget trials',
 };
 
 /** Registers `grid [spec]`, `random [spec]` or `bayes [spec]`; `interactive`: the process's own streams and signals. */
@@ -187,7 +191,7 @@ export function registerSearch<T>(y: Argv<T>, kind: SamplerName, io: Output, int
       withBackend(withDb(c), 'training engine')
         .positional('spec', { type: 'string', default: 'nnsearch.yaml', describe: 'search spec (YAML)' })
         .option('budget', { type: 'number', describe: 'trials the study should reach (random, bayes)', hidden: kind === 'grid' })
-        .option('startup', { type: 'number', describe: 'quasi-random trials before the Gaussian process takes over', default: kind === 'bayes' ? DEFAULT_STARTUP : undefined, hidden: kind !== 'bayes' })
+        .option('startup', { type: 'number', describe: kind === 'tpe' ? 'random trials before the Parzen estimators take over' : 'quasi-random trials before the Gaussian process takes over', default: kind === 'bayes' || kind === 'tpe' ? DEFAULT_STARTUP : undefined, hidden: kind !== 'bayes' && kind !== 'tpe' })
         .option('seed', { type: 'number', describe: "override the spec's seed" })
         .option('max-trials', { type: 'number', describe: `grid: run grids up to this many points (default ${GRID_LIMIT.toLocaleString('en')})`, hidden: kind !== 'grid' })
         .option('yes', { type: 'boolean', default: false, describe: 'grid: run a grid of any size', hidden: kind !== 'grid' })

@@ -50,6 +50,12 @@ export function erfcx(x: number): number {
   return 2 * Math.exp(x * x) - erfcxContinuedFraction(-x);
 }
 
+/** The error function, accurate in relative terms near 0 as well. */
+export function erf(x: number): number {
+  if (Math.abs(x) <= 2) return erfSeries(x);
+  return x > 0 ? 1 - erfc(x) : erfc(-x) - 1;
+}
+
 export function erfc(x: number): number {
   if (x > 2) return Math.exp(-x * x) * erfcxContinuedFraction(x);
   if (x >= -2) return 1 - erfSeries(x);

@@ -29,7 +29,7 @@ describe('mapping the space to the unit cube', () => {
   it('round-trips every kind of parameter', () => {
     const r = randomSampler({ space: mixed, seed: 1 });
     for (let i = 0; i < 200; i++) {
-      const p = r.propose(i, []);
+      const p = r.propose(i, [])!;
       const x = encode(mixed, p);
       for (let j = 0; j < x.length; j++) {
         if (mixed[j].dist.kind === 'categorical') expect(Number.isInteger(x[j])).toBe(true);
@@ -58,7 +58,7 @@ describe('mapping the space to the unit cube', () => {
 function run(sampler: BayesSampler, n: number, f: (p: Params) => number): TrialView[] {
   const history: TrialView[] = [];
   for (let i = 0; i < n; i++) {
-    const params = sampler.propose(i, history);
+    const params = sampler.propose(i, history)!;
     history.push({ params, state: 'complete', value: f(params) });
   }
   return history;
@@ -68,11 +68,11 @@ describe('Bayesian sampler', () => {
   it('starts with the seeded Sobol sequence', () => {
     const space = specFrom('name: s\nparams:\n  dropout: {min: 0, max: 0.5}\n  l2: {min: 0, max: 1}\n').space;
     const s = new BayesSampler({ space, seed: 4, goal: 'maximize', startup: 5 });
-    const first = [0, 1, 2].map((i) => s.propose(i, []));
+    const first = [0, 1, 2].map((i) => s.propose(i, [])!);
     expect(new Set(first.map((p) => p.dropout)).size).toBe(3);
     // the same points as the study's shifted Sobol sequence
     const s2 = new BayesSampler({ space, seed: 4, goal: 'maximize', startup: 5 });
-    expect(s2.propose(2, [])).toEqual(first[2]);
+    expect(s2.propose(2, [])!).toEqual(first[2]);
     expect(sobolPoints(2, 3, null)).toHaveLength(3);
   });
 
@@ -96,7 +96,7 @@ describe('Bayesian sampler', () => {
       }
       bayesBest.push(Math.max(...h.map((t) => t.value!)));
       const r = randomSampler({ space: mixed, seed });
-      randomBest.push(Math.max(...Array.from({ length: 25 }, (_, i) => score(r.propose(i, [])))));
+      randomBest.push(Math.max(...Array.from({ length: 25 }, (_, i) => score(r.propose(i, [])!))));
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b) / xs.length;
     expect(mean(bayesBest)).toBeGreaterThan(mean(randomBest));
@@ -114,7 +114,7 @@ describe('Bayesian sampler', () => {
     const s = new BayesSampler({ space, seed: 2, goal: 'maximize', startup: 3 });
     const history: TrialView[] = [];
     for (let i = 0; i < 12; i++) {
-      const params = s.propose(i, history);
+      const params = s.propose(i, history)!;
       const lr = params.learning_rate as number;
       // learning rates above 1 diverge; below, the score peaks at lr = 0.3
       history.push(lr > 1 ? { params, state: 'fail', value: null, failReason: 'diverged' } : { params, state: 'complete', value: -((Math.log10(lr) + 0.5) ** 2) });
@@ -124,7 +124,7 @@ describe('Bayesian sampler', () => {
     expect(late).toBeLessThanOrEqual(1);
     // an error (not a divergence) is simply left out
     const withError = [...history, { params: { learning_rate: 0.3 }, state: 'fail' as const, value: null, failReason: 'error' as const }];
-    expect(() => s.propose(12, withError)).not.toThrow();
+    expect(() => s.propose(12, withError)!).not.toThrow();
   });
 
   it('does not propose the point another worker is already running', () => {
@@ -136,8 +136,8 @@ describe('Bayesian sampler', () => {
       return { params, state: 'complete' as const, value: f(params) };
     });
     const s = new BayesSampler({ space, seed: 3, goal: 'maximize', startup: 5 });
-    const first = s.propose(10, history);
-    const second = s.propose(11, [...history, { params: first, state: 'running', value: null }]);
+    const first = s.propose(10, history)!;
+    const second = s.propose(11, [...history, { params: first, state: 'running', value: null }])!;
     const dist = Math.hypot(((first.dropout as number) - (second.dropout as number)) / 0.5, ((first.l2 as number) - (second.l2 as number)) / 0.1);
     expect(dist).toBeGreaterThan(0.01);
   });
