@@ -4,7 +4,7 @@
  */
 import { SpecError } from '../errors.js';
 import { heldKeys, type Sampler, type SamplerOptions } from './sampler.js';
-import { gridValues, paramsKey, type Params, type ParamSpace, type ParamValue } from './space.js';
+import { gridValues, isActive, paramsKey, type Params, type ParamSpace, type ParamValue } from './space.js';
 
 /** The values of every parameter; throws SpecError naming the first continuous one. */
 export function gridAxes(space: ParamSpace): ParamValue[][] {
@@ -18,12 +18,71 @@ export function gridAxes(space: ParamSpace): ParamValue[][] {
 }
 
 export function gridSize(space: ParamSpace): number {
-  return gridAxes(space).reduce((n, axis) => n * axis.length, 1);
+  return gridCount(space, gridAxes(space));
+}
+
+/**
+ * How many configurations a grid holds. With conditional parameters (`when`), a parameter that does
+ * not apply takes no value, so the grid is a tree rather than a product: counted by walking it,
+ * remembering the counts below each combination of the values conditions look at.
+ */
+export function gridCount(space: ParamSpace, axes: ParamValue[][]): number {
+  if (!space.some((p) => p.when?.length)) return axes.reduce((n, axis) => n * axis.length, 1);
+  return new ConditionalGrid(space, axes).count(0, {});
+}
+
+/** Walking a grid whose parameters may not apply to every configuration (sklearn's list-of-grids order). */
+class ConditionalGrid {
+  private readonly memo = new Map<string, number>();
+  private readonly controllers: string[];
+
+  constructor(
+    private readonly space: ParamSpace,
+    private readonly axes: ParamValue[][],
+  ) {
+    this.controllers = [...new Set(space.flatMap((p) => (p.when ?? []).map((c) => c.param)))];
+  }
+
+  /** Configurations of parameters i.. given the values chosen before them. */
+  count(i: number, chosen: Params): number {
+    if (i === this.space.length) return 1;
+    const key = `${i}|${JSON.stringify(this.controllers.map((c) => chosen[c] ?? null))}`;
+    const known = this.memo.get(key);
+    if (known !== undefined) return known;
+    const p = this.space[i];
+    let n = 0;
+    if (!isActive(p, chosen)) n = this.count(i + 1, chosen);
+    else {
+      for (const v of this.axes[i]) n += this.count(i + 1, { ...chosen, [p.name]: v });
+    }
+    this.memo.set(key, n);
+    return n;
+  }
+
+  /** Configuration `index` in grid order (spec order, the last parameter fastest). */
+  at(index: number): Params {
+    const chosen: Params = {};
+    let rest = index;
+    for (let i = 0; i < this.space.length; i++) {
+      const p = this.space[i];
+      if (!isActive(p, chosen)) continue;
+      for (const v of this.axes[i]) {
+        const below = this.count(i + 1, { ...chosen, [p.name]: v });
+        if (rest < below) {
+          chosen[p.name] = v;
+          break;
+        }
+        rest -= below;
+      }
+    }
+    return chosen;
+  }
 }
 
 export function gridAt(space: ParamSpace, index: number, axes: ParamValue[][] = gridAxes(space)): Params {
-  const size = axes.reduce((n, axis) => n * axis.length, 1);
+  const size = gridCount(space, axes);
   if (!Number.isInteger(index) || index < 0 || index >= size) throw new RangeError(`grid index ${index} outside 0..${size - 1}`);
+  if (space.some((p) => p.when?.length)) return new ConditionalGrid(space, axes).at(index);
   const params: Params = {};
   let rest = index;
   for (let i = space.length - 1; i >= 0; i--) {
@@ -41,7 +100,7 @@ export function gridAt(space: ParamSpace, index: number, axes: ParamValue[][] = 
  * in grids far larger than the study.
  */
 export function nextUntriedIndex(space: ParamSpace, held: ReadonlySet<string>, start: number, axes: ParamValue[][] = gridAxes(space)): number | null {
-  const size = axes.reduce((n, axis) => n * axis.length, 1);
+  const size = gridCount(space, axes);
   const steps = Math.min(size, held.size + 1);
   for (let k = 0; k < steps; k++) {
     const i = (start + k) % size;
@@ -52,7 +111,7 @@ export function nextUntriedIndex(space: ParamSpace, held: ReadonlySet<string>, s
 
 /** Every grid index whose configuration `held` does not contain, in grid order. */
 export function untriedIndices(space: ParamSpace, held: ReadonlySet<string>, axes: ParamValue[][] = gridAxes(space)): number[] {
-  const size = axes.reduce((n, axis) => n * axis.length, 1);
+  const size = gridCount(space, axes);
   const out: number[] = [];
   for (let i = 0; i < size; i++) if (!held.has(paramsKey(space, gridAt(space, i, axes)))) out.push(i);
   return out;
@@ -65,7 +124,7 @@ export function untriedIndices(space: ParamSpace, held: ReadonlySet<string>, axe
  */
 export function gridSampler({ space }: Pick<SamplerOptions, 'space'>): Sampler {
   const axes = gridAxes(space);
-  const size = axes.reduce((n, axis) => n * axis.length, 1);
+  const size = gridCount(space, axes);
   return {
     name: 'grid',
     size,

@@ -65,7 +65,8 @@ export function activeOnly(space: ParamSpace, params: Params): Params {
  * with the same key train the same model: samplers and the storage use it to refuse repeats.
  */
 export function paramsKey(space: ParamSpace, params: Params): string {
-  return JSON.stringify(space.map((p) => params[p.name] ?? null));
+  const active = space.some((p) => p.when?.length) ? activeOnly(space, params) : params;
+  return JSON.stringify(space.map((p) => active[p.name] ?? null));
 }
 
 /** How many distinct values a distribution takes (Infinity for a continuous float range). */
@@ -78,5 +79,24 @@ export function distributionSize(dist: Distribution): number {
  * Infinity as soon as one parameter is a continuous float range. An empty space holds one (`{}`).
  */
 export function spaceSize(space: ParamSpace): number {
-  return space.reduce((n, p) => n * distributionSize(p.dist), 1);
+  const size = space.reduce((n, p) => n * distributionSize(p.dist), 1);
+  // conditional parameters: fewer configurations than the product (the grid counts them)
+  return Number.isFinite(size) && space.some((p) => p.when?.length) ? conditionalCount(space) : size;
+}
+
+/** Configurations of a finite space with conditional parameters (a parameter that does not apply takes no value). */
+function conditionalCount(space: ParamSpace): number {
+  const controllers = [...new Set(space.flatMap((p) => (p.when ?? []).map((c) => c.param)))];
+  const memo = new Map<string, number>();
+  const count = (i: number, chosen: Params): number => {
+    if (i === space.length) return 1;
+    const key = `${i}|${JSON.stringify(controllers.map((c) => chosen[c] ?? null))}`;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const p = space[i];
+    const n = !isActive(p, chosen) ? count(i + 1, chosen) : (gridValues(p.dist) ?? []).reduce<number>((sum, v) => sum + count(i + 1, { ...chosen, [p.name]: v }), 0);
+    memo.set(key, n);
+    return n;
+  };
+  return count(0, {});
 }

@@ -9,7 +9,7 @@ import type { Dataset } from '../data/dataset.js';
 import { SpecError, StorageError } from '../errors.js';
 import { monitorableNames } from '../engine/fit.js';
 import { resolveMetric, resolveTrial } from '../models/config.js';
-import { gridAt, gridAxes } from '../search/grid.js';
+import { gridAt, gridAxes, gridCount } from '../search/grid.js';
 import type { Params } from '../search/space.js';
 import type { Spec } from '../spec/schema.js';
 import { validateSpec } from '../spec/validate.js';
@@ -46,7 +46,7 @@ export function prepareStudy(specIn: Spec, specPath: string, opts: { checkGrid: 
   checkTrialConfig(spec, {}, shape, metric.name);
   if (opts.checkGrid) {
     const axes = gridAxes(spec.space);
-    const size = axes.reduce((n, a) => n * a.length, 1);
+    const size = gridCount(spec.space, axes);
     for (let i = 0; i < Math.min(size, GRID_CHECK_LIMIT); i++) checkTrialConfig(spec, gridAt(spec.space, i, axes), shape, metric.name);
   }
   const folds = studyFolds(data, spec.cv, spec.data, spec.seed);

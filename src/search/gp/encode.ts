@@ -28,7 +28,9 @@ export function dims(space: ParamSpace): Dim[] {
   return space.map((p) => ({ name: p.name, categorical: p.dist.kind === 'categorical', size: p.dist.kind === 'categorical' ? p.dist.choices.length : 0 }));
 }
 
-function encodeOne(d: Distribution, v: ParamValue): number {
+function encodeOne(d: Distribution, v: ParamValue | undefined): number {
+  // a conditional parameter that does not apply: a category of its own, or the middle of the range
+  if (v === undefined) return d.kind === 'categorical' ? -1 : 0.5;
   if (d.kind === 'categorical') {
     const key = JSON.stringify(v);
     const i = d.choices.findIndex((c) => JSON.stringify(c) === key);
