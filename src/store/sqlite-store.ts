@@ -65,6 +65,8 @@ function toFold(r: Row): FoldRecord {
   return freeze({
     fold: r.fold as number,
     score: (r.score as number | null) ?? NaN,
+    // NULL: not asked for, or NaN; no column at all in a file before schema 4 opened read-only
+    trainScore: (r.train_score as number | null | undefined) ?? null,
     testLoss: (r.test_loss as number | null) ?? NaN,
     fitTime: r.fit_time as number,
     scoreTime: r.score_time as number,
@@ -378,10 +380,10 @@ export class SqliteStore implements Storage {
     this.immediate(() => {
       this.db
         .prepare(
-          `INSERT INTO fold_results (trial_id, fold, score, test_loss, fit_time, score_time, epochs_run, stopped_epoch, restored_epoch, diverged, train_size, test_size)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO fold_results (trial_id, fold, score, test_loss, fit_time, score_time, epochs_run, stopped_epoch, restored_epoch, diverged, train_size, test_size, train_score)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(trialId, f.fold, num(f.score), num(f.testLoss), f.fitTime, f.scoreTime, f.epochsRun, f.stoppedEpoch, f.restoredEpoch, f.diverged ? 1 : 0, f.trainSize, f.testSize);
+        .run(trialId, f.fold, num(f.score), num(f.testLoss), f.fitTime, f.scoreTime, f.epochsRun, f.stoppedEpoch, f.restoredEpoch, f.diverged ? 1 : 0, f.trainSize, f.testSize, num(f.trainScore));
       const ins = this.db.prepare('INSERT INTO epochs (trial_id, fold, epoch, lr, loss, metric, val_loss, val_metric, test_loss, test_metric, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
       for (const e of epochs) ins.run(trialId, e.fold, e.epoch, e.lr, num(e.loss), num(e.metric), num(e.valLoss), num(e.valMetric), num(e.testLoss), num(e.testMetric), num(e.seconds));
       this.db.prepare("UPDATE trials SET heartbeat_ms = ? WHERE id = ? AND state = 'running'").run(Date.now(), trialId);

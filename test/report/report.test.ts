@@ -6,7 +6,7 @@ import type { FoldRecord, TrialRecord } from '../../src/store/types.js';
 function trial(number: number, params: TrialRecord['params'], value: number | null, state: TrialRecord['state'] = 'complete', failReason: TrialRecord['failReason'] = null): TrialRecord {
   return { id: number + 100, studyId: 1, number, sampler: 'grid', samplerIndex: number, state, params, value, std: value === null ? null : 0.01, failReason, error: null, engine: 'x', startedAt: null, completedAt: null, duration: 1, meanFitTime: 1, meanScoreTime: 0.1, attempts: 1, worker: null };
 }
-const folds = (scores: number[], fit = 2): FoldRecord[] => scores.map((score, fold) => ({ fold, score, testLoss: 0.3, fitTime: fit + fold, scoreTime: 0.1, epochsRun: 5, stoppedEpoch: null, restoredEpoch: null, diverged: false, trainSize: 10, testSize: 5 }));
+const folds = (scores: number[], fit = 2): FoldRecord[] => scores.map((score, fold) => ({ fold, score, trainScore: null, testLoss: 0.3, fitTime: fit + fold, scoreTime: 0.1, epochsRun: 5, stoppedEpoch: null, restoredEpoch: null, diverged: false, trainSize: 10, testSize: 5 }));
 
 const trials = [
   trial(0, { init: 'uniform', lr: 0.01 }, 0.9),
