@@ -26,8 +26,10 @@ export interface FitOutcome {
   restoredEpoch: number | null;
   diverged: boolean;
   /**
-   * Seconds of training attributed to this model: each epoch's wall time shared out over the models
-   * active in it, in proportion to the samples each trained (all of it when the stack holds one model).
+   * Seconds of training of this model: its own epochs' training time where the engine times each
+   * model (native, tfjs), else a share of the stack's in proportion to the samples each model trained
+   * (webgpu, which runs a stack's models in the same kernels); the epochs' evaluations are shared out
+   * the same way.
    */
   fitTime: number;
   /** Seconds of final scoring attributed to this model. */
@@ -147,15 +149,17 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
     const lrs = jobs.map((j) => lrAtEpoch(j.config.model.optimizer.learningRate, j.config.train.lrSchedule, epoch));
     const orders = jobs.map((j) => epochOrder(j.data.fit.length, j.seed, epoch, j.config.train.shuffle));
     const trained = await stack.trainEpoch(orders, lrs, active);
+    const trainSeconds = (performance.now() - epochStart) / 1000;
     const val: (LossAndMetric | null)[] = hasValidation.some(Boolean) ? await stack.evaluate('validation', active.map((a, m) => a && hasValidation[m])) : jobs.map(() => null);
     const tTest = performance.now();
     const test = await stack.evaluate('test', active);
     lastTestSeconds = (performance.now() - tTest) / 1000;
     const shares = workShares(jobs, active);
-    const epochSeconds = (performance.now() - epochStart) / 1000;
+    const evalSeconds = (performance.now() - epochStart) / 1000 - trainSeconds;
     for (let m = 0; m < M; m++) {
       if (!active[m]) continue;
-      const seconds = epochSeconds * shares[m];
+      // the model's own training time where the engine measures it, else its share; evaluation shared
+      const seconds = (trained[m].seconds ?? trainSeconds * shares[m]) + evalSeconds * shares[m];
       fitTimes[m] += seconds;
       const record: EpochRecord = {
         epoch,
@@ -223,7 +227,7 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
   return outcomes;
 }
 
-/** Each model's share of an epoch's wall time: the samples it trained over those of every active model. */
+/** Each model's share of a stack's time: the samples it trained over those of every active model. */
 function workShares(jobs: ModelJob[], active: boolean[]): number[] {
   const total = jobs.reduce((a, j, m) => a + (active[m] ? j.data.fit.length : 0), 0);
   return jobs.map((j, m) => (active[m] ? (total > 0 ? j.data.fit.length / total : 1 / jobs.length) : 0));

@@ -51,6 +51,8 @@ export interface LossAndMetric {
   loss: number;
   /** The study metric; equals `loss` when the metric is loss. */
   metric: number;
+  /** trainEpoch: wall seconds of this model's epoch, when the engine times each model (native, tfjs). */
+  seconds?: number;
 }
 
 export interface StackRuntime {

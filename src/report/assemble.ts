@@ -25,14 +25,18 @@ export async function studyResults(store: Storage, study: StudyRecord): Promise<
   return cvResults(await store.listTrials(study.id), await store.foldsByTrial(study.id), study.folds, study.goal);
 }
 
-/** The report of one study as text; `by` must name parameters of the study (cli/ checks). */
+/**
+ * The report of one study as text; `by` must name parameters of the study, and csv / json take no
+ * `by`, `best` or `top` (cli/ checks both).
+ */
 export function renderReport(results: CvResults, study: StudyRecord, opts: ReportOptions): string {
   const by = opts.by ?? [];
   if (opts.format === 'csv') return renderCsv(results);
   if (opts.format === 'json') return renderJson(results, { study: study.name, metric: study.metric, goal: study.goal, folds: study.folds, data: study.dataSource });
-  if (opts.format === 'markdown') return renderMarkdown(results, opts.top);
-  if (by.length === 2) return renderPivot(results, by[0], by[1]);
-  if (by.length === 1) return renderGroups(by[0], groupBy(results, by[0]));
+  if (opts.format === 'markdown') return renderMarkdown(results, opts.best ? 1 : opts.top);
+  const dists = Object.fromEntries(studySpace(study).map((p) => [p.name, p.dist]));
+  if (by.length === 2) return renderPivot(results, by[0], by[1], dists);
+  if (by.length === 1) return renderGroups(by[0], groupBy(results, by[0], dists[by[0]]));
   return renderClassic(results, { best: opts.best, top: opts.top });
 }
 

@@ -105,6 +105,19 @@ describe.skipIf(noAddon)('scores from outputs match the native engine', () => {
     expect(acc.trainScore).not.toBe(scoreRows('accuracy', undefined, config.model, acc.weights!, data, data.test));
   });
 
+  it('times each model of a stack on its own (trainEpochTimed) with the same numbers as one call for all', async () => {
+    const jobs = [0, 1, 2].map((seed) => jobFor(multi, yaml.replace('units: [12]', 'units: [12]\n  dropout: 0.2'), {}, seed));
+    const untimed = new NativeEngine(Object.create(loadNativeAddon()!, { trainEpochTimed: { value: undefined } }), 2);
+    const timed = new NativeEngine(loadNativeAddon()!, 2);
+    const a = await fitStack(untimed, jobs);
+    const b = await fitStack(timed, jobs);
+    for (const m of [0, 1, 2]) {
+      expect(b[m].history.map((h) => [h.loss, h.metric, h.testLoss, h.testMetric])).toEqual(a[m].history.map((h) => [h.loss, h.metric, h.testLoss, h.testMetric]));
+      expect(b[m].score).toBe(a[m].score);
+      expect(b[m].fitTime).toBeGreaterThan(0);
+    }
+  });
+
   it('gives a model stopped early less of the stack time than one that trains on', async () => {
     const short = jobFor(multi, yaml.replace('epochs: 4', 'epochs: 1'), {}, 5);
     const long = jobFor(multi, yaml.replace('epochs: 4', 'epochs: 6'), {}, 6);

@@ -27,6 +27,8 @@ export function reportCommand(args: ReportArgs, io: Output): Promise<void> {
       if (!results.paramNames.includes(p)) throw new UsageError(`--by: study '${study.name}' has no parameter '${p}' (parameters: ${results.paramNames.join(', ') || 'none'})`);
     }
     if (by.length > 2) throw new UsageError('--by: give one parameter (a summary) or two (a pivot table)');
+    const ignored = ignoredOption(args);
+    if (ignored) throw new UsageError(ignored);
     const text = renderReport(results, study, args);
     if (args.html) {
       writeFileAtomic(args.html, await htmlReport(store, study));
@@ -34,6 +36,18 @@ export function reportCommand(args: ReportArgs, io: Output): Promise<void> {
     }
     io.out(text);
   });
+}
+
+/** An option the chosen output would silently drop, as one line; null when every option given is used. */
+export function ignoredOption(args: Pick<ReportArgs, 'format' | 'by' | 'best' | 'top'>): string | null {
+  const given = [...(args.by?.length ? ['--by'] : []), ...(args.best ? ['--best'] : []), ...(args.top !== undefined ? ['--top'] : [])];
+  if ((args.format === 'csv' || args.format === 'json') && given.length > 0) {
+    return `${given[0]}: not with --format ${args.format}, which writes every trial's cv_results_ columns (${given[0]} works with --format table${given[0] === '--by' ? '' : ' or markdown'})`;
+  }
+  if (args.format === 'markdown' && args.by?.length) return '--by: not with --format markdown (summaries by a parameter are tables: --format table)';
+  if (args.by?.length && (args.best || args.top !== undefined)) return `--by: not with ${args.best ? '--best' : '--top'} (a summary by a parameter covers every trial)`;
+  if (args.best && args.top !== undefined) return '--best: not with --top (--best is the best trial alone; --top N the N best)';
+  return null;
 }
 
 export function registerReport<T>(y: Argv<T>, io: Output): Argv<T> {
