@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EngineUnavailableError, NnsearchError } from '../errors.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerExport } from './commands/export.js';
 import { registerPredict } from './commands/predict.js';
 import { registerReport } from './commands/report.js';
@@ -24,6 +25,7 @@ export async function main(args: string[], io: Output = processIo): Promise<numb
     .usage('$0 <command> [options]\n\nHyperparameter search for neural networks: grid, random or Bayesian search, k-fold\ncross-validation with Keras semantics (native C++, WebGPU or TensorFlow.js), results in SQLite.');
   for (const kind of ['grid', 'random', 'bayes'] as const) parser = registerSearch(parser, kind, io, interactive);
   parser = registerReport(parser, io);
+  parser = registerDashboard(parser, io, interactive);
   parser = registerValidate(parser, io, (c) => {
     code = c;
   });
@@ -37,8 +39,9 @@ export async function main(args: string[], io: Output = processIo): Promise<numb
     .example('$0 bayes configs/random-mlp.yaml --budget 30', 'Gaussian-process search on the same spec')
     .example('$0 report --best', 'the best trial of the only study in ./nnsearch.db')
     .example('$0 report --html report.html', 'charts in one offline HTML file')
+    .example('$0 dashboard --port 0', 'the same charts live in a browser while a search runs')
     .example('$0 export --best model/', 'refit the best configuration and save a TensorFlow.js model')
-    .demandCommand(1, 'give a command: grid, random, bayes, report, show, export, predict, validate or studies')
+    .demandCommand(1, 'give a command: grid, random, bayes, report, dashboard, show, export, predict, validate or studies')
     .strict()
     .recommendCommands()
     .help()
