@@ -26,7 +26,8 @@ export function etaSquared(rows: ImportanceInput[], name: string, dist: Distribu
   if (xs.length < 3) return 0;
   const mean = xs.reduce((a, r) => a + r.value, 0) / xs.length;
   const total = xs.reduce((a, r) => a + (r.value - mean) ** 2, 0);
-  if (total === 0) return 0;
+  // scores equal up to rounding: nothing to explain (0/0 would be noise)
+  if (total <= 1e-12 * xs.length * Math.max(1, mean * mean)) return 0;
   const key = grouper(dist, xs.map((r) => r.params[name]), Math.min(bins, Math.max(2, Math.floor(xs.length / 3))));
   const groups = new Map<string, number[]>();
   for (const r of xs) {

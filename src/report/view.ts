@@ -178,7 +178,7 @@ export function buildView(input: ViewInput): ReportView {
     title: `nnsearch report: ${study.name}`,
     study: study.name,
     metaHtml: `${results.rows.length} finished trials (${complete.length} complete, ${failed} failed)${running ? `, ${running} running` : ''} · ${study.folds}-fold CV on ${esc(study.dataSource)} · metric ${esc(metric)} (${study.goal}) · study created ${esc(study.createdAt.slice(0, 19).replace('T', ' '))} · ${esc(input.generatedAt)}`,
-    bestHtml: best ? `Best: <b>${best.mean!.toFixed(4)} ± ${best.std!.toFixed(4)}</b> using ${esc(formatParams(best.params))} (trial ${best.number})` : 'No trial completed yet.',
+    bestHtml: best ? `Best: ${best.mean!.toFixed(4)} ± ${best.std!.toFixed(4)} using ${esc(formatParams(best.params))} (trial ${best.number})` : 'No trial completed yet.',
     sections,
     counts: { finished: results.rows.length, complete: complete.length, failed, running },
   };

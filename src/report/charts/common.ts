@@ -90,30 +90,14 @@ export const AXIS_NAME_STYLE = { fontWeight: 600, color: '#222' };
 /** Labels of a score axis that can be zoomed: its ends fall anywhere, so only the inner ticks are labelled. */
 export const SCORE_LABELS = { hideOverlap: true, showMinLabel: false, showMaxLabel: false };
 
-/**
- * Label options for category axes: horizontal when short labels fit, rotated when they do not,
- * and wrapped within a width so that a long name never runs off the chart.
- */
-export function categoryLabels(labels: string[], room = 300): Option {
-  const longest = Math.max(0, ...labels.map((l) => l.length));
-  const perLabel = room / Math.max(1, labels.length);
-  const fits = longest * 6.5 + 8 <= perLabel;
-  return {
-    interval: 0,
-    hideOverlap: true,
-    rotate: fits ? 0 : longest > 10 ? 40 : 30,
-    width: fits ? Math.max(30, perLabel - 6) : 110,
-    overflow: 'break',
-  };
-}
-
 /** An axis for a parameter: log for log-scaled ranges, linear for other ranges, categories otherwise. */
-export function paramAxis(p: SpaceParam, room: number): Option {
+export function paramAxis(p: SpaceParam): Option {
   const d = p.dist;
   const common = { name: p.name, nameLocation: 'middle', nameGap: 28, nameTextStyle: AXIS_NAME_STYLE, axisLabel: { hideOverlap: true } };
   if (d.kind === 'categorical') {
     const labels = d.choices.map((c) => formatValue(c));
-    return { ...common, type: 'category', data: labels, axisLabel: categoryLabels(labels, room), axisTick: { alignWithLabel: true } };
+    // the page script rotates or wraps the labels to the width the chart gets
+    return { ...common, type: 'category', data: labels, axisLabel: { interval: 0, hideOverlap: true, overflow: 'break', width: 110 }, axisTick: { alignWithLabel: true } };
   }
   // the end labels lean inwards, clear of the other axis's labels
   const numeric = { ...common, axisLabel: { hideOverlap: true, alignMinLabel: 'left', alignMaxLabel: 'right' }, min: d.low, max: d.high };

@@ -44,8 +44,8 @@ export function contourOption(px: NumericParam, py: NumericParam, trials: ChartT
   return {
     ...baseOption(),
     grid: grid({ right: 96, top: 24 }),
-    xAxis: { ...paramAxis(px, 400), splitLine: { show: false } },
-    yAxis: { ...paramAxis(py, 300), nameGap: 52, splitLine: { show: false } },
+    xAxis: { ...paramAxis(px), splitLine: { show: false } },
+    yAxis: { ...paramAxis(py), nameGap: 52, splitLine: { show: false } },
     visualMap: {
       type: 'continuous',
       seriesIndex: 0,

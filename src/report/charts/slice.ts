@@ -11,7 +11,7 @@ export function sliceOption(p: SpaceParam, trials: ChartTrial[], metric: string,
   const option: Option = {
     ...baseOption(),
     grid: grid({ top: 24, right: 16 }),
-    xAxis: { ...paramAxis(p, 300), splitLine: { show: false } },
+    xAxis: { ...paramAxis(p), splitLine: { show: false } },
     yAxis: { type: 'value', name: metric, nameLocation: 'middle', nameGap: 44, nameTextStyle: AXIS_NAME_STYLE, scale: true, axisLabel: SCORE_LABELS },
     dataZoom: scoreZoom(window, 'y', false),
     series: [

@@ -59,7 +59,7 @@ function revive(v: unknown): unknown {
 }
 
 /** Height of stacked parallel coordinates (a phone): room for each axis's rotated labels. */
-const STACKED_AXIS_PX = 100;
+const STACKED_AXIS_PX = 130;
 
 /** Parallel coordinates at the width they get: axes side by side with labels as wide as the gap, or stacked on a phone. */
 function fitParallel(option: Obj, width: number): Obj {
@@ -88,6 +88,24 @@ function fitParallel(option: Obj, width: number): Obj {
   return { ...option, parallelAxis: axes.map((a) => ({ ...a, nameTruncate: { maxWidth: gap - 8 }, axisLabel: { ...(a.axisLabel as Obj), width: Math.max(36, Math.min(140, gap - 22)) } })) };
 }
 
+/**
+ * Category axes at the width they get: labels side by side when the longest fits its slot, else
+ * rotated, each wrapped within a width so that none runs off the chart.
+ */
+function fitCategoryAxes(option: Obj, width: number): Obj {
+  const fit = (axis: Obj): Obj => {
+    if (axis.type !== 'category' || !Array.isArray(axis.data)) return axis;
+    const labels = axis.data as string[];
+    const longest = Math.max(0, ...labels.map((l) => String(l).length));
+    const slot = Math.max(20, width - 110) / Math.max(1, labels.length);
+    const fits = longest * 6.6 + 10 <= slot;
+    return { ...axis, axisLabel: { ...(axis.axisLabel as Obj), rotate: fits ? 0 : longest > 10 ? 40 : 30, width: fits ? Math.max(30, slot - 6) : 110, overflow: 'break' } };
+  };
+  const x = option.xAxis;
+  if (!x) return option;
+  return { ...option, xAxis: Array.isArray(x) ? (x as Obj[]).map(fit) : fit(x as Obj) };
+}
+
 interface Mounted {
   chart: EChart;
   view: ChartView;
@@ -102,7 +120,7 @@ const hook = { charts: new Map<string, EChart>(), updates: 0, version: '' };
 
 function optionOf(m: Mounted): Obj {
   const source = m.view.variants ? m.view.variants[m.variant]?.option ?? m.view.option : m.view.option;
-  let option = revive(JSON.parse(JSON.stringify(source)) as Json) as Obj;
+  let option = fitCategoryAxes(revive(JSON.parse(JSON.stringify(source)) as Json) as Obj, m.box.clientWidth);
   if (option.parallel) {
     option = fitParallel(option, m.box.clientWidth);
     const stacked = (option.parallel as Obj).layout === 'vertical';
@@ -141,9 +159,10 @@ function mount(fig: HTMLElement, view: ChartView): void {
   let width = box.clientWidth;
   new ResizeObserver(() => {
     if (box.clientWidth === width) return chart.resize();
+    // labels and layouts depend on the width: draw again
     width = box.clientWidth;
     chart.resize();
-    if (m.view.option.parallel) draw(m);
+    draw(m);
   }).observe(box);
   mounted.set(view.id, m);
   hook.charts.set(view.id, chart);
