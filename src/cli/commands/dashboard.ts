@@ -79,6 +79,9 @@ export async function startDashboard(store: Storage, args: DashboardArgs): Promi
       }
       case '/api/studies':
         return send(res, 200, 'application/json', JSON.stringify(await store.listStudies()));
+      case '/favicon.ico':
+        res.writeHead(204, { 'cache-control': 'max-age=86400' });
+        return void res.end();
       case '/echarts.min.js':
         res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'max-age=3600' });
         createReadStream(echartsPath()).pipe(res);
