@@ -12,7 +12,7 @@ import { dashboardPage, dashboardStudy, emptyView, studyVersion, studyView, type
 import type { Storage } from '../../store/storage.js';
 import { corruptionError, isCorruption } from '../../store/sqlite-store.js';
 import type { Output } from '../io.js';
-import { checkInteger, openStorage, withDb, withStudy } from '../options.js';
+import { checkInteger, openStorage, withDb } from '../options.js';
 
 export interface DashboardArgs {
   db: string;
@@ -144,7 +144,8 @@ export function registerDashboard<T>(y: Argv<T>, io: Output, interactive: boolea
     'dashboard',
     'serve live charts of a study on 127.0.0.1 (reads only the database; updates while a search runs)',
     (c) =>
-      withStudy(withDb(c))
+      withDb(c)
+        .option('study', { type: 'string', describe: 'the study to show (default: the most recently created; the page switches between studies)' })
         .option('port', { type: 'number', default: DEFAULT_PORT, describe: 'port on 127.0.0.1 (0: any free port)' })
         .option('poll-ms', { type: 'number', hidden: true, describe: 'how often the page asks for news' }),
     async (a) => {

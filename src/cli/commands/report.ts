@@ -56,11 +56,11 @@ export function registerReport<T>(y: Argv<T>, io: Output): Argv<T> {
     'print the results of a study (reads only the database)',
     (c) =>
       withStudy(withDb(c))
-        .option('best', { type: 'boolean', default: false, describe: 'only the best trial' })
-        .option('by', { type: 'string', array: true, describe: 'summarize by one parameter, or pivot two (--by A --by B)' })
-        .option('top', { type: 'number', describe: 'only the N best trials, best first' })
+        .option('best', { type: 'boolean', default: false, describe: 'only the best trial (table, markdown)' })
+        .option('by', { type: 'string', array: true, describe: 'summarize by one parameter (a continuous one in bins), or pivot two (--by A --by B); table format' })
+        .option('top', { type: 'number', describe: 'only the N best trials, best first (table, markdown)' })
         .option('format', { choices: ['table', 'csv', 'json', 'markdown'] as const, default: 'table' as const, describe: 'output format (csv/json carry the cv_results_ columns)' })
-        .option('html', { type: 'string', describe: 'also write a self-contained HTML report with charts to this file' }),
+        .option('html', { type: 'string', describe: 'also write the HTML report (charts, one offline file) to this file' }),
     async (a) => {
       checkInteger('top', a.top, 1);
       await reportCommand({ db: a.db, study: a.study, best: a.best, by: a.by, top: a.top, format: a.format, html: a.html }, io);

@@ -5,7 +5,7 @@
 import { baseOption, BEST_COLOR, FN, fmtScore, grid, paramAxis, SCORE_COLORS, trialTip, type ChartTrial, type Option, type ScoreWindow, type SpaceParam } from './common.js';
 import { isoline, levels, smoothGrid } from './surface.js';
 
-const SIZE = 32;
+const SIZE = 24;
 const LEVELS = 7;
 
 type NumericParam = SpaceParam & { dist: { kind: 'float' | 'int'; low: number; high: number; log: boolean } };
@@ -20,7 +20,12 @@ function unit(p: NumericParam): { to: (v: number) => number; from: (u: number) =
   const t = (v: number) => (log ? Math.log(v) : v);
   const a = t(low);
   const b = t(high);
-  return { to: (v) => (t(v) - a) / (b - a), from: (u) => (log ? Math.exp(a + u * (b - a)) : a + u * (b - a)) };
+  return { to: (v) => (t(v) - a) / (b - a), from: (u) => short(log ? Math.exp(a + u * (b - a)) : a + u * (b - a)) };
+}
+
+/** Six significant digits: plenty for a pixel, and a third of the JSON. */
+function short(v: number): number {
+  return Number(v.toPrecision(6));
 }
 
 export function contourOption(px: NumericParam, py: NumericParam, trials: ChartTrial[], goal: 'maximize' | 'minimize', metric: string, window: ScoreWindow | null): Option {
@@ -31,7 +36,7 @@ export function contourOption(px: NumericParam, py: NumericParam, trials: ChartT
   const z = smoothGrid(points.map((t) => ({ u: ux.to(t.params[px.name] as number), v: uy.to(t.params[py.name] as number), z: clip(t.value!) })), SIZE);
   const edge = (k: number) => k / SIZE;
   const cells: number[][] = [];
-  for (let j = 0; j < SIZE; j++) for (let i = 0; i < SIZE; i++) cells.push([ux.from(edge(i)), uy.from(edge(j)), ux.from(edge(i + 1)), uy.from(edge(j + 1)), z[j * SIZE + i]]);
+  for (let j = 0; j < SIZE; j++) for (let i = 0; i < SIZE; i++) cells.push([ux.from(edge(i)), uy.from(edge(j)), ux.from(edge(i + 1)), uy.from(edge(j + 1)), short(z[j * SIZE + i])]);
   const lines: (number[] | '-')[] = [];
   for (const level of levels(z, LEVELS)) for (const [u1, v1, u2, v2] of isoline(z, SIZE, level)) lines.push([ux.from(u1), uy.from(v1)], [ux.from(u2), uy.from(v2)], '-');
   let zmin = Infinity;
