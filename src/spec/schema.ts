@@ -7,7 +7,7 @@
  *   name, seed, data{...}, model{...}, train{...}, cv{...}, metric{name, goal}, params{name: def}
  */
 import { z } from 'zod';
-import { didYouMean } from './param-def.js';
+import { didYouMean } from './suggest.js';
 import {
   ACTIVATIONS,
   DATASETS,

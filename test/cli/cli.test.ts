@@ -127,6 +127,7 @@ describe('a study scored by macro F1, with training-part scores', () => {
     // each fold's model is timed on its own, so the folds' fit times differ
     for (const v of cv.std_fit_time) expect(v).toBeGreaterThan(0);
     expect(nnsearch(['studies'], dir).stdout).toMatch(/f1_macro \(maximize\)/);
+    expect(nnsearch(['show', 'best'], dir).stdout).toMatch(/^fold\s+f1_macro\s+train_score\s+test_loss/m);
   });
 
   it('refuses report options the chosen format would ignore, in one line', () => {
