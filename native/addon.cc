@@ -1,6 +1,7 @@
 // N-API binding of the native trainer (mlp.h). JavaScript side: src/engine/native-engine.ts.
 //   createStack(spec) -> handle
 //   trainEpoch(handle, orders: Int32Array[], lrs: Float64Array, active: Uint8Array, threads) -> Promise<Float64Array>
+//   trainEpochTimed(same arguments) -> Promise<Float64Array>   (triples: loss, metric, seconds per model)
 //   evaluate(handle, part, active, threads) -> Promise<Float64Array>      (pairs: loss, metric per model)
 //   getWeights(handle, m) -> Float32Array[];  setWeights(handle, m, Float32Array[]);  dispose(handle)
 // and, for tests and benchmarks (not used by the engine):
@@ -11,7 +12,13 @@
 #include <node_api.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstring>
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <thread>
 #include <string>
 #include <thread>
 #include <vector>
@@ -185,19 +192,60 @@ struct Work {
   napi_deferred deferred = nullptr;
   Handle* handle = nullptr;
   bool train = true;
+  bool timed = false;  // train each model on its own and time it
   int part = 0, threads = 1;
   std::vector<std::vector<int>> orders;
   std::vector<double> lrs;
   std::vector<uint8_t> active;
   std::vector<nns::Sums> result;
+  std::vector<double> seconds;
   std::string error;
 };
+
+/**
+ * One epoch of every active model, each model trained by its own Stack::trainEpoch call (the others
+ * inactive) and timed, the models spread over `threads` threads as Stack::trainEpoch spreads them.
+ * The same computation per model as one call for all, so the same numbers; only the timing is new.
+ */
+void trainTimed(Work* w) {
+  nns::Stack& stack = *w->handle->stack;
+  const int M = stack.size();
+  w->result.assign(M, nns::Sums{});
+  w->seconds.assign(M, 0.0);
+  std::atomic<int> next{0};
+  std::string firstError;
+  std::atomic<bool> failed{false};
+  auto run = [&] {
+    for (int m; (m = next++) < M;) {
+      if (m >= (int)w->active.size() || !w->active[m]) {
+        w->result[m].loss = w->result[m].metric = std::numeric_limits<double>::quiet_NaN();
+        continue;
+      }
+      try {
+        std::vector<uint8_t> one(M, 0);
+        one[m] = 1;
+        auto t0 = std::chrono::steady_clock::now();
+        w->result[m] = stack.trainEpoch(w->orders, w->lrs, one, 1)[m];
+        w->seconds[m] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      } catch (const std::exception& e) {
+        if (!failed.exchange(true)) firstError = e.what();
+      }
+    }
+  };
+  const int n = std::max(1, std::min(w->threads, M));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < n; t++) pool.emplace_back(run);
+  run();
+  for (auto& th : pool) th.join();
+  if (failed) throw std::runtime_error(firstError);
+}
 
 void execute(napi_env, void* data) {
   Work* w = static_cast<Work*>(data);
   try {
-    w->result = w->train ? w->handle->stack->trainEpoch(w->orders, w->lrs, w->active, w->threads)
-                         : w->handle->stack->evaluate(w->part, w->active, w->threads);
+    if (w->train && w->timed) trainTimed(w);
+    else w->result = w->train ? w->handle->stack->trainEpoch(w->orders, w->lrs, w->active, w->threads)
+                              : w->handle->stack->evaluate(w->part, w->active, w->threads);
   } catch (const std::exception& e) {
     w->error = e.what();
   }
@@ -214,12 +262,14 @@ void complete(napi_env env, napi_status, void* data) {
   } else {
     napi_value ab, arr;
     void* raw;
-    size_t n = w->result.size() * 2;
+    const size_t stride = w->timed ? 3 : 2;
+    size_t n = w->result.size() * stride;
     napi_create_arraybuffer(env, n * sizeof(double), &raw, &ab);
     double* out = static_cast<double*>(raw);
     for (size_t i = 0; i < w->result.size(); i++) {
-      out[2 * i] = w->result[i].loss;
-      out[2 * i + 1] = w->result[i].metric;
+      out[stride * i] = w->result[i].loss;
+      out[stride * i + 1] = w->result[i].metric;
+      if (w->timed) out[stride * i + 2] = w->seconds[i];
     }
     napi_create_typedarray(env, napi_float64_array, n, ab, 0, &arr);
     napi_resolve_deferred(env, w->deferred, arr);
@@ -260,11 +310,12 @@ Work* newWork(napi_env env, napi_value* args, size_t activeAt, size_t threadsAt,
   return w;
 }
 
-napi_value TrainEpoch(napi_env env, napi_callback_info info) {
+napi_value trainEpochWork(napi_env env, napi_callback_info info, bool timed) {
   size_t argc = 5;
   napi_value args[5];
   CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
   Work* w = newWork(env, args, 3, 4, true);
+  w->timed = timed;
   uint32_t count = 0;
   napi_get_array_length(env, args[1], &count);
   for (uint32_t m = 0; m < count; m++) {
@@ -278,6 +329,9 @@ napi_value TrainEpoch(napi_env env, napi_callback_info info) {
   w->lrs.assign(lr, lr + nl);
   return queue(env, w);
 }
+
+napi_value TrainEpoch(napi_env env, napi_callback_info info) { return trainEpochWork(env, info, false); }
+napi_value TrainEpochTimed(napi_env env, napi_callback_info info) { return trainEpochWork(env, info, true); }
 
 napi_value Evaluate(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -463,6 +517,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"createStack", nullptr, CreateStack, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"trainEpoch", nullptr, TrainEpoch, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"trainEpochTimed", nullptr, TrainEpochTimed, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"evaluate", nullptr, Evaluate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getWeights", nullptr, GetWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setWeights", nullptr, SetWeights, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -22,7 +22,10 @@ export interface EpochRecord {
   /** Test-fold monitoring only: never used to stop or select. */
   testLoss: number;
   testMetric: number;
-  /** Wall seconds of the epoch (training and evaluation), shared out over the models of the stack; null in databases from before schema 2. */
+  /**
+   * Wall seconds of the model's epoch: its own training time where the engine times each model (else a
+   * share of its stack's), plus a share of the epoch's evaluations; null in databases from before schema 2.
+   */
   seconds: number | null;
 }
 

@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EngineUnavailableError, NnsearchError } from '../errors.js';
 import { registerCopy } from './commands/copy.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerExport } from './commands/export.js';
 import { registerPredict } from './commands/predict.js';
 import { registerReport } from './commands/report.js';
@@ -25,6 +26,7 @@ export async function main(args: string[], io: Output = processIo): Promise<numb
     .usage('$0 <command> [options]\n\nHyperparameter search for neural networks: grid, random or Bayesian search, k-fold\ncross-validation with Keras semantics (native C++, WebGPU or TensorFlow.js), results in SQLite or PostgreSQL.');
   for (const kind of ['grid', 'random', 'bayes', 'tpe'] as const) parser = registerSearch(parser, kind, io, interactive);
   parser = registerReport(parser, io);
+  parser = registerDashboard(parser, io, interactive);
   parser = registerValidate(parser, io, (c) => {
     code = c;
   });
@@ -40,10 +42,11 @@ export async function main(args: string[], io: Output = processIo): Promise<numb
     .example('$0 tpe configs/random-mlp.yaml --budget 100', "Optuna's TPE, for large budgets")
     .example('$0 report --best', 'the best trial of the only study in ./nnsearch.db')
     .example('$0 report --html report.html', 'charts in one offline HTML file')
+    .example('$0 dashboard --port 0', 'the same charts live in a browser while a search runs')
     .example('$0 export --best model/', 'refit the best configuration and save a TensorFlow.js model')
     .example('$0 grid spec.yaml --db postgresql://user:password@host:5432/hp', 'one study shared by workers on many machines')
     .example('$0 copy --from nnsearch.db --to postgresql://user:password@host:5432/hp', 'move a study to a PostgreSQL server (or back)')
-    .demandCommand(1, 'give a command: grid, random, bayes, tpe, report, show, export, predict, validate, studies or copy')
+    .demandCommand(1, 'give a command: grid, random, bayes, tpe, report, dashboard, show, export, predict, validate, studies or copy')
     .strict()
     .recommendCommands()
     .help()

@@ -7,8 +7,8 @@ import type { Dataset } from '../data/dataset.js';
 import type { FoldData, ModelJob } from '../engine/runtime.js';
 import type { TrialConfig } from '../models/config.js';
 import { mixSeed } from '../rng.js';
-import type { CvSpec, DataSpec } from '../spec/schema.js';
-import type { MetricName } from '../spec/vocabulary.js';
+import type { CvSpec, DataSpec, MetricSpec } from '../spec/schema.js';
+import { epochMetric } from '../spec/vocabulary.js';
 import { holdOut, makeFolds } from './kfold.js';
 import { fitScaler } from './scaling.js';
 
@@ -36,12 +36,16 @@ export function studyFolds(data: Dataset, cv: CvSpec, dataSpec: DataSpec, seed: 
   };
 }
 
-/** The model job of fold `fold` for a trial's configuration. */
-export function foldJob(data: Dataset, sf: StudyFolds, fold: number, config: TrialConfig, metric: MetricName, shuffleHoldout: boolean): ModelJob {
+/**
+ * The model job of fold `fold` for a trial's configuration, scored with the study's metric (and on
+ * its training part too with cv.return_train_score).
+ */
+export function foldJob(data: Dataset, sf: StudyFolds, fold: number, config: TrialConfig, metric: Pick<MetricSpec, 'name' | 'k'>, cv: Pick<CvSpec, 'shuffle' | 'return_train_score'>): ModelJob {
   const f = sf.folds[fold];
-  const { fit, validation } = holdOut(f.train, config.train.validationSplit, shuffleHoldout ? mixSeed(sf.cvSeed, VALIDATION_STREAM, fold) : null);
+  const { fit, validation } = holdOut(f.train, config.train.validationSplit, cv.shuffle ? mixSeed(sf.cvSeed, VALIDATION_STREAM, fold) : null);
   const foldData: FoldData = { x: data.x, y: data.y, d: data.d, task: data.task, nClasses: data.nClasses, fit, validation, test: f.test, scaler: f.scaler };
-  return { config, data: foldData, seed: sf.seeds[fold], metric };
+  const scoring = { metric: metric.name, ...(metric.k !== undefined ? { k: metric.k } : {}), trainScore: cv.return_train_score ?? false };
+  return { config, data: foldData, seed: sf.seeds[fold], metric: epochMetric(metric.name), scoring };
 }
 
 /** GridSearchCV's summary of one candidate: mean and population std of the fold scores. */

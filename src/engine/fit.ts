@@ -7,13 +7,16 @@ import { lrAtEpoch } from '../models/schedules.js';
 import { InterruptedError } from '../errors.js';
 import type { EpochRecord } from '../records.js';
 import { Rng } from '../rng.js';
-import { metricGoal } from '../spec/vocabulary.js';
+import { isPredictionMetric, metricGoal } from '../spec/vocabulary.js';
 import type { EarlyStoppingSpec } from '../spec/schema.js';
 import type { Engine, LossAndMetric, ModelJob, StackRuntime } from './runtime.js';
+import { scoreRows } from './scoring.js';
 
 export interface FitOutcome {
   /** The metric on the test fold with the final (or restored best) weights; NaN when diverged. */
   score: number;
+  /** The metric on the fold's training part, when the job's scoring asks for it (else null; NaN when diverged). */
+  trainScore: number | null;
   testLoss: number;
   history: EpochRecord[];
   epochsRun: number;
@@ -22,7 +25,12 @@ export interface FitOutcome {
   /** Epoch whose weights were restored (restore_best), or null. */
   restoredEpoch: number | null;
   diverged: boolean;
-  /** Seconds of training attributed to this model (stack time / models in the stack). */
+  /**
+   * Seconds of training of this model: its own epochs' training time where the engine times each
+   * model (native, tfjs), else a share of the stack's in proportion to the samples each model trained
+   * (webgpu, which runs a stack's models in the same kernels); the epochs' evaluations are shared out
+   * the same way.
+   */
   fitTime: number;
   /** Seconds of final scoring attributed to this model. */
   scoreTime: number;
@@ -131,7 +139,7 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
   const stoppers = jobs.map((j) => (j.config.train.earlyStopping ? new EarlyStopping(j.config.train.earlyStopping) : null));
   const hasValidation = jobs.map((j) => j.data.validation.length > 0);
   const maxEpochs = Math.max(...jobs.map((j) => j.config.train.epochs));
-  const t0 = performance.now();
+  const fitTimes = jobs.map(() => 0);
   let lastTestSeconds = 0;
   for (let epoch = 0; epoch < maxEpochs && active.some(Boolean); epoch++) {
     // Let the event loop run (signals, IPC, progress): a synchronous backend never yields otherwise.
@@ -141,14 +149,18 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
     const lrs = jobs.map((j) => lrAtEpoch(j.config.model.optimizer.learningRate, j.config.train.lrSchedule, epoch));
     const orders = jobs.map((j) => epochOrder(j.data.fit.length, j.seed, epoch, j.config.train.shuffle));
     const trained = await stack.trainEpoch(orders, lrs, active);
+    const trainSeconds = (performance.now() - epochStart) / 1000;
     const val: (LossAndMetric | null)[] = hasValidation.some(Boolean) ? await stack.evaluate('validation', active.map((a, m) => a && hasValidation[m])) : jobs.map(() => null);
     const tTest = performance.now();
     const test = await stack.evaluate('test', active);
     lastTestSeconds = (performance.now() - tTest) / 1000;
-    const activeCount = active.filter(Boolean).length;
-    const seconds = (performance.now() - epochStart) / 1000 / activeCount;
+    const shares = workShares(jobs, active);
+    const evalSeconds = (performance.now() - epochStart) / 1000 - trainSeconds;
     for (let m = 0; m < M; m++) {
       if (!active[m]) continue;
+      // the model's own training time where the engine measures it, else its share; evaluation shared
+      const seconds = (trained[m].seconds ?? trainSeconds * shares[m]) + evalSeconds * shares[m];
+      fitTimes[m] += seconds;
       const record: EpochRecord = {
         epoch,
         lr: lrs[m],
@@ -179,7 +191,6 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
       if (epoch + 1 >= jobs[m].config.train.epochs) active[m] = false;
     }
   }
-  const fitTime = (performance.now() - t0) / 1000 / M;
   // Keras 3 restores the best weights at the end of training, stopped early or not.
   const restored = stoppers.map((s, m) => {
     if (!s?.bestWeights || diverged[m]) return null;
@@ -194,20 +205,48 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
   // The score is the last epoch's test evaluation, or the re-evaluation after a restore.
   const scoreTime = (rescored ? (performance.now() - t1) / 1000 : lastTestSeconds) / M;
   const weights = hooks.keepWeights ? await Promise.all(jobs.map((_, m) => stack.snapshot(m))) : null;
-  return jobs.map((_job, m) => {
+  const outcomes: FitOutcome[] = [];
+  for (const [m, job] of jobs.entries()) {
     const last = history[m][history[m].length - 1];
     const final = needsRescore[m] && rescored ? rescored[m] : { loss: last.testLoss, metric: last.testMetric };
-    return {
-      score: diverged[m] ? NaN : final.metric,
+    const scored = diverged[m] ? { score: NaN, trainScore: job.scoring?.trainScore ? NaN : null, seconds: 0 } : await scoreFromOutputs(stack, job, m, final.metric);
+    outcomes.push({
+      score: scored.score,
+      trainScore: scored.trainScore,
       testLoss: final.loss,
       history: history[m],
       epochsRun: history[m].length,
       stoppedEpoch: stoppers[m]?.stoppedEpoch ?? null,
       restoredEpoch: restored[m],
       diverged: diverged[m],
-      fitTime,
-      scoreTime,
+      fitTime: fitTimes[m],
+      scoreTime: scoreTime + scored.seconds,
       ...(weights ? { weights: weights[m] } : {}),
-    };
-  });
+    });
+  }
+  return outcomes;
+}
+
+/** Each model's share of a stack's time: the samples it trained over those of every active model. */
+function workShares(jobs: ModelJob[], active: boolean[]): number[] {
+  const total = jobs.reduce((a, j, m) => a + (active[m] ? j.data.fit.length : 0), 0);
+  return jobs.map((j, m) => (active[m] ? (total > 0 ? j.data.fit.length / total : 1 / jobs.length) : 0));
+}
+
+/**
+ * The fold's final scores: a metric the engines do not compute (macro F1, ROC AUC, ...) and the
+ * training-part score are computed from the model's outputs (scoring.ts); an engine metric on the
+ * test fold stays the engine's own value.
+ */
+async function scoreFromOutputs(stack: StackRuntime, job: ModelJob, m: number, engineScore: number): Promise<{ score: number; trainScore: number | null; seconds: number }> {
+  const scoring = job.scoring;
+  const onTest = scoring !== undefined && isPredictionMetric(scoring.metric);
+  if (!scoring || (!onTest && !scoring.trainScore)) return { score: engineScore, trainScore: null, seconds: 0 };
+  const t0 = performance.now();
+  const weights = await stack.snapshot(m);
+  const score = onTest ? scoreRows(scoring.metric, scoring.k, job.config.model, weights, job.data, job.data.test) : engineScore;
+  const seconds = (performance.now() - t0) / 1000;
+  const trainRows = Int32Array.from([...job.data.fit, ...job.data.validation]);
+  const trainScore = scoring.trainScore ? scoreRows(scoring.metric, scoring.k, job.config.model, weights, job.data, trainRows) : null;
+  return { score, trainScore, seconds };
 }

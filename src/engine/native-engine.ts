@@ -15,6 +15,8 @@ import type { Engine, LossAndMetric, ModelJob, StackRuntime } from './runtime.js
 interface NativeAddon {
   createStack(spec: unknown): unknown;
   trainEpoch(handle: unknown, orders: Int32Array[], lrs: Float64Array, active: Uint8Array, threads: number): Promise<Float64Array>;
+  /** trainEpoch with each model timed: triples (loss, metric, seconds). Absent from an addon built before it. */
+  trainEpochTimed?(handle: unknown, orders: Int32Array[], lrs: Float64Array, active: Uint8Array, threads: number): Promise<Float64Array>;
   evaluate(handle: unknown, part: number, active: Uint8Array, threads: number): Promise<Float64Array>;
   getWeights(handle: unknown, m: number): Float32Array[];
   setWeights(handle: unknown, m: number, weights: Float32Array[]): void;
@@ -97,6 +99,12 @@ function pairs(a: Float64Array): LossAndMetric[] {
   return out;
 }
 
+function triples(a: Float64Array): LossAndMetric[] {
+  const out: LossAndMetric[] = [];
+  for (let i = 0; i < a.length; i += 3) out.push({ loss: a[i], metric: a[i + 1], seconds: a[i + 2] });
+  return out;
+}
+
 class NativeStack implements StackRuntime {
   readonly size: number;
   private handle: unknown;
@@ -107,7 +115,8 @@ class NativeStack implements StackRuntime {
   }
 
   async trainEpoch(orders: Int32Array[], lrs: number[], active: boolean[]): Promise<LossAndMetric[]> {
-    return pairs(await this.addon.trainEpoch(this.handle, orders, Float64Array.from(lrs), Uint8Array.from(active, Number), this.threads));
+    const args = [this.handle, orders, Float64Array.from(lrs), Uint8Array.from(active, Number), this.threads] as const;
+    return this.addon.trainEpochTimed ? triples(await this.addon.trainEpochTimed(...args)) : pairs(await this.addon.trainEpoch(...args));
   }
 
   async evaluate(part: 'validation' | 'test', active: boolean[]): Promise<LossAndMetric[]> {

@@ -4,7 +4,7 @@
  * in two languages. test/engine/native-enums.test.ts reads native/mlp.h and checks these tables
  * against it, without the compiled addon.
  */
-import type { Activation, Loss, MetricName, OptimizerName } from '../spec/vocabulary.js';
+import type { Activation, EpochMetric, Loss, OptimizerName } from '../spec/vocabulary.js';
 
 /** Each native enum's enumerators in declaration order (their value is the index). */
 export const NATIVE_ENUMS = {
@@ -20,7 +20,7 @@ type Enumerator<E extends keyof typeof NATIVE_ENUMS> = (typeof NATIVE_ENUMS)[E][
 export const NATIVE_NAMES: {
   Activation: Record<Activation, Enumerator<'Activation'>>;
   Loss: Record<Loss, Enumerator<'Loss'>>;
-  Metric: Record<MetricName, Enumerator<'Metric'>>;
+  Metric: Record<EpochMetric, Enumerator<'Metric'>>;
   Optimizer: Record<OptimizerName, Enumerator<'Optimizer'>>;
 } = {
   Activation: { relu: 'RELU', tanh: 'TANH', sigmoid: 'SIGMOID', softplus: 'SOFTPLUS', softsign: 'SOFTSIGN', selu: 'SELU', elu: 'ELU', leaky_relu: 'LEAKY_RELU', linear: 'LINEAR', softmax: 'SOFTMAX' },

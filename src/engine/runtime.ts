@@ -4,7 +4,7 @@
  * engine stacks one model; faster engines stack the k folds of a trial, and trials alike.
  */
 import type { TrialConfig } from '../models/config.js';
-import type { MetricName } from '../spec/vocabulary.js';
+import type { EpochMetric, MetricName } from '../spec/vocabulary.js';
 
 /** Per-feature affine scaling fitted on a training part: x' = (x - offset[j]) * factor[j]. */
 export interface Scaler {
@@ -32,14 +32,27 @@ export interface ModelJob {
   data: FoldData;
   /** Seeds weight init, dropout masks and the per-epoch shuffle. */
   seed: number;
-  /** The metric recorded beside the loss (and scored on the test fold). */
+  /** The metric the engine records beside the loss each epoch (and, without `scoring`, scores on the test fold). */
+  metric: EpochMetric;
+  /** How the fold is scored when training ends; absent: the engine's test-fold value of `metric`. */
+  scoring?: Scoring;
+}
+
+/** How a fold's model is scored when training ends: the study metric, and scikit-learn's return_train_score. */
+export interface Scoring {
   metric: MetricName;
+  /** top_k_accuracy's k. */
+  k?: number;
+  /** Also score the model on its fold's training part (its fit and validation rows). */
+  trainScore: boolean;
 }
 
 export interface LossAndMetric {
   loss: number;
   /** The study metric; equals `loss` when the metric is loss. */
   metric: number;
+  /** trainEpoch: wall seconds of this model's epoch, when the engine times each model (native, tfjs). */
+  seconds?: number;
 }
 
 export interface StackRuntime {

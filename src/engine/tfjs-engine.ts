@@ -278,7 +278,8 @@ class TfjsStack implements StackRuntime {
   async trainEpoch(orders: Int32Array[], lrs: number[], active: boolean[]): Promise<LossAndMetric[]> {
     const out: LossAndMetric[] = [];
     for (let m = 0; m < this.size; m++) {
-      out.push(active[m] ? await this.trainModelEpoch(m, orders[m], lrs[m]) : { loss: NaN, metric: NaN });
+      const t0 = performance.now();
+      out.push(active[m] ? { ...(await this.trainModelEpoch(m, orders[m], lrs[m])), seconds: (performance.now() - t0) / 1000 } : { loss: NaN, metric: NaN });
     }
     return out;
   }

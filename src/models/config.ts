@@ -6,8 +6,8 @@
 import { SpecError } from '../errors.js';
 import type { Params } from '../search/space.js';
 import { checkModelShape } from '../spec/validate.js';
-import { ModelSchema, TrainSchema, type EarlyStoppingSpec, type LrScheduleSpec, type ModelSpec, type Spec, type TrainSpec } from '../spec/schema.js';
-import { OPTIMIZER_DEFAULTS, type Activation, type Initializer, type Loss, type MetricName, type OptimizerName } from '../spec/vocabulary.js';
+import { ModelSchema, TrainSchema, type EarlyStoppingSpec, type LrScheduleSpec, type MetricSpec, type ModelSpec, type Spec, type TrainSpec } from '../spec/schema.js';
+import { DEFAULT_TOP_K, isPredictionMetric, OPTIMIZER_DEFAULTS, type Activation, type Initializer, type Loss, type OptimizerName } from '../spec/vocabulary.js';
 
 export interface OptimizerConfig {
   name: OptimizerName;
@@ -149,8 +149,13 @@ export function resolveTrial(spec: Pick<Spec, 'model' | 'train'>, params: Params
 }
 
 /** The metric a study optimizes: the spec's, or accuracy (classification) / loss (regression). */
-export function resolveMetric(spec: Pick<Spec, 'metric'>, data: DataShape): { name: MetricName; goal: 'maximize' | 'minimize' } {
-  const metric = spec.metric ?? (data.task === 'classification' ? { name: 'accuracy' as const, goal: 'maximize' as const } : { name: 'loss' as const, goal: 'minimize' as const });
-  if (metric.name === 'accuracy' && data.task === 'regression') throw new SpecError('metric.name: accuracy needs a classification target; use loss, mse or mae');
-  return metric;
+export function resolveMetric(spec: Pick<Spec, 'metric'>, data: DataShape): MetricSpec {
+  const metric: MetricSpec = spec.metric ?? (data.task === 'classification' ? { name: 'accuracy', goal: 'maximize' } : { name: 'loss', goal: 'minimize' });
+  if ((metric.name === 'accuracy' || isPredictionMetric(metric.name)) && data.task === 'regression') {
+    throw new SpecError(`metric.name: ${metric.name} needs a classification target; use loss, mse or mae`);
+  }
+  if (metric.name !== 'top_k_accuracy') return metric;
+  const k = metric.k ?? DEFAULT_TOP_K;
+  if (k >= data.nClasses) throw new SpecError(`metric.k: ${k} is not below the data's ${data.nClasses} classes, so every prediction would count (use a smaller k)`);
+  return { ...metric, k };
 }

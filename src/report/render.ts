@@ -2,23 +2,12 @@
  * Report output: the classic GridSearchCV printout, a grouped table, CSV and JSON with the
  * cv_results_ columns. Pure: results in, text out.
  */
-import type { Params, ParamValue } from '../search/space.js';
+import type { Distribution } from '../search/space.js';
+import { formatParams, formatValue } from './format.js';
+import { grouper, orderedGroups } from './groups.js';
+
+export { formatParams, formatValue };
 import type { CvResults, CvRow, GroupRow } from './summarize.js';
-
-export function formatValue(v: ParamValue | unknown): string {
-  if (typeof v === 'number') {
-    const abs = Math.abs(v);
-    if (Number.isInteger(v) && abs < 1e6) return String(v);
-    return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? v.toExponential(3).replace(/\.?0+e/, 'e') : String(Number(v.toPrecision(4)));
-  }
-  if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;
-  if (v === null) return 'null';
-  return String(v);
-}
-
-export function formatParams(params: Params): string {
-  return `{${Object.entries(params).map(([k, v]) => `${k}: ${formatValue(v)}`).join(', ')}}`;
-}
 
 function score(v: number | null, digits = 4): string {
   return v === null ? 'nan' : v.toFixed(digits);
@@ -52,30 +41,35 @@ export function renderClassic(results: CvResults, opts: { best?: boolean; top?: 
 
 /** A GitHub-flavoured markdown table of the results, best first. */
 export function renderMarkdown(results: CvResults, top = Infinity): string {
-  const head = ['rank', 'trial', 'sampler', ...results.paramNames, ...Array.from({ length: results.folds }, (_, k) => `split${k}`), 'mean', 'std', 'fit s'];
+  const train = results.trainScores ? ['mean train'] : [];
+  const head = ['rank', 'trial', 'sampler', ...results.paramNames, ...Array.from({ length: results.folds }, (_, k) => `split${k}`), 'mean', 'std', ...train, 'fit s'];
   const cell = (v: number | null, d = 4) => (v === null ? '' : v.toFixed(d));
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (h === 'sampler' || results.paramNames.includes(h) ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const r of topRows(results, top)) {
     const params = results.paramNames.map((p) => (r.params[p] === undefined ? '' : formatValue(r.params[p])));
     const mean = r.state === 'complete' ? cell(r.mean) : `failed (${r.failReason ?? 'error'})`;
-    lines.push(`| ${[String(r.rank), String(r.number), r.sampler, ...params, ...r.splitScores.map((v) => cell(v)), mean, cell(r.std), cell(r.meanFitTime, 2)].join(' | ')} |`);
+    lines.push(`| ${[String(r.rank), String(r.number), r.sampler, ...params, ...r.splitScores.map((v) => cell(v)), mean, cell(r.std), ...(train.length ? [cell(r.meanTrain)] : []), cell(r.meanFitTime, 2)].join(' | ')} |`);
   }
   return lines.join('\n');
 }
 
-/** Two-way summary: values of `a` down, values of `b` across, the mean of the complete trials' scores in each cell. */
-export function renderPivot(results: CvResults, a: string, b: string): string {
-  const keyOf = (v: unknown) => JSON.stringify(v ?? null);
-  const rowsA = [...new Map(results.rows.map((r) => [keyOf(r.params[a]), r.params[a] ?? null])).entries()];
-  const colsB = [...new Map(results.rows.map((r) => [keyOf(r.params[b]), r.params[b] ?? null])).entries()];
-  const cells = rowsA.map(([ka, va]) => [
-    formatValue(va),
-    ...colsB.map(([kb]) => {
-      const means = results.rows.filter((r) => keyOf(r.params[a]) === ka && keyOf(r.params[b]) === kb && r.mean !== null).map((r) => r.mean!);
+/**
+ * Two-way summary: values of `a` down, values of `b` across (each in order, continuous ones binned),
+ * the mean of the complete trials' scores in each cell.
+ */
+export function renderPivot(results: CvResults, a: string, b: string, dists: Record<string, Distribution | undefined> = {}): string {
+  const groupA = grouper(results.rows.map((r) => r.params[a]), dists[a]);
+  const groupB = grouper(results.rows.map((r) => r.params[b]), dists[b]);
+  const rowsA = orderedGroups(results.rows.map((r) => r.params[a]), groupA);
+  const colsB = orderedGroups(results.rows.map((r) => r.params[b]), groupB);
+  const cells = rowsA.map((ga) => [
+    ga.label,
+    ...colsB.map((gb) => {
+      const means = results.rows.filter((r) => groupA(r.params[a]).key === ga.key && groupB(r.params[b]).key === gb.key && r.mean !== null).map((r) => r.mean!);
       return means.length ? (means.reduce((x, y) => x + y, 0) / means.length).toFixed(4) + (means.length > 1 ? ` (${means.length})` : '') : '-';
     }),
   ]);
-  return renderTable([`${a} \\ ${b}`, ...colsB.map(([, vb]) => formatValue(vb))], cells);
+  return renderTable([`${a} \\ ${b}`, ...colsB.map((g) => g.label)], cells);
 }
 
 export function renderTable(header: string[], rows: string[][]): string {
@@ -87,7 +81,7 @@ export function renderTable(header: string[], rows: string[][]): string {
 export function renderGroups(param: string, groups: GroupRow[]): string {
   return renderTable(
     [param, 'trials', 'complete', 'mean', 'best'],
-    groups.map((g) => [formatValue(g.value), String(g.trials), String(g.complete), score(g.mean), score(g.best)]),
+    groups.map((g) => [g.label, String(g.trials), String(g.complete), score(g.mean), score(g.best)]),
   );
 }
 
@@ -104,6 +98,11 @@ export function cvResultsColumns(results: CvResults): Record<string, unknown[]> 
   cols.mean_test_score = results.rows.map((r) => r.mean);
   cols.std_test_score = results.rows.map((r) => r.std);
   cols.rank_test_score = results.rows.map((r) => r.rank);
+  if (results.trainScores) {
+    for (let k = 0; k < results.folds; k++) cols[`split${k}_train_score`] = results.rows.map((r) => r.splitTrainScores[k]);
+    cols.mean_train_score = results.rows.map((r) => r.meanTrain);
+    cols.std_train_score = results.rows.map((r) => r.stdTrain);
+  }
   cols.mean_fit_time = results.rows.map((r) => r.meanFitTime);
   cols.std_fit_time = results.rows.map((r) => r.stdFitTime);
   cols.mean_score_time = results.rows.map((r) => r.meanScoreTime);

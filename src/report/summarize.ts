@@ -3,7 +3,8 @@
  * rank_test_score is sklearn's 'min' ranking by mean score in the study's direction; failed trials
  * rank after every complete one.
  */
-import type { Params } from '../search/space.js';
+import type { Distribution, Params } from '../search/space.js';
+import { grouper, orderedGroups } from './groups.js';
 import type { FoldRecord, TrialRecord } from '../store/types.js';
 
 export interface CvRow {
@@ -15,6 +16,10 @@ export interface CvRow {
   mean: number | null;
   std: number | null;
   rank: number;
+  /** Per-fold scores on the training parts (cv.return_train_score), null where none was recorded. */
+  splitTrainScores: (number | null)[];
+  meanTrain: number | null;
+  stdTrain: number | null;
   meanFitTime: number | null;
   stdFitTime: number | null;
   meanScoreTime: number | null;
@@ -31,6 +36,8 @@ export interface CvResults {
   goal: 'maximize' | 'minimize';
   /** Index into rows of the best complete trial, or -1. */
   bestIndex: number;
+  /** Whether any fold has a training-part score (the study asked for them): sklearn's *_train_score columns. */
+  trainScores: boolean;
 }
 
 function meanStd(xs: number[]): { mean: number | null; std: number | null } {
@@ -60,6 +67,7 @@ export function cvResults(trials: readonly TrialRecord[], folds: ReadonlyMap<num
       mean: t.state === 'complete' ? t.value : null,
       std: t.state === 'complete' ? t.std : null,
       rank: 0,
+      ...trainScores(fs, nFolds, t.state === 'complete'),
       meanFitTime: fit.mean,
       stdFitTime: fit.std,
       meanScoreTime: score.mean,
@@ -75,11 +83,25 @@ export function cvResults(trials: readonly TrialRecord[], folds: ReadonlyMap<num
   for (const r of rows) r.rank = 1 + sorted.filter((s) => key(s) < key(r)).length;
   const complete = rows.filter((r) => r.mean !== null);
   const best = complete.length ? complete.reduce((a, b) => (key(b) < key(a) ? b : a)) : null;
-  return { rows, paramNames, folds: nFolds, goal, bestIndex: best ? rows.indexOf(best) : -1 };
+  return { rows, paramNames, folds: nFolds, goal, bestIndex: best ? rows.indexOf(best) : -1, trainScores: rows.some((r) => r.splitTrainScores.some((v) => v !== null)) };
+}
+
+/** A trial's training-part scores per fold, and their mean and std over the folds of a complete trial. */
+function trainScores(folds: readonly FoldRecord[], nFolds: number, complete: boolean): Pick<CvRow, 'splitTrainScores' | 'meanTrain' | 'stdTrain'> {
+  const split = Array.from({ length: nFolds }, (_, k) => {
+    const s = folds.find((f) => f.fold === k)?.trainScore;
+    return s === undefined || s === null || Number.isNaN(s) ? null : s;
+  });
+  const all = split.filter((v): v is number => v !== null);
+  const { mean, std } = complete && all.length === nFolds ? meanStd(all) : { mean: null, std: null };
+  return { splitTrainScores: split, meanTrain: mean, stdTrain: std };
 }
 
 export interface GroupRow {
+  /** The parameter's value, or a bin's lower edge. */
   value: unknown;
+  /** The value as a table shows it: the value, or the bin as `[lo, hi)`. */
+  label: string;
   trials: number;
   complete: number;
   /** Mean of the complete trials' mean scores. */
@@ -87,19 +109,19 @@ export interface GroupRow {
   best: number | null;
 }
 
-/** Marginal summary of one parameter: its values with the trials that used them. */
-export function groupBy(results: CvResults, param: string): GroupRow[] {
-  const groups = new Map<string, { value: unknown; rows: CvRow[] }>();
-  for (const r of results.rows) {
-    const k = JSON.stringify(r.params[param] ?? null);
-    if (!groups.has(k)) groups.set(k, { value: r.params[param] ?? null, rows: [] });
-    groups.get(k)!.rows.push(r);
-  }
+/**
+ * Marginal summary of one parameter: its values (categories in the spec's order when `dist` is
+ * given, numbers ascending; a continuous parameter in bins) with the trials that used them.
+ */
+export function groupBy(results: CvResults, param: string, dist?: Distribution): GroupRow[] {
+  const group = grouper(results.rows.map((r) => r.params[param]), dist);
   const better = (a: number, b: number) => (results.goal === 'maximize' ? a > b : a < b);
-  return [...groups.values()].map(({ value, rows }) => {
+  return orderedGroups(results.rows.map((r) => r.params[param]), group).map((g) => {
+    const rows = results.rows.filter((r) => group(r.params[param]).key === g.key);
     const means = rows.map((r) => r.mean).filter((m): m is number => m !== null);
     return {
-      value,
+      value: g.value,
+      label: g.label,
       trials: rows.length,
       complete: means.length,
       mean: means.length ? means.reduce((a, b) => a + b, 0) / means.length : null,

@@ -16,6 +16,7 @@ import {
   LOSSES,
   LOSS_ALIASES,
   METRICS,
+  METRIC_ALIASES,
   OPTIMIZERS,
   SCALINGS,
   type Activation,
@@ -150,12 +151,16 @@ const CvSchema = z.strictObject({
   shuffle: z.boolean().default(true),
   /** default: the spec's seed */
   seed: z.number().int().min(0).optional(),
+  /** scikit-learn's return_train_score: also score each fold's model on its training part (default false). */
+  return_train_score: z.boolean().optional(),
 });
 export type CvSpec = z.output<typeof CvSchema>;
 
 const MetricSchema = z.strictObject({
-  name: keyword(METRICS, 'metric'),
+  name: keyword(METRICS, 'metric', METRIC_ALIASES),
   goal: z.enum(['maximize', 'minimize']).optional(),
+  /** top_k_accuracy: a prediction counts when the true class is among the k most probable (default 2, as scikit-learn). */
+  k: z.number().int().min(1).optional(),
 });
 
 const Scalar = z.union([z.number(), z.string(), z.boolean(), z.null()]);
@@ -197,9 +202,16 @@ export const SpecSchema = z.strictObject({
 });
 export type RawSpec = z.output<typeof SpecSchema>;
 
+/** The study's metric: its name, which way it improves, and top_k_accuracy's k when given. */
+export interface MetricSpec {
+  name: MetricName;
+  goal: 'maximize' | 'minimize';
+  k?: number;
+}
+
 /** A validated spec: raw sections plus the parameter space built from `params`. */
 export interface Spec extends Omit<RawSpec, 'params' | 'metric'> {
-  metric: { name: MetricName; goal: 'maximize' | 'minimize' } | null;
+  metric: MetricSpec | null;
   params: Record<string, ParamDef>;
   space: ParamSpace;
 }

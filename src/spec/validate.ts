@@ -32,9 +32,10 @@ export function validateSpec(input: unknown): Result<Spec> {
   issues.push(...checkModelShape(raw.model, ['model']));
   issues.push(...checkOptimizerFields(raw.model, new Set(Object.keys(raw.params))));
   issues.push(...checkTrain(raw.train));
+  if (raw.metric?.k !== undefined && raw.metric.name !== 'top_k_accuracy') issues.push({ path: ['metric', 'k'], message: `only applies to metric top_k_accuracy, not ${raw.metric.name}` });
   const space = buildSpace(raw.params, issues);
   if (issues.length > 0) return { ok: false, issues };
-  const metric = raw.metric ? { name: raw.metric.name, goal: raw.metric.goal ?? metricGoal(raw.metric.name) } : null;
+  const metric = raw.metric ? { name: raw.metric.name, goal: raw.metric.goal ?? metricGoal(raw.metric.name), ...(raw.metric.k !== undefined ? { k: raw.metric.k } : {}) } : null;
   return { ok: true, value: { ...raw, metric, space } };
 }
 

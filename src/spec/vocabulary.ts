@@ -73,12 +73,40 @@ export const OPTIMIZER_DEFAULTS: Record<
   adamax: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
 };
 
-export const METRICS = ['accuracy', 'loss', 'mse', 'mae'] as const;
+/** The metrics every engine logs per epoch (on the training batches, the validation split and the test fold). */
+export const EPOCH_METRICS = ['accuracy', 'loss', 'mse', 'mae'] as const;
+export type EpochMetric = (typeof EPOCH_METRICS)[number];
+
+/**
+ * Metrics scored once per fold from the trained model's class probabilities on the test fold, as
+ * scikit-learn defines them (f1_score / precision_score / recall_score with average='macro',
+ * roc_auc_score (binary; multi_class='ovr' macro for more classes), top_k_accuracy_score).
+ * Classification only; the epochs of such a study log accuracy.
+ */
+export const PREDICTION_METRICS = ['f1_macro', 'precision_macro', 'recall_macro', 'roc_auc', 'top_k_accuracy'] as const;
+export type PredictionMetric = (typeof PREDICTION_METRICS)[number];
+
+export const METRICS = [...EPOCH_METRICS, ...PREDICTION_METRICS] as const;
 export type MetricName = (typeof METRICS)[number];
 
-/** Which way a metric improves, as Keras's EarlyStopping mode 'auto' decides it. */
+/** scikit-learn's scorer names that mean a metric above. */
+export const METRIC_ALIASES: Record<string, MetricName> = { roc_auc_ovr: 'roc_auc' };
+
+/** scikit-learn's default k of top_k_accuracy_score. */
+export const DEFAULT_TOP_K = 2;
+
+export function isPredictionMetric(name: string): name is PredictionMetric {
+  return (PREDICTION_METRICS as readonly string[]).includes(name);
+}
+
+/** The metric the engines log per epoch for a study metric: itself, or accuracy for a prediction metric. */
+export function epochMetric(name: MetricName): EpochMetric {
+  return isPredictionMetric(name) ? 'accuracy' : name;
+}
+
+/** Which way a metric improves, as Keras's EarlyStopping mode 'auto' decides it (and scikit-learn's scorers). */
 export function metricGoal(name: string): 'maximize' | 'minimize' {
-  return /acc/.test(name) ? 'maximize' : 'minimize';
+  return /acc|f1|precision|recall|roc_auc/.test(name) ? 'maximize' : 'minimize';
 }
 
 /** Keras BatchNormalization defaults. */

@@ -91,6 +91,10 @@ export const PG_MIGRATIONS: Record<number, string> = {
     ALTER TABLE trials ADD COLUMN elapsed_s DOUBLE PRECISION NOT NULL DEFAULT 0;
     ALTER TABLE trials ADD COLUMN attempt_started_ms BIGINT;
   `,
+  // v4: each fold's score on its training part (cv.return_train_score)
+  3: `
+    ALTER TABLE fold_results ADD COLUMN train_score DOUBLE PRECISION;
+  `,
 };
 
 /** The tables nnsearch owns: a database that has one of them but no meta table is not nnsearch's. */

@@ -466,9 +466,9 @@ async function insertParams(c: pg.PoolClient, trialId: number, params: Params, a
 
 async function insertFold(c: pg.PoolClient, trialId: number, f: FoldRecord, epochs: readonly EpochRow[]): Promise<void> {
   await c.query(
-    `INSERT INTO fold_results (trial_id, fold, score, test_loss, fit_time, score_time, epochs_run, stopped_epoch, restored_epoch, diverged, train_size, test_size)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [trialId, f.fold, num(f.score), num(f.testLoss), f.fitTime, f.scoreTime, f.epochsRun, f.stoppedEpoch, f.restoredEpoch, f.diverged, f.trainSize, f.testSize],
+    `INSERT INTO fold_results (trial_id, fold, score, test_loss, fit_time, score_time, epochs_run, stopped_epoch, restored_epoch, diverged, train_size, test_size, train_score)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    [trialId, f.fold, num(f.score), num(f.testLoss), f.fitTime, f.scoreTime, f.epochsRun, f.stoppedEpoch, f.restoredEpoch, f.diverged, f.trainSize, f.testSize, num(f.trainScore ?? null)],
   );
   if (epochs.length === 0) return;
   const col = (get: (e: EpochRow) => number | null) => epochs.map((e) => num(get(e)));

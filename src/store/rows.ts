@@ -54,6 +54,8 @@ export function toFold(r: Row): FoldRecord {
   return freeze({
     fold: r.fold as number,
     score: (r.score as number | null) ?? NaN,
+    // NULL: not asked for, or NaN; no column at all in a file before schema 4 opened read-only
+    trainScore: (r.train_score as number | null | undefined) ?? null,
     testLoss: (r.test_loss as number | null) ?? NaN,
     fitTime: r.fit_time as number,
     scoreTime: r.score_time as number,

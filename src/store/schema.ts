@@ -5,7 +5,7 @@
 
 import { configKey, type Params } from '../search/space.js';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * The v3 backfill, for every SQL storage: the configuration key each existing trial holds. Rows come
@@ -114,5 +114,9 @@ export const MIGRATIONS: Record<number, string> = {
     CREATE UNIQUE INDEX trials_by_config ON trials (study_id, config_key);
     ALTER TABLE trials ADD COLUMN elapsed_s REAL NOT NULL DEFAULT 0;
     ALTER TABLE trials ADD COLUMN attempt_started_ms INTEGER;
+  `,
+  // v4: each fold's score on its training part (cv.return_train_score, scikit-learn's train_score)
+  3: `
+    ALTER TABLE fold_results ADD COLUMN train_score REAL;
   `,
 };

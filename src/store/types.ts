@@ -59,6 +59,8 @@ export interface TrialRecord {
 export interface FoldRecord {
   fold: number;
   score: number;
+  /** The metric on the fold's training part (cv.return_train_score), else null. */
+  trainScore: number | null;
   testLoss: number;
   fitTime: number;
   scoreTime: number;

@@ -11,9 +11,9 @@ import { monitorableNames } from '../engine/fit.js';
 import { resolveMetric, resolveTrial } from '../models/config.js';
 import { gridAt, gridAxes, gridCount } from '../search/grid.js';
 import type { Params } from '../search/space.js';
-import type { Spec } from '../spec/schema.js';
+import type { MetricSpec, Spec } from '../spec/schema.js';
 import { validateSpec } from '../spec/validate.js';
-import type { MetricName } from '../spec/vocabulary.js';
+import { epochMetric, type MetricName } from '../spec/vocabulary.js';
 import type { Storage } from '../store/storage.js';
 import type { StudyRecord } from '../store/types.js';
 
@@ -23,7 +23,7 @@ export interface PreparedStudy {
   data: Dataset;
   test: Dataset | null;
   folds: StudyFolds;
-  metric: { name: MetricName; goal: 'maximize' | 'minimize' };
+  metric: MetricSpec;
 }
 
 /** Grid points checked up front (each is a pure merge + validate); beyond this, checked per trial. */
@@ -58,7 +58,7 @@ export function checkTrialConfig(spec: Spec, params: Params, shape: { d: number;
   const config = resolveTrial(spec, params, shape);
   const es = config.train.earlyStopping;
   if (es) {
-    const names = monitorableNames(metric, config.train.validationSplit > 0);
+    const names = monitorableNames(epochMetric(metric), config.train.validationSplit > 0);
     if (!names.includes(es.monitor)) {
       throw new SpecError(`train.early_stopping.monitor: '${es.monitor}' is not logged (available: ${names.join(', ')})`);
     }

@@ -183,7 +183,7 @@ async function prepareTrial(store: Storage, p: PreparedStudy, trial: TrialRecord
   const recorded = new Set((await store.getFolds(trial.id)).map((f) => f.fold));
   const jobs: Claimed['jobs'] = [];
   for (let fold = 0; fold < k; fold++) {
-    if (!recorded.has(fold)) jobs.push({ fold, job: foldJob(p.data, p.folds, fold, config, p.metric.name, p.spec.cv.shuffle) });
+    if (!recorded.has(fold)) jobs.push({ fold, job: foldJob(p.data, p.folds, fold, config, p.metric, p.spec.cv) });
   }
   return { trial, jobs };
 }
@@ -258,6 +258,7 @@ function recordFold(store: Storage, trial: TrialRecord, fold: number, job: Model
     {
       fold,
       score: o.score,
+      trainScore: o.trainScore,
       testLoss: o.testLoss,
       fitTime: o.fitTime,
       scoreTime: o.scoreTime,

@@ -126,6 +126,51 @@ describe('finite spaces', () => {
   });
 });
 
+describe('a study scored by macro F1, with training-part scores', () => {
+  const dir = workdir();
+  write(dir, 'f1.yaml', TINY.replace('name: tiny', 'name: f1') + '  return_train_score: true\nmetric: {name: f1_macro}\nparams:\n  learning_rate: [0.01, 0.05]\n');
+  const native = ['--backend', 'native', '--workers', '1'];
+
+  it('--quiet prints the results and nothing else', () => {
+    const r = nnsearch(['grid', 'f1.yaml', '--quiet', ...native], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toHaveLength(3);
+    expect(r.stdout).toMatch(/^Best: 0\.\d{4} using \{learning_rate: 0\.0[15]\}/);
+  });
+
+  it("has scikit-learn's train_score columns and a real std_fit_time", () => {
+    const json = JSON.parse(nnsearch(['report', '--format', 'json'], dir).stdout);
+    expect(json.metric).toBe('f1_macro');
+    expect(json.goal).toBe('maximize');
+    const cv = json.cv_results;
+    for (const k of ['split0_train_score', 'split1_train_score', 'split2_train_score', 'mean_train_score', 'std_train_score']) expect(cv[k], k).toHaveLength(2);
+    for (const v of [...cv.mean_test_score, ...cv.mean_train_score]) expect(v).toBeGreaterThan(0.3);
+    // each fold's model is timed on its own, so the folds' fit times differ
+    for (const v of cv.std_fit_time) expect(v).toBeGreaterThan(0);
+    expect(nnsearch(['studies'], dir).stdout).toMatch(/f1_macro \(maximize\)/);
+    expect(nnsearch(['show', 'best'], dir).stdout).toMatch(/^fold\s+f1_macro\s+train_score\s+test_loss/m);
+  });
+
+  it('refuses report options the chosen format would ignore, in one line', () => {
+    const cases: [string[], RegExp][] = [
+      [['--format', 'csv', '--by', 'learning_rate'], /^nnsearch: --by: not with --format csv, which writes every trial's cv_results_ columns \(--by works with --format table\)$/],
+      [['--format', 'json', '--top', '1'], /^nnsearch: --top: not with --format json/],
+      [['--format', 'markdown', '--by', 'learning_rate'], /^nnsearch: --by: not with --format markdown/],
+      [['--by', 'learning_rate', '--best'], /^nnsearch: --by: not with --best/],
+      [['--best', '--top', '2'], /^nnsearch: --best: not with --top/],
+    ];
+    for (const [args, message] of cases) {
+      const r = nnsearch(['report', ...args, '--html', 'never.html'], dir);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim()).toMatch(message);
+      expect(r.stdout).toBe('');
+      expect(existsSync(join(dir, 'never.html'))).toBe(false);
+    }
+    expect(nnsearch(['report', '--format', 'markdown', '--best'], dir).stdout.trim().split('\n')).toHaveLength(3);
+  });
+});
+
 describe('grid size limit', () => {
   const dir = workdir();
   write(dir, 'g.yaml', TINY.replace('name: tiny', 'name: g') + 'params:\n  learning_rate: [0.01, 0.05, 0.1]\n');

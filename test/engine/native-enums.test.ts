@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NATIVE_ENUMS, NATIVE_NAMES, nativeCode } from '../../src/engine/native-enums.js';
-import { ACTIVATIONS, LOSSES, METRICS, OPTIMIZERS } from '../../src/spec/vocabulary.js';
+import { ACTIVATIONS, EPOCH_METRICS, LOSSES, OPTIMIZERS } from '../../src/spec/vocabulary.js';
 
 /** `enum Name { A, B, C };` declarations of a C++ header, in order. */
 function headerEnums(text: string): Record<string, string[]> {
@@ -19,7 +19,7 @@ describe('native enums (no compiled addon needed)', () => {
   });
 
   it('maps every name of the TypeScript vocabulary to a distinct native enumerator', () => {
-    const lists = { Activation: ACTIVATIONS, Loss: LOSSES, Metric: METRICS, Optimizer: OPTIMIZERS } as const;
+    const lists = { Activation: ACTIVATIONS, Loss: LOSSES, Metric: EPOCH_METRICS, Optimizer: OPTIMIZERS } as const;
     for (const [kind, names] of Object.entries(lists) as [keyof typeof lists, readonly string[]][]) {
       const codes = names.map((n) => nativeCode(kind, n as never));
       expect(codes.every((c) => c >= 0), kind).toBe(true);

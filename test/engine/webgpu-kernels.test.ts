@@ -7,7 +7,7 @@ import { skipWithout } from '../helpers.js';
 import { describe, expect, it } from 'vitest';
 import { requestDevice, type GpuContext } from '../../src/engine/webgpu/device.js';
 import { gemmKernel, gemmTile, lossKernel, maxNormKernel, optimizerKernel, penaltyKernel, type GemmKind } from '../../src/engine/webgpu/kernels.js';
-import { ACTIVATIONS, METRICS, type Activation, type Loss } from '../../src/spec/vocabulary.js';
+import { ACTIVATIONS, EPOCH_METRICS, type Activation, type Loss } from '../../src/spec/vocabulary.js';
 
 // Dawn's null backend, when the optional webgpu package is installed; otherwise everything here is skipped
 const ctx: GpuContext | null = await requestDevice('null');
@@ -56,7 +56,7 @@ describe.skipIf(noDawn)('WGSL kernels on the null backend', () => {
       ['mse', 'sigmoid', true],
     ];
     for (const [loss, out, classification] of pairs) {
-      for (const metric of METRICS.filter((m) => classification || m !== 'accuracy')) {
+      for (const metric of EPOCH_METRICS.filter((m) => classification || m !== 'accuracy')) {
         for (const grad of [0, 1]) {
           expect(await compiles(lossKernel(loss, out, metric, classification), { ROWS: 32, C: classification && out !== 'sigmoid' ? 10 : 1, LIST: 100, GRAD: grad, EVAL: 1 - grad }), `${loss} ${out} ${metric} grad=${grad}`).toBeNull();
         }

@@ -1,15 +1,45 @@
 /**
- * The HTML report: self-contained markup (no scripts, no network), and, in headless Chromium, every
- * chart rendered with its marks and no console errors. Saves a screenshot to test-output/.
+ * The HTML report: one self-contained offline file (its scripts inline, nothing fetched), and, in
+ * headless Chromium, every chart drawn by ECharts with its marks, log axes where the space is
+ * log-scaled, tooltips on hover, and element boxes that stay inside their charts without
+ * overlapping, at a desktop width and at a phone's. Saves screenshots to test-output/.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { renderHtmlReport } from '../../src/report/html.js';
+import { cvResults } from '../../src/report/summarize.js';
+import type { FoldRecord, TrialRecord } from '../../src/store/types.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nnsearch, TINY, workdir, write } from '../cli/run-cli.js';
 import { skipWithout } from '../helpers.js';
+import { chartStats, CHROMIUM, hover, launch, OUT, watch } from './browser.js';
+import { INIT_MODE } from '../fixtures/init-mode.js';
+import { checkLayout, describeLayout } from './layout.js';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const OUT = resolve(import.meta.dirname, '../../test-output');
+/** The README's init-mode grid as a report, built from records (no training): long category names, one far outlier. */
+function initModeReport(): string {
+  const trials: TrialRecord[] = INIT_MODE.map(([init, value], number) => ({ id: number + 1, studyId: 1, number, sampler: 'grid', samplerIndex: number, state: 'complete', params: { init }, value, std: 0.004, failReason: null, error: null, engine: 'native', startedAt: null, completedAt: null, duration: 3, meanFitTime: 2.5, meanScoreTime: 0.1, attempts: 1, worker: null }));
+  const fold = (fold: number, score: number): FoldRecord => ({ fold, score, trainScore: null, testLoss: 0.2, fitTime: 2.4 + fold / 10, scoreTime: 0.1, epochsRun: 10, stoppedEpoch: null, restoredEpoch: null, diverged: false, trainSize: 6667, testSize: 3333 });
+  const folds = new Map(trials.map((t) => [t.id, [fold(0, t.value! - 0.004), fold(1, t.value!), fold(2, t.value! + 0.004)]]));
+  const epochs = Array.from({ length: 10 }, (_, epoch) => ({ epoch, loss: 0.6 / (epoch + 1), valLoss: null, testLoss: 0.3 + 0.3 / (epoch + 1) }));
+  return renderHtmlReport({
+    study: { name: 'init-mode', metric: 'accuracy', goal: 'maximize', folds: 3, dataSource: 'mnist (embedded, 10000 samples)', createdAt: '2026-01-01T00:00:00' },
+    metricLabel: 'accuracy',
+    space: [{ name: 'init', section: 'model', dist: { kind: 'categorical', choices: INIT_MODE.map(([i]) => i) } }],
+    model: { optimizer: 'adam', units: [64] },
+    results: cvResults(trials, folds, 3, 'maximize'),
+    curves: [{ title: 'trial 5', folds: [0, 1, 2].map((f) => ({ fold: f, epochs })) }],
+    unfinished: [],
+    generatedAt: 'test',
+  });
+}
+
+async function openWhenDrawn(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.waitForFunction(() => (window as unknown as { nnsearch?: { charts: Map<string, unknown> } }).nnsearch?.charts.size === document.querySelectorAll('figure.chart-box').length);
+}
 
 let dir: string;
 let html: string;
@@ -22,7 +52,6 @@ beforeAll(() => {
       'params:\n  learning_rate: {min: 0.001, max: 0.3, log: true}\n  units: {min: 2, max: 16}\n  optimizer: [adam, sgd]\n',
   );
   expect(nnsearch(['random', 'r.yaml', '--budget', '8', '--quiet', '--workers', '1'], dir).code).toBe(0);
-  // one diverged trial, for the failed marker and ranking
   const r = nnsearch(['report', '--html', 'report.html'], dir);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stderr).toMatch(/wrote report\.html/);
@@ -30,70 +59,131 @@ beforeAll(() => {
 });
 
 describe('HTML report markup', () => {
-  it('is one offline file: no scripts, no external resources', () => {
+  it('is one offline file: scripts inline, no external resources', () => {
     expect(html).toMatch(/^<!doctype html>/);
-    expect(html).not.toMatch(/<script/i);
-    expect(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')).not.toMatch(/https?:\/\//);
-    expect(html).not.toMatch(/<link /);
+    // every script is inline: ECharts, the page script, the view as JSON
+    expect(html.match(/<script[^>]*>/g)).toEqual(['<script type="application/json" id="nnsearch-view">', '<script>', '<script type="module">']);
+    const markup = html.replace(/(<script[^>]*>)[\s\S]*?<\/script>/g, '$1</script>');
+    expect(markup).not.toMatch(/\s(src|href)=/i);
+    expect(markup).not.toMatch(/https?:\/\//);
+    expect(markup).not.toMatch(/<link /);
+    expect(html).toContain('echarts');
+    // the page script's functions are in, compiled from src/report/client/app.ts
+    expect(html).toContain('slicePoint');
   });
 
-  it('has every section: table, history, parallel coordinates, slices, importance, learning curves', () => {
-    for (const id of ['history', 'parallel', 'slice-learning_rate', 'slice-units', 'slice-optimizer', 'importance', 'curves-0']) expect(html).toContain(`data-chart="${id}"`);
+  it('has every section: table, history, parallel coordinates, slices, contour, distribution, importance, learning curves', () => {
+    for (const id of ['history', 'parallel', 'slice-learning_rate', 'slice-units', 'slice-optimizer', 'contour', 'edf', 'importance', 'curves-0']) expect(html).toContain(`data-chart="${id}"`);
     expect(html.match(/<tr class="complete">/g)?.length).toBe(8);
     expect(html).toMatch(/Best: 0\.\d{4} ± 0\.\d{4} using \{learning_rate: /);
+    expect(html).toMatch(/Rests on 8 complete trials/);
   });
 });
 
 describe.skipIf(skipWithout('Chromium', CHROMIUM, 'apt-get install chromium'))('HTML report in headless Chromium', () => {
-  it('renders every chart with its marks and no console errors', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+  it('draws every chart with its marks, log axes and tooltips, no console errors, nothing fetched', async () => {
+    const browser = await launch();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const errors: string[] = [];
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      page.on('pageerror', (e) => errors.push(e.message));
-      const requests: string[] = [];
-      page.on('request', (r) => !r.url().startsWith('file:') && requests.push(r.url()));
-      await page.goto(`file://${join(dir, 'report.html')}`);
-      const charts = await page.$$eval('figure.chart-box', (figs) =>
-        figs.map((f) => {
-          const svg = f.querySelector('svg');
-          const box = svg?.getBoundingClientRect();
-          return {
-            id: f.getAttribute('data-chart'),
-            width: box?.width ?? 0,
-            height: box?.height ?? 0,
-            marks: svg ? svg.querySelectorAll('path, circle, rect, line').length : 0,
-            points: svg ? svg.querySelectorAll('circle.point').length : 0,
-            trialLines: svg ? svg.querySelectorAll('path.trial-line').length : 0,
-            bars: svg ? svg.querySelectorAll('g.bar rect').length : 0,
-            curves: svg ? svg.querySelectorAll('path.curve-train').length : 0,
-          };
-        }),
-      );
-      expect(charts.length).toBeGreaterThanOrEqual(7);
-      for (const c of charts) {
-        expect(c.width, c.id!).toBeGreaterThan(100);
-        expect(c.height, c.id!).toBeGreaterThan(100);
-        expect(c.marks, c.id!).toBeGreaterThan(5);
+      const { errors, requests } = watch(page, 'file:');
+      await openWhenDrawn(page, `file://${join(dir, 'report.html')}`);
+      const charts = await chartStats(page);
+      expect(Object.keys(charts).length).toBeGreaterThanOrEqual(9);
+      for (const c of Object.values(charts)) {
+        expect(c.width, c.id).toBeGreaterThan(100);
+        expect(c.height, c.id).toBeGreaterThan(100);
+        expect(c.marks, c.id).toBeGreaterThan(5);
       }
-      const byId = Object.fromEntries(charts.map((c) => [c.id, c]));
-      expect(byId.history.points).toBe(8);
-      expect(byId.parallel.trialLines).toBe(8);
-      expect(byId['slice-units'].points).toBe(8);
-      expect(byId.importance.bars).toBe(3);
-      expect(byId['curves-0'].curves).toBe(3); // one training curve per fold
+      const series = (id: string, name: string) => charts[id].series.find((s) => s.name === name)!;
+      expect(series('history', 'trial')).toMatchObject({ count: 8, drawn: 8 });
+      expect(series('parallel', 'trials')).toMatchObject({ count: 8, drawn: 8 });
+      expect(series('slice-units', 'units')).toMatchObject({ count: 8, drawn: 8 });
+      expect(series('importance', 'importance')).toMatchObject({ count: 3, drawn: 3 });
+      expect(charts['curves-0'].series.filter((s) => s.id.startsWith('train-') && s.count > 0)).toHaveLength(3); // one training curve per fold
+      expect(series('contour', 'trials')).toMatchObject({ count: 8, drawn: 8 });
+      expect(series('contour', 'surface').drawn).toBeGreaterThan(500);
+      expect(series('edf', 'EDF').count).toBe(9);
+      // log-scaled parameters get log axes; categories get category axes
+      expect(charts['slice-learning_rate'].axes.xAxis).toEqual(['log']);
+      expect(charts['slice-optimizer'].axes.xAxis).toEqual(['category']);
+      expect(charts.parallel.axes.parallelAxis).toEqual(['log', 'value', 'category', 'value']);
+      expect(charts.contour.axes.xAxis).toEqual(['log']);
+      // hovering a point shows its trial's parameters and score
+      const tip = await hover(page, 'history', 0, 0);
+      expect(tip).toMatch(/trial \d+/);
+      expect(tip).toMatch(/learning_rate: /);
+      expect(tip).toMatch(/accuracy \d\.\d{4}/);
+      const sliceTip = await hover(page, 'slice-units', 0, 2);
+      expect(sliceTip).toMatch(/units: \d+/);
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
       mkdirSync(OUT, { recursive: true });
+      await page.mouse.move(0, 0);
       await page.screenshot({ path: join(OUT, 'report.png'), fullPage: true });
       expect(existsSync(join(OUT, 'report.png'))).toBe(true);
     } finally {
       await browser.close();
     }
   });
+
+  it("draws the README's init-mode grid readably: every initializer named, the zero-init outlier zoomed past", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'nns-init-')), 'init-mode.html');
+    writeFileSync(file, initModeReport());
+    const browser = await launch();
+    try {
+      for (const [name, width, height] of [['desktop', 1400, 900], ['phone', 390, 844]] as const) {
+        const page = await browser.newPage({ viewport: { width, height } });
+        await openWhenDrawn(page, `file://${file}`);
+        const layout = await checkLayout(page);
+        expect(describeLayout(layout), name).toBe('');
+        // every category label is drawn whole, on the slice plot's axis and on the parallel axis
+        for (const id of ['slice-init', 'parallel']) {
+          const labels = await page.$$eval(`figure[data-chart="${id}"] svg text`, (ts) => ts.map((t) => t.textContent));
+          for (const [init] of INIT_MODE) expect(labels, `${name} ${id}`).toContain(init);
+        }
+        const zoom = await page.evaluate(() => {
+          const chart = (window as unknown as { nnsearch: { charts: Map<string, { getOption(): { dataZoom: { startValue: number; endValue: number }[] } }> } }).nnsearch.charts.get('history')!;
+          return chart.getOption().dataZoom.map((z) => [z.startValue, z.endValue]);
+        });
+        for (const [start, end] of zoom) {
+          expect(start).toBeGreaterThan(0.94);
+          expect(end).toBeGreaterThanOrEqual(0.9507);
+        }
+        await page.screenshot({ path: join(OUT, `report-init-mode-${name}.png`), fullPage: true });
+        await page.close();
+      }
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('the layout check catches a label outside its chart and two labels on top of each other', async () => {
+    const browser = await launch();
+    try {
+      const page = await browser.newPage({ viewport: { width: 600, height: 400 } });
+      await page.setContent(`<figure class="chart-box" data-chart="bad"><div class="chart" style="width:300px;height:200px"><svg width="300" height="200" style="overflow:visible"><text x="10" y="20">first label</text><text x="30" y="22">second label</text><text x="280" y="100">runs off the edge</text><text x="150" y="150" transform="rotate(45 150 150)">rotated</text><text x="10" y="190">apart</text></svg></div></figure>`);
+      const layout = await checkLayout(page);
+      expect(layout.outside.map((t) => t.text)).toEqual(['runs off the edge']);
+      expect(layout.overlaps.map(([a, b]) => [a.text, b.text])).toEqual([['first label', 'second label']]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  for (const [name, width, height] of [['desktop', 1400, 900], ['phone', 390, 844]] as const) {
+    it(`keeps every label inside its chart and apart from the others (${name}, ${width}px)`, async () => {
+      const browser = await launch();
+      try {
+        const page = await browser.newPage({ viewport: { width, height } });
+        await openWhenDrawn(page, `file://${join(dir, 'report.html')}`);
+        const layout = await checkLayout(page);
+        expect(layout.charts.length).toBeGreaterThanOrEqual(9);
+        for (const c of layout.charts) expect(c.texts, c.id).toBeGreaterThan(2);
+        expect(describeLayout(layout)).toBe('');
+        if (name === 'phone') await page.screenshot({ path: join(OUT, 'report-phone.png'), fullPage: true });
+      } finally {
+        await browser.close();
+      }
+    });
+  }
 });

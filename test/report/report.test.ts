@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { cvResults, groupBy } from '../../src/report/summarize.js';
-import { formatParams, renderClassic, renderCsv, renderGroups, renderJson } from '../../src/report/render.js';
+import { formatParams, renderClassic, renderCsv, renderGroups, renderJson, renderMarkdown, renderPivot } from '../../src/report/render.js';
 import type { FoldRecord, TrialRecord } from '../../src/store/types.js';
 
 function trial(number: number, params: TrialRecord['params'], value: number | null, state: TrialRecord['state'] = 'complete', failReason: TrialRecord['failReason'] = null): TrialRecord {
   return { id: number + 100, studyId: 1, number, sampler: 'grid', samplerIndex: number, state, params, value, std: value === null ? null : 0.01, failReason, error: null, engine: 'x', startedAt: null, completedAt: null, duration: 1, meanFitTime: 1, meanScoreTime: 0.1, attempts: 1, worker: null };
 }
-const folds = (scores: number[], fit = 2): FoldRecord[] => scores.map((score, fold) => ({ fold, score, testLoss: 0.3, fitTime: fit + fold, scoreTime: 0.1, epochsRun: 5, stoppedEpoch: null, restoredEpoch: null, diverged: false, trainSize: 10, testSize: 5 }));
+const folds = (scores: number[], fit = 2): FoldRecord[] => scores.map((score, fold) => ({ fold, score, trainScore: null, testLoss: 0.3, fitTime: fit + fold, scoreTime: 0.1, epochsRun: 5, stoppedEpoch: null, restoredEpoch: null, diverged: false, trainSize: 10, testSize: 5 }));
 
 const trials = [
   trial(0, { init: 'uniform', lr: 0.01 }, 0.9),
@@ -75,6 +75,48 @@ describe('cv_results', () => {
     ]);
     expect(g[0].mean).toBeCloseTo(0.925);
     expect(renderGroups('init', g).split('\n')[0]).toMatch(/^init\s+trials\s+complete\s+mean\s+best$/);
+  });
+
+  it('orders groups: categories as the spec lists them, numbers ascending', () => {
+    const g = groupBy(r, 'init', { kind: 'categorical', choices: ['zero', 'normal', 'uniform'] });
+    expect(g.map((x) => x.label)).toEqual(['zero', 'normal', 'uniform']);
+    const lr = groupBy(cvResults([trial(0, { lr: 0.1 }, 0.5), trial(1, { lr: 0.01 }, 0.6), trial(2, { lr: 0.05 }, 0.7)], new Map(), 2, 'maximize'), 'lr');
+    expect(lr.map((x) => x.value)).toEqual([0.01, 0.05, 0.1]);
+  });
+
+  it('bins a continuous parameter into ranges of its (log) scale', () => {
+    const many = Array.from({ length: 20 }, (_, i) => trial(i, { lr: 10 ** (-4 + (3 * i) / 19), units: 4 + i }, 0.5 + i / 100));
+    const res = cvResults(many, new Map(), 2, 'maximize');
+    const g = groupBy(res, 'lr', { kind: 'float', low: 1e-4, high: 0.1, log: true, step: null });
+    expect(g).toHaveLength(5);
+    expect(g.map((x) => x.label)).toEqual(['[1e-4, 3.98e-4)', '[3.98e-4, 0.00158)', '[0.00158, 0.00631)', '[0.00631, 0.0251)', '[0.0251, 0.1]']);
+    expect(g.reduce((a, x) => a + x.trials, 0)).toBe(20);
+    expect(g.map((x) => x.trials)).toEqual([4, 4, 4, 4, 4]);
+    const units = groupBy(res, 'units', { kind: 'int', low: 4, high: 23, log: false, step: 1 });
+    expect(units.map((x) => x.label)).toEqual(['[4, 8)', '[8, 12)', '[12, 16)', '[16, 20)', '[20, 23]']);
+    expect(renderGroups('lr', g).split('\n')[2]).toMatch(/^\[1e-4, 3\.98e-4\)\s+4\s+4\s+0\.5150\s+0\.5300$/);
+  });
+
+  it('sorts the rows and columns of a pivot table', () => {
+    const rows = [trial(0, { a: 'y', lr: 0.1 }, 0.5), trial(1, { a: 'x', lr: 0.001 }, 0.6), trial(2, { a: 'y', lr: 0.01 }, 0.7), trial(3, { a: 'x', lr: 0.1 }, 0.8)];
+    const text = renderPivot(cvResults(rows, new Map(), 2, 'maximize'), 'a', 'lr', { a: { kind: 'categorical', choices: ['x', 'y'] } });
+    const lines = text.split('\n');
+    expect(lines[0].split(/\s+/)).toEqual(['a', '\\', 'lr', '0.001', '0.01', '0.1']);
+    expect(lines[2].split(/\s+/)).toEqual(['x', '0.6000', '-', '0.8000']);
+    expect(lines[3].split(/\s+/)).toEqual(['y', '-', '0.7000', '0.5000']);
+  });
+
+  it("adds scikit-learn's train_score columns when the study scored the training parts", () => {
+    expect(Object.keys(JSON.parse(renderJson(r, {})).cv_results)).not.toContain('mean_train_score');
+    const withTrain = new Map([...foldMap].map(([id, fs]) => [id, fs.map((f) => ({ ...f, trainScore: f.score + 0.05 }))]));
+    const t = cvResults(trials, withTrain, 2, 'maximize');
+    const csv = renderCsv(t).split('\n');
+    const head = csv[0].split(',');
+    expect(head.slice(head.indexOf('rank_test_score') + 1, head.indexOf('rank_test_score') + 5)).toEqual(['split0_train_score', 'split1_train_score', 'mean_train_score', 'std_train_score']);
+    expect(t.rows[0].meanTrain).toBeCloseTo(0.95, 12);
+    expect(t.rows[0].stdTrain).toBeCloseTo(0.01, 12);
+    expect(t.rows[3].meanTrain).toBeNull(); // a failed trial has no mean
+    expect(renderMarkdown(t).split('\n')[0]).toContain('| mean train |');
   });
 
   it('formats parameter values compactly', () => {

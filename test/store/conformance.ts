@@ -24,7 +24,7 @@ export const claimRequest = (studyId: number, over: Partial<ClaimRequest> = {}):
   ...over,
 });
 
-export const fold = (f: number, score: number) => ({ fold: f, score, testLoss: 0.5, fitTime: 1, scoreTime: 0.1, epochsRun: 3, stoppedEpoch: null, restoredEpoch: null, diverged: false, trainSize: 8, testSize: 2 });
+export const fold = (f: number, score: number, trainScore: number | null = null) => ({ fold: f, score, trainScore, testLoss: 0.5, fitTime: 1, scoreTime: 0.1, epochsRun: 3, stoppedEpoch: null, restoredEpoch: null, diverged: false, trainSize: 8, testSize: 2 });
 
 const newStudy = (name = 's') => ({ name, specJson: '{}', metric: 'accuracy', goal: 'maximize' as const, dataSource: 'test', nSamples: 10, folds: 2 });
 
@@ -181,6 +181,16 @@ export function describeStorage(name: string, { open, another }: StorageFactory)
       expect((await store.getTrial(t.id))!.state).toBe('complete');
       expect(await store.getEpochs(t.id)).toHaveLength(1);
       expect((await store.getFolds(t.id))[0].score).toBe(0.9);
+      await store.close();
+    });
+
+    it("keeps a fold's training-part score, and none where it was not asked for", async () => {
+      const { store, studyId } = await fresh();
+      const t = await claimed(store, claimRequest(studyId));
+      await store.recordFold(t.id, fold(0, 0.7, 0.875), []);
+      await store.recordFold(t.id, fold(1, 0.6), []);
+      expect((await store.getFolds(t.id)).map((f) => f.trainScore)).toEqual([0.875, null]);
+      expect((await store.foldsByTrial(studyId)).get(t.id)!.map((f) => f.trainScore)).toEqual([0.875, null]);
       await store.close();
     });
 

@@ -211,7 +211,7 @@ describePostgres('PostgreSQL storage', (cluster) => {
       expect(e.exitCode).toBe(1);
       expect(e.message).toMatch(/lost the database server .*nothing is lost: run the same command again to continue/);
       expect(e.message).not.toContain(c.password.split('@')[1]);
-      expect((await thrown(store.recordFold(t.id, { fold: 0, score: 1, testLoss: 0, fitTime: 0, scoreTime: 0, epochsRun: 1, stoppedEpoch: null, restoredEpoch: null, diverged: false, trainSize: 1, testSize: 1 }, []))).exitCode).toBe(1);
+      expect((await thrown(store.recordFold(t.id, { fold: 0, score: 1, trainScore: null, testLoss: 0, fitTime: 0, scoreTime: 0, epochsRun: 1, stoppedEpoch: null, restoredEpoch: null, diverged: false, trainSize: 1, testSize: 1 }, []))).exitCode).toBe(1);
     } finally {
       c.startServer();
     }

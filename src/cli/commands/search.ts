@@ -39,6 +39,8 @@ export interface SearchArgs {
   gridLimit?: number;
   /** A running trial with no heartbeat for this long is taken over by another worker (ms). */
   leaseMs?: number;
+  /** --quiet: nothing on stderr but errors; stdout gets the results. */
+  quiet?: boolean;
 }
 
 /** Grids larger than this need --max-trials N or --yes: a typo in a list must not start a week of training. */
@@ -104,7 +106,7 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
   try {
     return await withStorage(args.db, 'write', async (store) => {
       const study = await openStudy(store, prepared);
-      if (role.kind !== 'worker') {
+      if (role.kind !== 'worker' && !args.quiet) {
         const plan = kind === 'grid' ? `${gridSize(spec.space)} grid points` : `budget ${args.budget}${kind === 'bayes' || kind === 'tpe' ? `, ${args.startup ?? DEFAULT_STARTUP} start-up trials` : ''}`;
         const how =
           role.kind === 'parent' ? `${role.workers} worker processes`
@@ -195,7 +197,7 @@ export function registerSearch<T>(y: Argv<T>, kind: SamplerName, io: Output, int
         .option('seed', { type: 'number', describe: "override the spec's seed" })
         .option('max-trials', { type: 'number', describe: `grid: run grids up to this many points (default ${GRID_LIMIT.toLocaleString('en')})`, hidden: kind !== 'grid' })
         .option('yes', { type: 'boolean', default: false, describe: 'grid: run a grid of any size', hidden: kind !== 'grid' })
-        .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
+        .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but the results (and errors)' })
         .option('workers', { type: 'number', default: availableParallelism(), defaultDescription: 'the number of cores', describe: 'trials trained in parallel: threads of the native engine, or processes sharing the database' })
         .option('lease', { type: 'number', default: 600, describe: 'seconds without a heartbeat after which another worker (on any host) takes a running trial over' })
         .option('worker', { type: 'boolean', default: false, hidden: true, describe: 'run as one of several workers (internal)' }),
@@ -217,6 +219,7 @@ export function registerSearch<T>(y: Argv<T>, kind: SamplerName, io: Output, int
           budget: a.budget,
           startup: a.startup,
           gridLimit: a.yes ? Infinity : a.maxTrials,
+          quiet: a.quiet,
           progress: a.worker ? ipcProgress : chooseProgress(mode),
           shouldStop: interactive ? interruptFlag() : () => false,
           leaseMs: a.lease * 1000,

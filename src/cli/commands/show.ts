@@ -28,10 +28,13 @@ export function showCommand(args: ShowArgs, io: Output): Promise<void> {
     lines.push(`engine ${t.engine ?? '-'} · ${folds.length}/${study.folds} folds · mean fit ${t.meanFitTime?.toFixed(2) ?? '-'} s · ${t.duration?.toFixed(1) ?? '-'} s wall · attempts ${t.attempts}`);
     if (folds.length) {
       lines.push('');
+      // the training-part score, when the study asked for it (cv.return_train_score)
+      const trainScores = folds.some((f) => f.trainScore !== null);
+      const num = (v: number) => (Number.isNaN(v) ? 'nan' : v.toFixed(4));
       lines.push(
         renderTable(
-          ['fold', study.metric, 'test_loss', 'epochs', 'stopped', 'restored', 'train', 'test', 'fit s'],
-          folds.map((f) => [String(f.fold), Number.isNaN(f.score) ? 'nan' : f.score.toFixed(4), Number.isNaN(f.testLoss) ? 'nan' : f.testLoss.toFixed(4), String(f.epochsRun), f.stoppedEpoch === null ? '-' : String(f.stoppedEpoch), f.restoredEpoch === null ? '-' : String(f.restoredEpoch), String(f.trainSize), String(f.testSize), f.fitTime.toFixed(2)]),
+          ['fold', study.metric, ...(trainScores ? ['train_score'] : []), 'test_loss', 'epochs', 'stopped', 'restored', 'train', 'test', 'fit s'],
+          folds.map((f) => [String(f.fold), num(f.score), ...(trainScores ? [f.trainScore === null ? '-' : num(f.trainScore)] : []), num(f.testLoss), String(f.epochsRun), f.stoppedEpoch === null ? '-' : String(f.stoppedEpoch), f.restoredEpoch === null ? '-' : String(f.restoredEpoch), String(f.trainSize), String(f.testSize), f.fitTime.toFixed(2)]),
         ),
       );
     }

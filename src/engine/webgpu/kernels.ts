@@ -6,7 +6,7 @@
  * and native engines (all three are checked against Keras golden values); dropout masks use the
  * shared counter-based hash.
  */
-import type { Activation, Loss, MetricName } from '../../spec/vocabulary.js';
+import type { Activation, EpochMetric, Loss } from '../../spec/vocabulary.js';
 
 /** Per-model parameters, as laid out in the `models` storage buffer (32-bit words). */
 export const MODEL_WORDS = 48;
@@ -334,7 +334,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
  * Loss and metric of each model's batch, added to acc[m] = (loss sum, metric sum); with GRAD the
  * gradient of the batch-mean loss w.r.t. the logits goes to dZ. One workgroup per model.
  */
-export function lossKernel(loss: Loss, outAct: Activation, metric: MetricName, classification: boolean, outputs = MAX_OUTPUTS): string {
+export function lossKernel(loss: Loss, outAct: Activation, metric: EpochMetric, classification: boolean, outputs = MAX_OUTPUTS): string {
   const softmax = outAct === 'softmax';
   const ceLogits = (loss === 'categorical_crossentropy' || loss === 'sparse_categorical_crossentropy') && softmax;
   const bceLogits = loss === 'binary_crossentropy' && outAct === 'sigmoid';
