@@ -142,12 +142,12 @@ describePostgres('nnsearch on PostgreSQL', (cluster) => {
       }
     }
     expect(before.length).toBeGreaterThan(0);
-    c.stopServer('fast');
+    await c.stopServer('fast');
     let code: number | null;
     try {
       code = await exited;
     } finally {
-      c.startServer();
+      await c.startServer();
     }
     expect(code, stderr).toBe(1);
     expect(stderr).toMatch(/\nnnsearch: postgresql:\/\/nnsearch:\*\*\*@127\.0\.0\.1:\d+\/cli_gone: lost the database server \(.+\); nothing is lost: run the same command again to continue\n$/);
