@@ -120,47 +120,52 @@ describePostgres('nnsearch on PostgreSQL', (cluster) => {
     const url = await c.createDatabase('cli_gone');
     const db = 'cli_gone';
     const dir = mkdtempSync(join(tmpdir(), 'nns-pg-gone-'));
-    const ds = blobs(900, 16, 4, 5, 1.2);
-    const rows = [[...Array.from({ length: 16 }, (_, j) => `f${j}`), 'label'].join(',')];
-    for (let i = 0; i < ds.n; i++) rows.push([...ds.x.subarray(i * 16, i * 16 + 16)].map((v) => v.toFixed(3)).concat(String(ds.y[i])).join(','));
-    writeFileSync(join(dir, 'data.csv'), rows.join('\n') + '\n');
-    writeFileSync(join(dir, 'spec.yaml'), 'name: gone\nseed: 4\ndata:\n  dataset: csv\n  file: data.csv\nmodel:\n  units: [32]\ntrain:\n  epochs: 120\n  batch_size: 16\ncv:\n  folds: 3\nparams:\n  learning_rate: [0.001, 0.002, 0.004, 0.008, 0.016, 0.032]\n');
-    const args = ['grid', 'spec.yaml', '--db', url, '--backend', backend, '--workers', '1', '--quiet'];
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NNSEARCH_DB: '' } });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    // stop the server while a trial runs, once another is complete (its folds must survive)
-    let before: Record<string, unknown>[] = [];
-    for (let i = 0; i < 600 && before.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      try {
-        const [n] = await c.query(db, "SELECT count(*) FILTER (WHERE state = 'complete')::int AS complete, count(*) FILTER (WHERE state = 'running' AND params_json <> 'null')::int AS running FROM trials");
-        if ((n.complete as number) > 0 && (n.running as number) > 0) before = await c.query(db, 'SELECT trial_id, fold, score FROM fold_results ORDER BY 1, 2');
-      } catch {
-        // the tables do not exist yet
-      }
-    }
-    expect(before.length).toBeGreaterThan(0);
-    await c.stopServer('fast');
-    let code: number | null;
+    let child: ReturnType<typeof spawn> | undefined;
     try {
-      code = await exited;
+      const ds = blobs(900, 16, 4, 5, 1.2);
+      const rows = [[...Array.from({ length: 16 }, (_, j) => `f${j}`), 'label'].join(',')];
+      for (let i = 0; i < ds.n; i++) rows.push([...ds.x.subarray(i * 16, i * 16 + 16)].map((v) => v.toFixed(3)).concat(String(ds.y[i])).join(','));
+      writeFileSync(join(dir, 'data.csv'), rows.join('\n') + '\n');
+      writeFileSync(join(dir, 'spec.yaml'), 'name: gone\nseed: 4\ndata:\n  dataset: csv\n  file: data.csv\nmodel:\n  units: [32]\ntrain:\n  epochs: 120\n  batch_size: 16\ncv:\n  folds: 3\nparams:\n  learning_rate: [0.001, 0.002, 0.004, 0.008, 0.016, 0.032]\n');
+      const args = ['grid', 'spec.yaml', '--db', url, '--backend', backend, '--workers', '1', '--quiet'];
+      child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NNSEARCH_DB: '' } });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
+      // stop the server while a trial runs, once another is complete (its folds must survive)
+      let before: Record<string, unknown>[] = [];
+      for (let i = 0; i < 600 && before.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        try {
+          const [n] = await c.query(db, "SELECT count(*) FILTER (WHERE state = 'complete')::int AS complete, count(*) FILTER (WHERE state = 'running' AND params_json <> 'null')::int AS running FROM trials");
+          if ((n.complete as number) > 0 && (n.running as number) > 0) before = await c.query(db, 'SELECT trial_id, fold, score FROM fold_results ORDER BY 1, 2');
+        } catch {
+          // the tables do not exist yet
+        }
+      }
+      expect(before.length).toBeGreaterThan(0);
+      await c.stopServer('fast');
+      let code: number | null;
+      try {
+        code = await exited;
+      } finally {
+        await c.startServer();
+      }
+      expect(code, stderr).toBe(1);
+      expect(stderr).toMatch(/\nnnsearch: postgresql:\/\/nnsearch:\*\*\*@127\.0\.0\.1:\d+\/cli_gone: lost the database server \(.+\); nothing is lost: run the same command again to continue\n$/);
+      expect(stderr).not.toContain(c.password);
+      const again = await run(args, dir);
+      expect(again.code, again.stderr).toBe(0);
+      const trials = await c.query(db, 'SELECT number, state, attempts, (SELECT count(*)::int FROM fold_results f WHERE f.trial_id = t.id) AS folds FROM trials t ORDER BY number');
+      expect(trials.map((t) => [t.state, t.folds])).toEqual(Array.from({ length: 6 }, () => ['complete', 3]));
+      expect(trials.some((t) => (t.attempts as number) > 1)).toBe(true);
+      // the folds recorded before the server went away are the ones the study keeps
+      const after = await c.query(db, 'SELECT trial_id, fold, score FROM fold_results ORDER BY 1, 2');
+      for (const f of before) expect(after).toContainEqual(f);
     } finally {
-      await c.startServer();
+      if (child && child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     }
-    expect(code, stderr).toBe(1);
-    expect(stderr).toMatch(/\nnnsearch: postgresql:\/\/nnsearch:\*\*\*@127\.0\.0\.1:\d+\/cli_gone: lost the database server \(.+\); nothing is lost: run the same command again to continue\n$/);
-    expect(stderr).not.toContain(c.password);
-    const again = await run(args, dir);
-    expect(again.code, again.stderr).toBe(0);
-    const trials = await c.query(db, 'SELECT number, state, attempts, (SELECT count(*)::int FROM fold_results f WHERE f.trial_id = t.id) AS folds FROM trials t ORDER BY number');
-    expect(trials.map((t) => [t.state, t.folds])).toEqual(Array.from({ length: 6 }, () => ['complete', 3]));
-    expect(trials.some((t) => (t.attempts as number) > 1)).toBe(true);
-    // the folds recorded before the server went away are the ones the study keeps
-    const after = await c.query(db, 'SELECT trial_id, fold, score FROM fold_results ORDER BY 1, 2');
-    for (const f of before) expect(after).toContainEqual(f);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('nnsearch copy: a study started in a SQLite file continues on PostgreSQL, and comes back', async () => {
