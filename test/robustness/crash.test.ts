@@ -64,9 +64,15 @@ interface Snapshot {
   complete: Map<number, number>;
 }
 
+/** Whether the file has nnsearch's tables: a run killed while creating them leaves an empty file. */
+function hasSchema(d: Database.Database): boolean {
+  return d.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'trials'").get() !== undefined;
+}
+
 function snapshot(db: string): Snapshot {
   const d = new Database(db, { readonly: true, fileMustExist: true });
   try {
+    if (!hasSchema(d)) return { folds: new Map(), complete: new Map() };
     const folds = new Map((d.prepare('SELECT trial_id, fold, score FROM fold_results').all() as { trial_id: number; fold: number; score: number | null }[]).map((r) => [`${r.trial_id}:${r.fold}`, r.score]));
     const complete = new Map((d.prepare("SELECT id, value FROM trials WHERE state = 'complete'").all() as { id: number; value: number }[]).map((r) => [r.id, r.value]));
     return { folds, complete };
@@ -87,6 +93,7 @@ function integrity(db: string): string {
 function trials(db: string): { sampler: string; sampler_index: number; state: string; attempts: number; folds: number }[] {
   const d = new Database(db, { readonly: true });
   try {
+    if (!hasSchema(d)) return [];
     return d
       .prepare('SELECT sampler, sampler_index, state, attempts, (SELECT count(*) FROM fold_results f WHERE f.trial_id = t.id) AS folds FROM trials t ORDER BY sampler, sampler_index')
       .all() as { sampler: string; sampler_index: number; state: string; attempts: number; folds: number }[];

@@ -205,7 +205,7 @@ describePostgres('PostgreSQL storage', (cluster) => {
     const c = cluster();
     const { store, studyId } = await fresh(c);
     const t = (await claimTrial(store, claimRequest(studyId), spec.space)) as TrialRecord;
-    c.stopServer('fast');
+    await c.stopServer('fast');
     try {
       const e = await thrown(store.heartbeat([t.id]));
       expect(e.exitCode).toBe(1);
@@ -213,7 +213,7 @@ describePostgres('PostgreSQL storage', (cluster) => {
       expect(e.message).not.toContain(c.password.split('@')[1]);
       expect((await thrown(store.recordFold(t.id, { fold: 0, score: 1, trainScore: null, testLoss: 0, fitTime: 0, scoreTime: 0, epochsRun: 1, stoppedEpoch: null, restoredEpoch: null, diverged: false, trainSize: 1, testSize: 1 }, []))).exitCode).toBe(1);
     } finally {
-      c.startServer();
+      await c.startServer();
     }
     expect((await store.getTrial(t.id))!.state).toBe('running');
     await store.close();
