@@ -59,6 +59,7 @@ export function contourOption(px: NumericParam, py: NumericParam, trials: ChartT
       max: zmax > zmin ? zmax : zmin + 1e-9,
       precision: 4,
       calculable: false,
+      hoverLink: false,
       textStyle: { lineHeight: 15 },
       right: 6,
       top: 'middle',

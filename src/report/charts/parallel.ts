@@ -36,6 +36,7 @@ export function parallelOption(space: SpaceParam[], trials: ChartTrial[], goal: 
       max: hi + pad,
       precision: 4,
       calculable: false,
+      hoverLink: false,
       textStyle: { lineHeight: 15 },
       right: 8,
       top: 'middle',
