@@ -24,11 +24,6 @@ struct Avx2 {
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
 };
 
-template <int ROWS>
-using Kernel = SimdTile<Avx2, 2, ROWS>;
-template <int ROWS>
-using Narrow = SimdTile<Avx2, 1, ROWS>;
-
 }  // namespace
 }  // namespace nns
 
@@ -38,8 +33,7 @@ NNS_TARGET_END
 namespace nns {
 
 const KernelSet& avx2Kernels() {
-  static const KernelSet set = kernelSet<Kernel, Narrow>(6, 2 * Avx2::LANES, 1024, 240, 4096, std::make_integer_sequence<int, 6>(),
-                                                 simdPeakLoop<Avx2>());
+  static constexpr KernelSet set = SimdKernels<Avx2>::set<6>(1024, 240, 4096);
   return set;
 }
 

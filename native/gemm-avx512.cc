@@ -27,11 +27,6 @@ struct Avx512 {
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
 };
 
-template <int ROWS>
-using Kernel = SimdTile<Avx512, 2, ROWS>;
-template <int ROWS>
-using Narrow = SimdTile<Avx512, 1, ROWS>;
-
 }  // namespace
 }  // namespace nns
 
@@ -41,8 +36,7 @@ NNS_TARGET_END
 namespace nns {
 
 const KernelSet& avx512Kernels() {
-  static const KernelSet set = kernelSet<Kernel, Narrow>(12, 2 * Avx512::LANES, 1024, 240, 4096, std::make_integer_sequence<int, 12>(),
-                                                 simdPeakLoop<Avx512>());
+  static constexpr KernelSet set = SimdKernels<Avx512>::set<12>(1024, 240, 4096);
   return set;
 }
 

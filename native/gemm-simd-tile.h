@@ -75,9 +75,20 @@ float simdFmaChains(float seed, long steps) {
   return total;
 }
 
+// One instruction set's kernel table: MR x (2 vectors) tiles, MR x (1 vector) narrow tiles, its
+// FMA peak loop, and the cache blocks given.
 template <class Ops>
-constexpr PeakLoop simdPeakLoop() {
-  return PeakLoop{&simdFmaChains<Ops>, 12 * 2 * Ops::LANES};
-}
+struct SimdKernels {
+  template <int ROWS>
+  using Wide = SimdTile<Ops, 2, ROWS>;
+  template <int ROWS>
+  using Narrow = SimdTile<Ops, 1, ROWS>;
+
+  template <int MR>
+  static constexpr KernelSet set(int kc, int mc, int nc) {
+    return kernelSet<Wide, Narrow>(MR, 2 * Ops::LANES, kc, mc, nc, std::make_integer_sequence<int, MR>(),
+                                   PeakLoop{&simdFmaChains<Ops>, 12 * 2 * Ops::LANES});
+  }
+};
 
 }  // namespace nns

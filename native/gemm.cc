@@ -43,6 +43,11 @@ static const int PACK_A_FROM_COLUMNS = 256;
 
 static const int DIRECT_B_UP_TO_ROW_TILES = 3;
 
+// Packed B per block: 384 KB, with room in a 1 MB L2 (Zen 4, recent Intel) for the A panels that
+// stream past it. Under cachegrind (1 MB last level) a 784-1024-10 step misses L2 7% less, and L1
+// 17% less, than with all of a first layer's B (3 MB) packed at once.
+static const int B_BLOCK_BYTES = 384 * 1024;
+
 const KernelSet& kernelsFor(Isa isa) {
 #if NNS_X86_KERNELS
   if (isa == Isa::Avx512) return avx512Kernels();
@@ -133,7 +138,9 @@ void gemm(int M, int N, int K, MatrixRef A, MatrixRef B, float* C, int ldc, cons
   }
   const KernelSet& ks = kernelsFor(isa);
   const int mr = ks.mr, nr = ks.nr;
-  const int kc = evenBlock(K, ks.kc, 1), mc = evenBlock(M, ks.mc, mr), nc = evenBlock(N, ks.nc, nr);
+  const int kc = evenBlock(K, ks.kc, 1), mc = evenBlock(M, ks.mc, mr);
+  // the packed kc x nc block of B stays in L2 while every row block of A passes over it
+  const int nc = evenBlock(N, std::max(nr, std::min(ks.nc, B_BLOCK_BYTES / (int)sizeof(float) / kc / nr * nr)), nr);
   // A is read in place where that is cheap: op(A) = X^T has each step's rows contiguous, and a
   // row-major A feeding few column panels is read by few tiles. Packing pays where one block of a
   // row-major A (MR separate row streams) is reread by many column panels.

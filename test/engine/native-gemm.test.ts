@@ -70,7 +70,7 @@ function run(o: Operands, isa: string): Float32Array {
 
 // M x N x K: single rows and columns, sizes one past a tile (MR 4/6/12, NR 8/16/32) or a block (kc
 // 256/1024, mc 128/240), a first layer's products, right edges narrower than every NR and exactly
-// half of one (the half-width tiles), and N past nc.
+// half of one (the half-width tiles), and N past nc (4096, or fewer columns when the sum is deep).
 const SHAPES: [number, number, number][] = [
   [1, 1, 1],
   [1, 7, 65],
@@ -88,6 +88,7 @@ const SHAPES: [number, number, number][] = [
   [3, 4100, 2],
   [9, 8, 40],
   [19, 48, 70],
+  [40, 200, 1000],
 ];
 const LAYOUTS: [boolean, boolean][] = [
   [false, false],
