@@ -6,6 +6,7 @@ import { randomSampler } from '../../../src/search/random.js';
 import { Rng } from '../../../src/search/rng.js';
 import type { TrialView } from '../../../src/search/sampler.js';
 import type { Params } from '../../../src/search/space.js';
+import { catIntStep, mixedMlp } from '../../../bench/objectives.js';
 import { specFrom } from '../../helpers.js';
 
 const mixed = specFrom(`
@@ -143,22 +144,9 @@ describe('Bayesian sampler', () => {
   });
 
   it('does not pin a small-effect parameter at a bound of a mixed space (issue 17)', () => {
-    const space = specFrom(`
-name: p
-params:
-  optimizer: [sgd, adam, rmsprop]
-  learning_rate: {min: 0.0001, max: 0.1, log: true}
-  units: {min: 16, max: 512, log: true}
-  dropout: {min: 0.0, max: 0.5, step: 0.05}
-`).space;
-    // bench/objectives.ts's mixed-mlp: dropout moves the error by at most 0.018, optimum 0.3
-    const err = (p: Params) => {
-      const target = { sgd: -1.3, adam: -3, rmsprop: -2.6 }[p.optimizer as 'sgd'];
-      const base = { sgd: 0.03, adam: 0, rmsprop: 0.01 }[p.optimizer as 'sgd'];
-      const lr = Math.log10(p.learning_rate as number) - target;
-      const width = Math.log2(p.units as number) - Math.log2(180);
-      return base + 0.1 * lr * lr + 0.02 * width * width + 0.2 * ((p.dropout as number) - 0.3) ** 2 + 0.03 * (lr - width / 4) ** 2;
-    };
+    // bench's mixed-mlp: categorical optimizer, log learning rate, log-int units, stepped dropout
+    // moving the error by at most 0.018, optimum 0 at dropout 0.3
+    const { space, f: err } = mixedMlp;
     for (const seed of [1, 2, 3]) {
       const h = run(new BayesSampler({ space, seed, goal: 'minimize' }), 40, err);
       // before issue 17 the GP put dropout at 0 in 74% of its proposals and stalled at 0.02
@@ -171,17 +159,7 @@ params:
   });
 
   it('searches a small finite space exhaustively and finds its optimum early', () => {
-    const space = specFrom(`
-name: f
-params:
-  optimizer: [sgd, adam, rmsprop]
-  units: {min: 1, max: 8}
-  dropout: {min: 0.0, max: 0.5, step: 0.1}
-`).space; // 144 configurations
-    const err = (p: Params) => {
-      const [base, n0, s0] = { sgd: [0.05, 3, 0.1], adam: [0, 6, 0.2], rmsprop: [0.02, 7, 0.4] }[p.optimizer as 'sgd'];
-      return base + (0.1 * ((p.units as number) - n0) ** 2) / 16 + 0.3 * ((p.dropout as number) - s0) ** 2;
-    };
+    const { space, f: err } = catIntStep; // 3 categories x 8 integers x 6 steps
     for (const seed of [1, 2, 3]) {
       const h = run(new BayesSampler({ space, seed, goal: 'minimize' }), 25, err);
       expect(Math.min(...h.map((t) => t.value!))).toBe(0);
