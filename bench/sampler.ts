@@ -32,7 +32,6 @@ type SamplerId = (typeof NNSEARCH)[number] | (typeof OPTUNA)[number];
 const ALL: SamplerId[] = [...NNSEARCH, ...OPTUNA];
 const CHECKPOINTS = [20, 50, 100];
 const DEFAULT_PYTHON = '/usr/bin/python3'; // Debian's, where python3-optuna lives (not a pyenv python first on PATH)
-const ANCHOR = join(packageRoot(), 'bench', 'anchors', 'optuna_sampler.py');
 
 const HELP = `npm run bench:sampler -- [options]
 
@@ -105,7 +104,7 @@ class OptunaClient {
   private readonly lines: AsyncIterator<string>;
 
   constructor(python: string) {
-    this.child = spawn(python, [ANCHOR], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(python, [join(packageRoot(), 'bench', 'anchors', 'optuna_sampler.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
     this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
   }
@@ -280,6 +279,7 @@ async function main(): Promise<void> {
           {
             ...after,
             distinct_mean: round(runs.reduce((a, r) => a + r.distinct, 0) / runs.length),
+            final_by_seed: [...runs].sort((a, b) => a.seed - b.seed).map((r) => round(r.bestAfter[r.bestAfter.length - 1])),
             repeats_max: Math.max(...repeats),
             exhausted_runs: runs.filter((r) => r.evaluations < r.evals).length,
             ms_per_proposal: round(runs.reduce((a, r) => a + r.msPerProposal, 0) / runs.length),
@@ -287,7 +287,7 @@ async function main(): Promise<void> {
         ];
       }),
     );
-    return { objective: obj.name, optimum: optimumOf(obj), configurations: Number.isFinite(size) ? size : null, seeds: opts.seeds, samplers: bySampler as Record<string, Record<string, Stat | number>> };
+    return { objective: obj.name, optimum: optimumOf(obj), configurations: Number.isFinite(size) ? size : null, seeds: opts.seeds, samplers: bySampler as Record<string, Record<string, Stat | number | number[]>> };
   });
   const goals = checkGoals(summary, checkpoints);
   const out = { bench: 'sampler', evals: opts.evals, seeds: opts.seeds, seconds, optuna: optunaVersion, timing_ms: timing(), goals, results: summary };
@@ -296,7 +296,7 @@ async function main(): Promise<void> {
   else printTables(out, samplers, checkpoints);
 }
 
-type Summary = { objective: string; optimum: number | null; configurations: number | null; samplers: Record<string, Record<string, Stat | number>> };
+type Summary = { objective: string; optimum: number | null; configurations: number | null; samplers: Record<string, Record<string, Stat | number | number[]>> };
 
 /**
  * The issue's goals: bayes at or below Optuna TPE's median (multivariate and independent) at 50 and

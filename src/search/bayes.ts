@@ -1,22 +1,33 @@
 /**
- * Bayesian optimization with a Gaussian process: quasi-random start-up, then the point of highest
- * log expected improvement under a Matérn-5/2 GP fitted to the study's history.
+ * Bayesian optimization with a Gaussian process: quasi-random start-up, then the configuration of
+ * highest log expected improvement under a Matérn-5/2 GP fitted to the study's history.
+ * - Scores are warped (standardized, Yeo-Johnson, standardized; gp/warp.ts) so that a few diverging
+ *   or chance-level trials do not flatten the differences between good configurations.
+ * - The acquisition is judged at configurations only (integers, steps and categories rounded, a grid
+ *   search per discrete dimension) with a weak barrier at the bounds; a small finite space is
+ *   searched exhaustively (gp/acquisition.ts).
+ * - Never a configuration the study holds (any state): the best one it does not hold, or an untried
+ *   one at random; null once a finite space is exhausted.
  * - Failed trials never reach the GP as numbers. The points of diverged trials repel the search
  *   (the acquisition is penalized to zero there, see gp/acquisition.ts); other failures are left out.
  * - Running trials (other workers) enter as pseudo-observations at the GP's own prediction
- *   ("kriging believer"), which collapses the improvement there so no two workers propose one point.
+ *   ("kriging believer") and repel within a tenth of a lengthscale, so workers spread out.
  * - The i-th proposal draws its randomness from (seed, i): deterministic for a seed and history.
  */
 import { decode, dims as spaceDims, encode, snap, type Dim } from './gp/encode.js';
 import { fitKernelParams, GaussianProcess } from './gp/gp.js';
 import { maximizeAcquisition, spreadPoints } from './gp/acquisition.js';
-import { unlessHeld } from './random.js';
+import { warpScores } from './gp/warp.js';
+import { gridAt, gridAxes } from './grid.js';
+import { unlessHeld, untriedConfiguration } from './random.js';
 import { mixSeed, Rng } from '../rng.js';
 import { heldKeys, type Sampler, type SamplerOptions, type TrialView } from './sampler.js';
-import { spaceSize, type Params, type ParamSpace } from './space.js';
+import { paramsKey, spaceSize, type Params, type ParamSpace } from './space.js';
 
 const BAYES_STREAM = 0x42415945; // 'BAYE'
 export const DEFAULT_STARTUP = 10;
+/** A finite space is searched exhaustively when its size times (observations + 1)^2 is at most this. */
+const EXHAUSTIVE_WORK = 5e7;
 
 export interface BayesOptions extends SamplerOptions {
   /** Proposals made quasi-randomly before the GP takes over (counted in complete trials). */
@@ -69,27 +80,24 @@ export class BayesSampler implements Sampler {
 
   propose(index: number, history: readonly TrialView[]): Params | null {
     const held = heldKeys(this.space, history);
-    return unlessHeld(this.space, this.proposeAny(index, history), held, Rng.derive(this.opts.seed, BAYES_STREAM, index, 1));
-  }
-
-  private proposeAny(index: number, history: readonly TrialView[]): Params {
-    const sign = this.opts.goal === 'maximize' ? 1 : -1;
-    const seed = mixSeed(this.opts.seed, BAYES_STREAM, index);
-    const obs = collect(this.space, history, sign);
+    const spare = Rng.derive(this.opts.seed, BAYES_STREAM, index, 1);
     const completeCount = history.filter((t) => t.state === 'complete' && t.value !== null && Number.isFinite(t.value)).length;
     if (completeCount < this.startup || this.space.length === 0) {
       // start-up: the study's shared Sobol sequence, point `index`
       const [u] = spreadPoints(this.dims, 1, mixSeed(this.opts.seed, BAYES_STREAM), index);
-      return decode(this.space, u);
+      return unlessHeld(this.space, decode(this.space, u), held, spare);
     }
-    return decode(this.space, this.suggest(obs, seed));
+    const sign = this.opts.goal === 'maximize' ? 1 : -1;
+    const x = this.suggest(collect(this.space, history, sign), mixSeed(this.opts.seed, BAYES_STREAM, index), held);
+    return x ? decode(this.space, x) : untriedConfiguration(this.space, held, spare);
   }
 
-  /** The next point in the unit cube (exposed for tests and the benchmark). */
-  suggest(obs: Observations, seed: number): Float64Array {
-    const mean = obs.y.reduce((a, b) => a + b, 0) / obs.y.length;
-    const sd = Math.sqrt(obs.y.reduce((a, b) => a + (b - mean) ** 2, 0) / obs.y.length) || 1;
-    const y = Float64Array.from(obs.y, (v) => (v - mean) / sd);
+  /**
+   * The next point in the unit cube whose configuration `held` does not contain, or null when the
+   * search found none (exposed for tests and the benchmark).
+   */
+  suggest(obs: Observations, seed: number, held: ReadonlySet<string> = new Set()): Float64Array | null {
+    const y = warpScores(obs.y);
     const data = { X: obs.X, y, categorical: this.dims.map((d) => d.categorical) };
     const params = fitKernelParams(data, { seed, restarts: 1 });
     let gp = new GaussianProcess(data, params);
@@ -102,12 +110,23 @@ export class BayesSampler implements Sampler {
     }
     // the best observed points are good places to start a local search from
     const order = [...y.keys()].sort((a, b) => y[b] - y[a]).slice(0, 3);
-    const { x } = maximizeAcquisition({ gp, best, avoid: obs.diverged }, this.dims, seed, {
+    const n = gp.n;
+    const all = this.size * (n + 1) ** 2 <= EXHAUSTIVE_WORK ? this.allPoints() : undefined;
+    const r = maximizeAcquisition({ gp, best, avoid: obs.diverged, busy: obs.running }, this.dims, seed, {
       candidates: this.opts.candidates,
       localStarts: this.opts.localStarts,
       seeds: order.map((i) => obs.X[i]),
+      snap: (x) => snap(this.space, x),
+      held: held.size === 0 ? undefined : (x) => held.has(paramsKey(this.space, decode(this.space, x))),
+      all,
     });
-    return snap(this.space, x);
+    return r ? snap(this.space, r.x) : null;
+  }
+
+  /** Every configuration of the (finite) space, encoded, in grid order. */
+  private allPoints(): Float64Array[] {
+    const axes = gridAxes(this.space);
+    return Array.from({ length: this.size }, (_, i) => encode(this.space, gridAt(this.space, i, axes)));
   }
 }
 

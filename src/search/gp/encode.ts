@@ -4,14 +4,19 @@
  * parameter kept as its choice index (the kernel compares those by Hamming distance).
  */
 import type { Distribution, Params, ParamSpace, ParamValue } from '../space.js';
-import { roundStep } from '../space.js';
+import { gridValues, roundStep } from '../space.js';
 
 export interface Dim {
   name: string;
   categorical: boolean;
   /** Number of choices (categorical only). */
   size: number;
+  /** The encoded values of an integer or stepped parameter, ascending (null: continuous or categorical, or too many values to list). */
+  grid: Float64Array | null;
 }
+
+/** Integer and stepped parameters with more values than this are searched as continuous ones, then rounded. */
+const GRID_LIMIT = 4096;
 
 /** [lo, hi] in the (possibly log) coordinate that maps to [0, 1], with half-step padding. */
 function bounds(d: Exclude<Distribution, { kind: 'categorical' }>): [number, number] {
@@ -25,7 +30,13 @@ function bounds(d: Exclude<Distribution, { kind: 'categorical' }>): [number, num
 }
 
 export function dims(space: ParamSpace): Dim[] {
-  return space.map((p) => ({ name: p.name, categorical: p.dist.kind === 'categorical', size: p.dist.kind === 'categorical' ? p.dist.choices.length : 0 }));
+  return space.map((p) => {
+    const d = p.dist;
+    if (d.kind === 'categorical') return { name: p.name, categorical: true, size: d.choices.length, grid: null };
+    const values = d.kind === 'float' && d.step === null ? null : gridValues(d);
+    const grid = values && values.length <= GRID_LIMIT ? Float64Array.from(values, (v) => encodeOne(d, v)) : null;
+    return { name: p.name, categorical: false, size: 0, grid };
+  });
 }
 
 function encodeOne(d: Distribution, v: ParamValue | undefined): number {

@@ -321,35 +321,25 @@ export function numpyArgsort(v: ArrayLike<number>): number[] {
 }
 
 function heapsortRange(v: ArrayLike<number>, t: number[], pl: number, pr: number, less: (a: number, b: number) => boolean): void {
+  const at = (i: number) => pl + i - 1; // 1-based heap index into t
+  /** numpy's aheapsort sift-down of `tmp` from heap position i in a heap of n. */
+  const sift = (tmp: number, i: number, n: number) => {
+    for (let j = 2 * i; j <= n; ) {
+      if (j < n && less(v[t[at(j)]], v[t[at(j + 1)]])) j++;
+      if (!less(v[tmp], v[t[at(j)]])) break;
+      t[at(i)] = t[at(j)];
+      i = j;
+      j += j;
+    }
+    t[at(i)] = tmp;
+  };
   let n = pr - pl + 1;
-  const a = (i: number) => pl + i - 1; // 1-based heap index into t
-  for (let l = n >> 1; l > 0; l--) {
-    const tmp = t[a(l)];
-    let i = l;
-    for (let j = l << 1; j <= n; ) {
-      if (j < n && less(v[t[a(j)]], v[t[a(j + 1)]])) j++;
-      if (less(v[tmp], v[t[a(j)]])) {
-        t[a(i)] = t[a(j)];
-        i = j;
-        j += j;
-      } else break;
-    }
-    t[a(i)] = tmp;
-  }
+  for (let l = n >> 1; l > 0; l--) sift(t[at(l)], l, n);
   while (n > 1) {
-    const tmp = t[a(n)];
-    t[a(n)] = t[a(1)];
+    const tmp = t[at(n)];
+    t[at(n)] = t[at(1)];
     n--;
-    let i = 1;
-    for (let j = 2; j <= n; ) {
-      if (j < n && less(v[t[a(j)]], v[t[a(j + 1)]])) j++;
-      if (less(v[tmp], v[t[a(j)]])) {
-        t[a(i)] = t[a(j)];
-        i = j;
-        j += j;
-      } else break;
-    }
-    t[a(i)] = tmp;
+    sift(tmp, 1, n);
   }
 }
 

@@ -6,6 +6,7 @@ import { randomSampler } from '../../../src/search/random.js';
 import { Rng } from '../../../src/rng.js';
 import type { TrialView } from '../../../src/search/sampler.js';
 import type { Params } from '../../../src/search/space.js';
+import { catIntStep, mixedMlp } from '../../../bench/objectives.js';
 import { specFrom } from '../../helpers.js';
 
 const mixed = specFrom(`
@@ -140,5 +141,28 @@ describe('Bayesian sampler', () => {
     const second = s.propose(11, [...history, { params: first, state: 'running', value: null }])!;
     const dist = Math.hypot(((first.dropout as number) - (second.dropout as number)) / 0.5, ((first.l2 as number) - (second.l2 as number)) / 0.1);
     expect(dist).toBeGreaterThan(0.01);
+  });
+
+  it('does not pin a small-effect parameter at a bound of a mixed space (issue 17)', () => {
+    // bench's mixed-mlp: categorical optimizer, log learning rate, log-int units, stepped dropout
+    // moving the error by at most 0.018, optimum 0 at dropout 0.3
+    const { space, f: err } = mixedMlp;
+    for (const seed of [1, 2, 3]) {
+      const h = run(new BayesSampler({ space, seed, goal: 'minimize' }), 40, err);
+      // before issue 17 the GP put dropout at 0 in 74% of its proposals and stalled at 0.02
+      const late = h.slice(10).map((t) => t.params.dropout as number);
+      expect(late.filter((d) => d === 0 || d === 0.5).length / late.length).toBeLessThan(0.6);
+      const best = h.reduce((a, t) => (t.value! < a.value! ? t : a));
+      expect(best.params.dropout).toBe(0.3);
+      expect(best.value!).toBeLessThan(1e-4);
+    }
+  });
+
+  it('searches a small finite space exhaustively and finds its optimum early', () => {
+    const { space, f: err } = catIntStep; // 3 categories x 8 integers x 6 steps
+    for (const seed of [1, 2, 3]) {
+      const h = run(new BayesSampler({ space, seed, goal: 'minimize' }), 25, err);
+      expect(Math.min(...h.map((t) => t.value!))).toBe(0);
+    }
   });
 });

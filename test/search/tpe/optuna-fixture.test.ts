@@ -67,6 +67,22 @@ describe("numpy's argsort", () => {
   it('orders ties as numpy does (the bandwidths of tied observations depend on it)', () => {
     for (const { values, order } of fixture.argsort) expect(numpyArgsort(values)).toEqual(order);
   });
+
+  it('sorts adversarial inputs too (sorted, reversed, organ pipe, all equal, random ties)', () => {
+    const rng = new Rng(3);
+    const inputs = [
+      Array.from({ length: 300 }, (_, i) => i),
+      Array.from({ length: 300 }, (_, i) => -i),
+      Array.from({ length: 301 }, (_, i) => Math.min(i, 300 - i)),
+      new Array(200).fill(1),
+      Array.from({ length: 1000 }, () => rng.int(7)),
+    ];
+    for (const v of inputs) {
+      const order = numpyArgsort(v);
+      expect([...order].sort((a, b) => a - b)).toEqual([...v.keys()]);
+      for (let i = 1; i < order.length; i++) expect(v[order[i - 1]]).toBeLessThanOrEqual(v[order[i]]);
+    }
+  });
 });
 
 describe(`Parzen estimator = Optuna ${fixture.optuna}'s _ParzenEstimator`, () => {
