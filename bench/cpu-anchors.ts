@@ -5,7 +5,7 @@
  * `python3` on PATH may be a separate install without them (pyenv, a venv); Debian's /usr/bin/python3
  * is where python3-numpy and python3-torch put them, so it is tried first.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../src/data/dataset.js';
@@ -13,23 +13,14 @@ import { packageRoot } from '../src/paths.js';
 
 const PYTHONS = ['/usr/bin/python3', 'python3'];
 
-export interface AnchorShape {
-  hidden: number;
-  batch: number;
-  epochs: number;
-  samples_per_s: number;
-  accuracy: number;
-}
-
 export interface AnchorRuntime {
+  anchor: string;
   python: string;
   blas: string;
   blas_libraries: string[];
   threads_requested: number;
   [key: string]: unknown;
 }
-
-export type AnchorResult = { anchor: string; runtime: AnchorRuntime; shapes: AnchorShape[] } | { error: string };
 
 /** The first Python that imports `module`, or null. */
 export function pythonWith(module: string): string | null {
@@ -64,38 +55,68 @@ export function anchorScript(name: string): string {
   return join(packageRoot(), 'bench/anchors', name);
 }
 
-/** One anchor process, waited for. */
+/** One anchor process run to the end (the whole-search anchor). */
 export function runAnchor(python: string, script: string, args: string[], threads: number): unknown {
   const r = spawnSync(python, [anchorScript(script), ...args], { encoding: 'utf8', env: pinnedEnv(threads), maxBuffer: 1 << 24 });
   if (r.error) return { error: r.error.message };
   return parseLast(r.stdout, r.stderr, r.status);
 }
 
-/** `count` copies of one anchor started together, each on `threads` threads (GridSearchCV's n_jobs). */
-export function runConcurrent(python: string, script: string, args: string[], threads: number, count: number): Promise<unknown[]> {
-  return Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<unknown>((resolve) => {
-          const child = spawn(python, [anchorScript(script), ...args], { env: pinnedEnv(threads) });
-          let out = '';
-          let err = '';
-          child.stdout.on('data', (d) => (out += d));
-          child.stderr.on('data', (d) => (err += d));
-          child.on('error', (e) => resolve({ error: e.message }));
-          child.on('close', (status) => resolve(parseLast(out, err, status)));
-        }),
-    ),
-  );
+/**
+ * A shape anchor (mlp_numpy.py, mlp_torch_cpu.py) kept running and driven one request at a time
+ * (protocol in bench/anchors/anchor_common.py), so the benchmark can alternate the epochs of every
+ * side instead of running each side's epochs in one stretch.
+ */
+export class AnchorProcess {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buffered = '';
+  private stderr = '';
+  private readonly waiting: ((line: string | null) => void)[] = [];
+  private readonly lines: string[] = [];
+  private exited = false;
+
+  private constructor(python: string, script: string, args: string[], threads: number) {
+    this.child = spawn(python, [anchorScript(script), ...args, '--threads', String(threads)], { env: pinnedEnv(threads) });
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk: string) => {
+      this.buffered += chunk;
+      let at;
+      while ((at = this.buffered.indexOf('\n')) >= 0) {
+        const line = this.buffered.slice(0, at);
+        this.buffered = this.buffered.slice(at + 1);
+        const w = this.waiting.shift();
+        if (w) w(line);
+        else this.lines.push(line);
+      }
+    });
+    this.child.stderr.on('data', (d) => (this.stderr += d));
+    this.child.on('close', () => {
+      this.exited = true;
+      for (const w of this.waiting.splice(0)) w(null);
+    });
+  }
+
+  static start(python: string, script: string, args: string[], threads: number): AnchorProcess {
+    return new AnchorProcess(python, script, args, threads);
+  }
+
+  /** One request and its reply; throws with the anchor's last error line when it has died. */
+  async request<T>(op: Record<string, unknown>): Promise<T> {
+    if (!this.exited) this.child.stdin.write(`${JSON.stringify(op)}\n`);
+    const line = this.lines.shift() ?? (this.exited ? null : await new Promise<string | null>((resolve) => this.waiting.push(resolve)));
+    if (line === null) throw new Error(this.stderr.trim().split('\n').pop() || 'anchor exited');
+    return JSON.parse(line) as T;
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
 }
 
 /** A warning for the JSON when an anchor runs on a BLAS that makes it meaningless as a yardstick. */
-export function blasWarning(result: AnchorResult): string | null {
-  if ('error' in result) return null;
-  const { blas, blas_libraries } = result.runtime;
-  if (blas === 'reference')
-    return `${result.anchor} runs on the reference BLAS (${blas_libraries.join(', ')}), far slower than an optimized one: on Debian, apt-get install libopenblas0-pthread`;
-  if (blas === 'unknown') return `${result.anchor}: no BLAS library found in the process; its speed says little`;
+export function blasWarning(runtime: AnchorRuntime): string | null {
+  if (runtime.blas === 'reference')
+    return `${runtime.anchor} runs on the reference BLAS (${runtime.blas_libraries.join(', ')}), far slower than an optimized one: on Debian, apt-get install libopenblas0-pthread`;
+  if (runtime.blas === 'unknown') return `${runtime.anchor}: no BLAS library found in the process; its speed says little`;
   return null;
 }

@@ -1,10 +1,12 @@
 /**
  * The native trainer's side of `npm run bench`: which SIMD path runs, the machine's measured FMA
- * peak, and timed epochs of a stack over freshly shuffled batches, with the held-out accuracy reached.
+ * peak, and an engine (native or tfjs) as a contender of a race (race.ts).
  */
 import { loadNativeAddon } from '../src/engine/native-engine.js';
-import type { Engine, ModelJob } from '../src/engine/runtime.js';
+import type { Engine, ModelJob, StackRuntime } from '../src/engine/runtime.js';
 import { Rng, mixSeed } from '../src/rng.js';
+import type { Side } from './race.js';
+import { mnistJob, type MnistSplit } from './workload.js';
 
 /** The addon's entries for benchmarks and tests (not part of the engine's interface). */
 interface NativeKernels {
@@ -32,28 +34,30 @@ export function nativeKernelReport(seconds: number): NativeKernelReport | null {
   };
 }
 
-export interface TimedTraining {
-  /** Samples of all models per second, best epoch. */
-  model_samples_per_s: number;
-  /** Held-out accuracy of each model after the last epoch. */
-  accuracy: number[];
-}
-
-/** Trains `jobs` as one stack for `epochs` epochs, each over a new seeded shuffle of every model's rows. */
-export async function trainTimed(engine: Engine, jobs: ModelJob[], epochs: number, seed: number): Promise<TimedTraining> {
-  const stack = await engine.createStack(jobs);
-  try {
-    const samples = jobs.reduce((a, j) => a + j.data.fit.length, 0);
-    let best = 0;
-    for (let e = 0; e < epochs; e++) {
-      const orders = jobs.map((j, m) => new Rng(mixSeed(seed, e, m)).permutation(j.data.fit.length));
-      const t0 = performance.now();
-      await stack.trainEpoch(orders, jobs.map((j) => j.config.model.optimizer.learningRate), jobs.map(() => true));
-      best = Math.max(best, samples / ((performance.now() - t0) / 1000));
-    }
-    const test = await stack.evaluate('test', jobs.map(() => true));
-    return { model_samples_per_s: Math.round(best), accuracy: test.map((t) => Number(t.metric.toFixed(4))) };
-  } finally {
-    stack.dispose();
-  }
+/**
+ * An engine as a contender: a stack of `models` models of the shape (seeds 1..models), each epoch
+ * over a new seeded shuffle of every model's rows.
+ */
+export function engineSide(engine: Engine, split: MnistSplit, models: number, seed: number): Side {
+  let stack: StackRuntime | null = null;
+  let jobs: ModelJob[] = [];
+  let epoch = 0;
+  return {
+    samplesPerEpoch: split.train * models,
+    async start(hidden, batch) {
+      stack?.dispose();
+      jobs = Array.from({ length: models }, (_, m) => mnistJob(split, seed + m, hidden, batch));
+      stack = await engine.createStack(jobs);
+      epoch = 0;
+    },
+    async epoch() {
+      const orders = jobs.map((j, m) => new Rng(mixSeed(seed, epoch, m)).permutation(j.data.fit.length));
+      epoch++;
+      await stack!.trainEpoch(orders, jobs.map((j) => j.config.model.optimizer.learningRate), jobs.map(() => true));
+    },
+    async accuracy() {
+      const test = await stack!.evaluate('test', jobs.map(() => true));
+      return test.map((t) => t.metric);
+    },
+  };
 }

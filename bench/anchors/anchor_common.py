@@ -1,45 +1,37 @@
-"""What the CPU anchors share: the dataset file the benchmark writes, thread pinning, and a report
-of the interpreter and the BLAS library actually loaded (not the one the build was configured with).
+"""What the CPU anchors share: the dataset file the benchmark writes, thread pinning, a report of the
+interpreter and the BLAS library actually loaded (not the one the build was configured with), and
+the line protocol through which the benchmark drives them one epoch at a time.
 
 Dataset files (written by bench/cpu-anchors.ts): PREFIX.json {"n", "d", "train"}, PREFIX.x.f32
 (n x d float32, row-major), PREFIX.y.f32 (n float32 labels). Rows [0, train) are for training, the
 rest are held out for accuracy.
+
+Protocol (serve): one JSON request per stdin line, one JSON reply per stdout line:
+  {"op": "model", "hidden": H, "batch": B}  a new model (seeded), replies {"ok": true}
+  {"op": "epoch"}                            one training epoch over a new shuffle, replies {"seconds": s}
+  {"op": "accuracy"}                         held-out accuracy, replies {"accuracy": a}
+  {"op": "runtime"}                          interpreter, BLAS, threads: runtime_report()
+The benchmark alternates epochs of every side, so a burst of load on the machine hits all alike.
 """
 import argparse, json, os, sys, time
-
-
-def shape_args(description):
-    """The arguments of the shape anchors (mlp_numpy.py, mlp_torch_cpu.py), threads pinned at once."""
-    ap = argparse.ArgumentParser(description=description)
-    ap.add_argument("--data", required=True, help="dataset prefix written by bench/cpu-anchors.ts")
-    ap.add_argument("--shapes", default="64x100", help="HIDDENxBATCH,...")
-    ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--lr", type=float, default=1e-3)
-    a = ap.parse_args()
-    pin_threads(a.threads)
-    return a
-
-
-def best_epoch_speed(epochs, samples, run_epoch):
-    """Samples/s of the fastest of `epochs` calls of run_epoch() (each one training epoch)."""
-    best = 0.0
-    for _ in range(epochs):
-        t0 = time.perf_counter()
-        run_epoch()
-        best = max(best, samples / (time.perf_counter() - t0))
-    return best
-
-
-def shape_figure(H, B, epochs, speed, accuracy):
-    return {"hidden": H, "batch": B, "epochs": epochs, "samples_per_s": round(speed), "accuracy": round(accuracy, 4)}
 
 
 def pin_threads(threads):
     """Sets the BLAS / OpenMP thread counts; call before importing numpy or torch."""
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
         os.environ[var] = str(threads)
+
+
+def anchor_args(description):
+    """The arguments every anchor takes; the threads are pinned at once."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--data", required=True, help="dataset prefix written by bench/cpu-anchors.ts")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    a = ap.parse_args()
+    pin_threads(a.threads)
+    return a
 
 
 def load_dataset(prefix):
@@ -52,7 +44,7 @@ def load_dataset(prefix):
 
 
 def loaded_blas():
-    """The BLAS shared libraries mapped into this process (after a product has run)."""
+    """The BLAS shared libraries mapped into this process."""
     names = set()
     try:
         for line in open("/proc/self/maps"):
@@ -95,5 +87,23 @@ def runtime_report(threads):
     return info
 
 
-def parse_shapes(text):
-    return [tuple(int(v) for v in s.split("x")) for s in text.split(",") if s]
+def serve(new_trainer, runtime):
+    """Answers the protocol above; new_trainer(H, B) returns an object with epoch() and accuracy()."""
+    trainer = None
+    for line in sys.stdin:
+        req = json.loads(line)
+        op = req["op"]
+        if op == "model":
+            trainer = new_trainer(req["hidden"], req["batch"])
+            reply = {"ok": True}
+        elif op == "epoch":
+            t0 = time.perf_counter()
+            trainer.epoch()
+            reply = {"seconds": time.perf_counter() - t0}
+        elif op == "accuracy":
+            reply = {"accuracy": trainer.accuracy()}
+        elif op == "runtime":
+            reply = runtime()
+        else:
+            reply = {"error": "unknown op " + op}
+        print(json.dumps(reply), flush=True)
