@@ -133,13 +133,15 @@ function negLogPosterior(theta: Float64Array, data: GpData, dist: Float64Array[]
   let trNoise = 0;
   const gl = new Float64Array(d);
   for (let i = 0; i < n; i++) {
-    for (let k = 0; k < n; k++) {
+    // W and dK are symmetric: each off-diagonal pair counted once, twice over
+    for (let k = 0; k <= i; k++) {
       const idx = i * n + k;
+      const twice = k === i ? 1 : 2;
       const w = alpha[i] * alpha[k] - Kinv[idx];
       const kern = i === k ? K[idx] - p.noise : K[idx];
-      trScale += w * kern; // dK/dlog c = c M = K - noise I
+      trScale += twice * w * kern; // dK/dlog c = c M = K - noise I
       if (i === k) trNoise += w;
-      const dk = w * dK[idx];
+      const dk = twice * w * dK[idx];
       if (dk !== 0) for (let j = 0; j < d; j++) gl[j] += dk * dist[j][idx];
     }
   }
