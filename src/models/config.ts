@@ -5,6 +5,7 @@
  */
 import { SpecError } from '../errors.js';
 import type { Params } from '../search/space.js';
+import type { SequentialLayer } from './layers.js';
 import { checkModelShape } from '../spec/validate.js';
 import { ModelSchema, TrainSchema, type EarlyStoppingSpec, type LrScheduleSpec, type MetricSpec, type ModelSpec, type Spec, type TrainSpec } from '../spec/schema.js';
 import { DEFAULT_TOP_K, isPredictionMetric, OPTIMIZER_DEFAULTS, type Activation, type Initializer, type Loss, type OptimizerName } from '../spec/vocabulary.js';
@@ -41,6 +42,13 @@ export interface ModelConfig {
   maxNorm: number | null;
   loss: Loss;
   optimizer: OptimizerConfig;
+  /**
+   * A Keras Sequential model (conv nets; models/layers.ts), its output Dense (outputDim units,
+   * outputActivation) included as the last layer. Absent: the MLP that `hidden` describes.
+   */
+  layers?: SequentialLayer[];
+  /** One sample's shape, [height, width, channels], when `layers` is set. */
+  inputShape?: number[];
 }
 
 export interface TrainConfig {
