@@ -45,7 +45,6 @@ export function engineSide(engine: Engine, split: MnistSplit, models: number, se
   return {
     samplesPerEpoch: split.train * models,
     async start(hidden, batch) {
-      stack?.dispose();
       jobs = Array.from({ length: models }, (_, m) => mnistJob(split, seed + m, hidden, batch));
       stack = await engine.createStack(jobs);
       epoch = 0;
@@ -58,6 +57,10 @@ export function engineSide(engine: Engine, split: MnistSplit, models: number, se
     async accuracy() {
       const test = await stack!.evaluate('test', jobs.map(() => true));
       return test.map((t) => t.metric);
+    },
+    stop() {
+      stack?.dispose();
+      stack = null;
     },
   };
 }
