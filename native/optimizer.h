@@ -2,6 +2,7 @@
 #pragma once
 #include <cstddef>
 
+#include "isa.h"
 #include "mlp.h"
 
 namespace nns {
@@ -11,5 +12,8 @@ namespace nns {
 // Vectorized with AVX2 where the active instruction set is AVX2 or AVX-512, else with the build's
 // baseline (SSE2 on x86-64); the result does not depend on it.
 void optimizerStep(const OptimizerConfig& o, float* w, const float* g, size_t n, float* const slots[3], double rate, long t);
+
+// The instruction set optimizerStep uses now.
+Isa optimizerIsa();
 
 }  // namespace nns

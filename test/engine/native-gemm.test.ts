@@ -15,7 +15,7 @@ import { checkGoldenCase, checkStackMatchesSingles, golden } from './keras-golde
 
 /** The addon's entries for tests and benchmarks (not part of the engine's interface). */
 interface NativeKernels {
-  kernels(): { isa: string; best: string; supported: string[] };
+  kernels(): { isa: string; best: string; supported: string[]; optimizer: string };
   setIsa(name: string): boolean;
   gemm(M: number, N: number, K: number, A: Float32Array, lda: number, transA: boolean, B: Float32Array, ldb: number, transB: boolean, bias: Float32Array | null, isa: string): Float32Array;
 }
@@ -106,6 +106,7 @@ describe.skipIf(!addon)('native blocked GEMM on each SIMD path', () => {
     expect(k.supported).toContain('portable');
     expect(k.supported).toContain(k.isa);
     expect(k.supported).toContain(k.best);
+    expect(k.optimizer).toBe(k.isa === 'portable' ? 'portable' : 'avx2');
   });
 
   for (const isa of supported) {
