@@ -10,14 +10,17 @@ import { mnistJob, type MnistSplit } from './workload.js';
 
 /** The addon's entries for benchmarks and tests (not part of the engine's interface). */
 interface NativeKernels {
-  kernels(): { isa: string; best: string; supported: string[] };
+  kernels(): { isa: string; best: string; supported: string[]; optimizer: string };
   fmaPeak(isa: string, seconds: number, threads: number): number;
 }
 
 export interface NativeKernelReport {
+  /** The matrix products' path (NNSEARCH_NATIVE_ISA forces it), the best this CPU has, all it has. */
   isa: string;
   best_isa: string;
   supported: string[];
+  /** The optimizer updates' path (AVX2 where AVX-512 is active: see native/optimizer.cc). */
+  optimizer_isa: string;
   /** GFLOP/s of independent FMA chains on the active path: the ceiling the trainer's GFLOP/s are a share of. */
   fma_peak_gflops: { one_thread: number; two_threads: number };
 }
@@ -30,6 +33,7 @@ export function nativeKernelReport(seconds: number): NativeKernelReport | null {
     isa: k.isa,
     best_isa: k.best,
     supported: k.supported,
+    optimizer_isa: k.optimizer,
     fma_peak_gflops: { one_thread: Math.round(addon.fmaPeak(k.isa, seconds, 1)), two_threads: Math.round(addon.fmaPeak(k.isa, seconds, 2)) },
   };
 }
@@ -45,7 +49,6 @@ export function engineSide(engine: Engine, split: MnistSplit, models: number, se
   return {
     samplesPerEpoch: split.train * models,
     async start(hidden, batch) {
-      stack?.dispose();
       jobs = Array.from({ length: models }, (_, m) => mnistJob(split, seed + m, hidden, batch));
       stack = await engine.createStack(jobs);
       epoch = 0;
@@ -58,6 +61,10 @@ export function engineSide(engine: Engine, split: MnistSplit, models: number, se
     async accuracy() {
       const test = await stack!.evaluate('test', jobs.map(() => true));
       return test.map((t) => t.metric);
+    },
+    stop() {
+      stack?.dispose();
+      stack = null;
     },
   };
 }

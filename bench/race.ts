@@ -14,6 +14,8 @@ export interface Side {
   accuracy(): Promise<number[]>;
   /** Samples of all models in one epoch. */
   samplesPerEpoch: number;
+  /** Frees the models of the shape. */
+  stop(): void;
 }
 
 /** Processes trained side by side (GridSearchCV's n_jobs): an epoch ends when the last one's does. */
@@ -23,6 +25,7 @@ export function anchorSide(processes: AnchorProcess[], train: number): Side {
     start: async (hidden, batch) => void (await Promise.all(processes.map((p) => p.request({ op: 'model', hidden, batch })))),
     epoch: async () => void (await Promise.all(processes.map((p) => p.request({ op: 'epoch' })))),
     accuracy: () => Promise.all(processes.map(async (p) => (await p.request<{ accuracy: number }>({ op: 'accuracy' })).accuracy)),
+    stop: () => {},
   };
 }
 
@@ -61,6 +64,7 @@ export async function race(sides: Record<string, Side | null>, hidden: number, b
     if (!side) out[name] = { error: 'not available (see anchors)' };
     else if (failed.has(name)) out[name] = { error: failed.get(name)! };
     else out[name] = { model_samples_per_s: Math.round(best.get(name)!), accuracy: (await side.accuracy()).map((a) => Number(a.toFixed(4))) };
+    side?.stop();
   }
   return out;
 }

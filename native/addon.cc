@@ -5,7 +5,8 @@
 //   evaluate(handle, part, active, threads) -> Promise<Float64Array>      (pairs: loss, metric per model)
 //   getWeights(handle, m) -> Float32Array[];  setWeights(handle, m, Float32Array[]);  dispose(handle)
 // and, for tests and benchmarks (not used by the engine):
-//   kernels() -> {isa, best, supported: string[]}      the SIMD path in use, the best, all this CPU runs
+//   kernels() -> {isa, best, supported: string[], optimizer}  the SIMD path of the products in use,
+//                                                       the best, all this CPU runs; the optimizers' path
 //   setIsa(name) -> boolean                             force a path (false: unsupported, nothing changed)
 //   gemm(M, N, K, A, lda, transA, B, ldb, transB, bias | null, isa) -> Float32Array (M x N)
 //   fmaPeak(isa, seconds, threads) -> GFLOP/s of `threads` threads of FMA chains together
@@ -26,6 +27,7 @@
 #include "fma-peak.h"
 #include "gemm.h"
 #include "mlp.h"
+#include "optimizer.h"
 
 namespace {
 
@@ -436,6 +438,7 @@ napi_value Kernels(napi_env env, napi_callback_info) {
   for (nns::Isa isa : {nns::Isa::Portable, nns::Isa::Avx2, nns::Isa::Avx512})
     if (nns::isaSupported(isa)) napi_set_element(env, list, n++, stringValue(env, nns::isaName(isa)));
   napi_set_named_property(env, out, "supported", list);
+  napi_set_named_property(env, out, "optimizer", stringValue(env, nns::isaName(nns::optimizerIsa())));
   return out;
 }
 

@@ -37,10 +37,6 @@ float* AlignedFloats::reserve(size_t n) {
   return data_.get();
 }
 
-// Measured on Zen 4 (AVX-512 and AVX2): at 64 columns reading A in place is 10-15% faster, at 256
-// packing is 1-3% faster, at 1024 5-10%.
-static const int PACK_A_FROM_COLUMNS = 256;
-
 static const int DIRECT_B_UP_TO_ROW_TILES = 3;
 
 // Packed B per block: 384 KB, with room in a 1 MB L2 (Zen 4, recent Intel) for the A panels that
@@ -141,15 +137,22 @@ void gemm(int M, int N, int K, MatrixRef A, MatrixRef B, float* C, int ldc, cons
   const int kc = evenBlock(K, ks.kc, 1), mc = evenBlock(M, ks.mc, mr);
   // the packed kc x nc block of B stays in L2 while every row block of A passes over it
   const int nc = evenBlock(N, std::max(nr, std::min(ks.nc, B_BLOCK_BYTES / (int)sizeof(float) / kc / nr * nr)), nr);
-  // A is read in place where that is cheap: op(A) = X^T has each step's rows contiguous, and a
-  // row-major A feeding few column panels is read by few tiles. Packing pays where one block of a
-  // row-major A (MR separate row streams) is reread by many column panels.
-  const bool packedA = !A.transposed && N >= PACK_A_FROM_COLUMNS;
+  // A is read in place (op(A) = X^T has each step's rows contiguous; a row-major A is read as MR row
+  // streams), except a row-major A whose rows are a multiple of 4 KB apart: MR rows would then fall
+  // in the same L1 sets and evict each other, so it is packed, all of it once (every column block
+  // rereads it).
+  const bool packedA = !A.transposed && (size_t)A.ld * sizeof(float) % 4096 == 0 && N > nr;
   // A row-major B read by few row tiles is read in place too (full-width tiles only): packing it
   // would move all of it for one or two uses.
   const bool directB = !B.transposed && (M + mr - 1) / mr <= DIRECT_B_UP_TO_ROW_TILES;
   float* Bpack = scratch.b.reserve((size_t)kc * ((std::min(nc, N) + nr - 1) / nr * nr));
-  float* Apack = packedA ? scratch.a.reserve((size_t)kc * ((std::min(mc, M) + mr - 1) / mr * mr)) : nullptr;
+  const int icBlocks = (M + mc - 1) / mc;
+  const size_t packedBlock = (size_t)kc * ((std::min(mc, M) + mr - 1) / mr * mr);
+  float* Apack = packedA ? scratch.a.reserve(packedBlock * icBlocks * ((K + kc - 1) / kc)) : nullptr;
+  if (packedA)
+    for (int pc = 0; pc < K; pc += kc)
+      for (int ic = 0; ic < M; ic += mc)
+        packA(A, ic, std::min(mc, M - ic), pc, std::min(kc, K - pc), mr, Apack + packedBlock * ((pc / kc) * icBlocks + ic / mc));
   for (int jc = 0; jc < N; jc += nc) {
     const int nb = std::min(nc, N - jc);
     for (int pc = 0; pc < K; pc += kc) {
@@ -163,8 +166,7 @@ void gemm(int M, int N, int K, MatrixRef A, MatrixRef B, float* C, int ldc, cons
         const float* Ablock;
         long rowStride, step;
         if (packedA) {
-          packA(A, ic, mb, pc, kb, mr, Apack);
-          Ablock = Apack, rowStride = 1, step = mr;
+          Ablock = Apack + packedBlock * ((pc / kc) * icBlocks + ic / mc), rowStride = 1, step = mr;
         } else if (A.transposed) {
           Ablock = A.data + (size_t)pc * A.ld + ic, rowStride = 1, step = A.ld;
         } else {

@@ -15,7 +15,7 @@ import { checkGoldenCase, checkStackMatchesSingles, golden } from './keras-golde
 
 /** The addon's entries for tests and benchmarks (not part of the engine's interface). */
 interface NativeKernels {
-  kernels(): { isa: string; best: string; supported: string[] };
+  kernels(): { isa: string; best: string; supported: string[]; optimizer: string };
   setIsa(name: string): boolean;
   gemm(M: number, N: number, K: number, A: Float32Array, lda: number, transA: boolean, B: Float32Array, ldb: number, transB: boolean, bias: Float32Array | null, isa: string): Float32Array;
 }
@@ -70,7 +70,8 @@ function run(o: Operands, isa: string): Float32Array {
 
 // M x N x K: single rows and columns, sizes one past a tile (MR 4/6/12, NR 8/16/32) or a block (kc
 // 256/1024, mc 128/240), a first layer's products, right edges narrower than every NR and exactly
-// half of one (the half-width tiles), and N past nc (4096, or fewer columns when the sum is deep).
+// half of one (the half-width tiles), N past nc (4096, or fewer columns when the sum is deep), and
+// row-major A with rows 4 KB apart (packed) over several row and depth blocks.
 const SHAPES: [number, number, number][] = [
   [1, 1, 1],
   [1, 7, 65],
@@ -89,6 +90,8 @@ const SHAPES: [number, number, number][] = [
   [9, 8, 40],
   [19, 48, 70],
   [40, 200, 1000],
+  [26, 40, 1024],
+  [250, 40, 2048],
 ];
 const LAYOUTS: [boolean, boolean][] = [
   [false, false],
@@ -103,6 +106,7 @@ describe.skipIf(!addon)('native blocked GEMM on each SIMD path', () => {
     expect(k.supported).toContain('portable');
     expect(k.supported).toContain(k.isa);
     expect(k.supported).toContain(k.best);
+    expect(k.optimizer).toBe(k.isa === 'portable' ? 'portable' : 'avx2');
   });
 
   for (const isa of supported) {
