@@ -10,6 +10,7 @@ import type { TrialView } from '../../../src/search/sampler.js';
 import type { Distribution, ParamSpace, Params } from '../../../src/search/space.js';
 import { TpeSampler, type TpeOptions } from '../../../src/search/tpe.js';
 import { defaultWeights, numpyArgsort, ParzenEstimator, parzenDim } from '../../../src/search/tpe/parzen.js';
+import { branin } from '../../../bench/objectives.js';
 import { MT19937 } from './mt19937.js';
 
 interface ParzenCase {
@@ -44,6 +45,7 @@ const fixture = JSON.parse(readFileSync(new URL('../../fixtures/optuna/tpe.json'
   argsort: { values: number[]; order: number[] }[];
   parzen: ParzenCase[];
   proposals: ProposalCase[];
+  trajectories: { seed: number; params: [number, number][]; values: number[] }[];
 };
 const space: ParamSpace = fixture.space.map(({ name, dist }) => ({ name, section: 'model', dist }));
 const distOf = (name: string) => space.find((p) => p.name === name)!.dist;
@@ -130,6 +132,25 @@ describe(`TPE proposals = Optuna ${fixture.optuna}'s TPESampler`, () => {
         if (dist.kind === 'float') expect(p![name] as number, name).toBeCloseTo(c.proposal[name] as number, 9);
         else expect(p![name], name).toEqual(c.proposal[name]);
       }
+    });
+  }
+});
+
+describe(`whole studies = Optuna ${fixture.optuna}'s TPESampler(seed, multivariate=True)`, () => {
+  for (const t of fixture.trajectories) {
+    it(`Branin, 40 trials, seed ${t.seed}`, () => {
+      // Optuna draws the start-up from RandomSampler's RandomState(seed), TPE from its own RandomState(seed)
+      const startup = new MT19937(t.seed);
+      const tpe = new MT19937(t.seed);
+      const sampler = new TpeSampler({ space: branin.space, seed: t.seed, goal: 'minimize', constantLiar: false });
+      const history: TrialView[] = [];
+      t.params.forEach(([x0, x1], i) => {
+        const p = i < 10 ? { x0: -5 + 15 * startup.next(), x1: 15 * startup.next() } : sampler.proposeWith(history, tpe, new Rng(0))!;
+        expect(p.x0 as number, `trial ${i}`).toBeCloseTo(x0, 10);
+        expect(p.x1 as number, `trial ${i}`).toBeCloseTo(x1, 10);
+        history.push({ params: p, state: 'complete', value: branin.f(p) });
+        expect(history[i].value!).toBeCloseTo(t.values[i], 9);
+      });
     });
   }
 });
