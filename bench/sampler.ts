@@ -20,7 +20,7 @@ import { packageRoot } from '../src/paths.js';
 import { BayesSampler } from '../src/search/bayes.js';
 import { gridAt, gridAxes } from '../src/search/grid.js';
 import { randomSampler } from '../src/search/random.js';
-import { Rng } from '../src/search/rng.js';
+import { Rng } from '../src/rng.js';
 import type { Sampler, TrialView } from '../src/search/sampler.js';
 import { paramsKey, spaceSize, type Params, type ParamSpace } from '../src/search/space.js';
 import { TpeSampler } from '../src/search/tpe.js';

@@ -36,10 +36,14 @@ export function initializerScale(name: Initializer, fanIn: number, fanOut: numbe
   return { kind: 'truncated_normal', value: Math.sqrt(scale) / TRUNCATED_NORMAL_STD_CORRECTION };
 }
 
-/** A kernel [fanIn, fanOut], row-major. */
-export function initKernel(name: Initializer, fanIn: number, fanOut: number, rng: Rng): Float32Array {
-  const out = new Float32Array(fanIn * fanOut);
-  const { kind, value } = initializerScale(name, fanIn, fanOut);
+/**
+ * A kernel of rows x cols, row-major: a Dense kernel [fanIn, fanOut], or a Conv2D kernel
+ * [kh, kw, cin, cout] seen as [kh*kw*cin, cout] (Keras's own view for Orthogonal), whose fans Keras
+ * counts over the receptive field: fan_in = kh*kw*cin, fan_out = kh*kw*cout.
+ */
+export function initKernel(name: Initializer, rows: number, cols: number, rng: Rng, fans = { fanIn: rows, fanOut: cols }): Float32Array {
+  const out = new Float32Array(rows * cols);
+  const { kind, value } = initializerScale(name, fans.fanIn, fans.fanOut);
   switch (kind) {
     case 'zero':
       return out;
@@ -53,7 +57,7 @@ export function initKernel(name: Initializer, fanIn: number, fanOut: number, rng
       for (let i = 0; i < out.length; i++) out[i] = rng.truncatedNormal() * value;
       return out;
     case 'orthogonal':
-      return orthogonal(fanIn, fanOut, rng);
+      return orthogonal(rows, cols, rng);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { Rng } from '../rng.js';
 import type { ModelConfig } from './config.js';
+import { sequentialShapes, type SampleShape, type SequentialLayer } from './layers.js';
 import { initKernel } from './initializers.js';
 
 /** Stream id for weight initialization: layer l's kernel draws from Rng.derive(seed, INIT_STREAM, l). */
@@ -16,6 +17,7 @@ export function layerWidths(m: ModelConfig): number[] {
 }
 
 export function initialWeights(m: ModelConfig, seed: number): Float32Array[] {
+  if (m.layers) return sequentialInitialWeights(m.layers, m.inputShape ?? [m.inputDim], seed);
   const widths = layerWidths(m);
   const out: Float32Array[] = [];
   for (let l = 0; l + 1 < widths.length; l++) {
@@ -31,11 +33,55 @@ export function initialWeights(m: ModelConfig, seed: number): Float32Array[] {
 
 /** The shape of each weight array, in the same order. */
 export function weightShapes(m: ModelConfig): number[][] {
+  if (m.layers) return sequentialWeightShapes(m.layers, m.inputShape ?? [m.inputDim]).flat();
   const widths = layerWidths(m);
   const out: number[][] = [];
   for (let l = 0; l + 1 < widths.length; l++) {
     out.push([widths[l], widths[l + 1]], [widths[l + 1]]);
     if (l < m.hidden.length && m.batchNorm) out.push([widths[l + 1]], [widths[l + 1]], [widths[l + 1]], [widths[l + 1]]);
   }
+  return out;
+}
+
+/**
+ * Each layer's weight shapes in Keras order (Conv2D: kernel [kh, kw, cin, cout], bias [cout];
+ * Dense: kernel [in, units], bias; BatchNormalization over the last axis: gamma, beta,
+ * moving_mean, moving_variance; the others none).
+ */
+export function sequentialWeightShapes(layers: readonly SequentialLayer[], input: SampleShape): number[][][] {
+  const shapes = sequentialShapes(layers, input);
+  if (!shapes.ok) throw new Error(`layer ${shapes.index}: ${shapes.message}`);
+  return layers.map((layer, i) => {
+    const inShape = i === 0 ? input : shapes.shapes[i - 1];
+    const channels = inShape[inShape.length - 1];
+    switch (layer.kind) {
+      case 'conv2d':
+        return [[layer.kernelSize[0], layer.kernelSize[1], channels, layer.filters], [layer.filters]];
+      case 'dense':
+        return [[channels, layer.units], [layer.units]];
+      case 'batch_normalization':
+        return [[channels], [channels], [channels], [channels]];
+      default:
+        return [];
+    }
+  });
+}
+
+/** Initial weights of a Sequential model: layer i's kernel draws from Rng.derive(seed, INIT_STREAM, i). */
+export function sequentialInitialWeights(layers: readonly SequentialLayer[], input: SampleShape, seed: number): Float32Array[] {
+  const shapes = sequentialWeightShapes(layers, input);
+  const out: Float32Array[] = [];
+  layers.forEach((layer, i) => {
+    const s = shapes[i];
+    if (layer.kind === 'conv2d') {
+      const [kh, kw, cin, cout] = s[0];
+      out.push(initKernel(layer.init, kh * kw * cin, cout, Rng.derive(seed, INIT_STREAM, i), { fanIn: kh * kw * cin, fanOut: kh * kw * cout }), new Float32Array(cout));
+    } else if (layer.kind === 'dense') {
+      out.push(initKernel(layer.init, s[0][0], s[0][1], Rng.derive(seed, INIT_STREAM, i)), new Float32Array(s[0][1]));
+    } else if (layer.kind === 'batch_normalization') {
+      const c = s[0][0];
+      out.push(new Float32Array(c).fill(1), new Float32Array(c), new Float32Array(c), new Float32Array(c).fill(1));
+    }
+  });
   return out;
 }

@@ -46,3 +46,20 @@ describe('Keras shape rules', () => {
       .toMatchObject({ ok: false, index: 1, field: 'kind' });
   });
 });
+
+describe('Sequential initial weights', () => {
+  it('Keras shapes and receptive-field fans: glorot_uniform on a 3x3x1x32 kernel is bounded by sqrt(6 / (9 + 288))', async () => {
+    const { sequentialInitialWeights, sequentialWeightShapes } = await import('../../src/models/weights.js');
+    const layers: SequentialLayer[] = [conv(32, 3), { kind: 'batch_normalization', momentum: 0.99, epsilon: 1e-3 }, maxPool(2), { kind: 'flatten' },
+      { kind: 'dense', units: 10, activation: 'softmax', ...kernel }];
+    expect(sequentialWeightShapes(layers, [28, 28, 1])).toEqual([[[3, 3, 1, 32], [32]], [[32], [32], [32], [32]], [], [], [[5408, 10], [10]]]);
+    const w = sequentialInitialWeights(layers, [28, 28, 1], 7);
+    expect(w.map((a) => a.length)).toEqual([288, 32, 32, 32, 32, 32, 54080, 10]);
+    const bound = Math.sqrt(6 / (9 * 1 + 9 * 32));
+    const maxAbs = w[0].reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(maxAbs).toBeLessThanOrEqual(bound);
+    expect(maxAbs).toBeGreaterThan(0.9 * bound); // 288 draws reach near the bound; a wrong fan (1 + 32) would give 0.43, not 0.14
+    expect(Array.from(w[2])).toEqual(new Array(32).fill(1));
+    expect(sequentialInitialWeights(layers, [28, 28, 1], 7)[0]).toEqual(w[0]);
+  });
+});
