@@ -8,7 +8,7 @@ import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/dataset.js';
 import { SpecError, StorageError } from '../errors.js';
 import { monitorableNames } from '../engine/fit.js';
-import { resolveMetric, resolveTrial, type DataShape } from '../models/config.js';
+import { resolveMetric, resolveTrial, type DataShape, type TrialConfig } from '../models/config.js';
 import { scalerFoldable } from '../models/layers.js';
 import { gridAt, gridAxes, gridCount } from '../search/grid.js';
 import type { Params, ParamSpace } from '../search/space.js';
@@ -26,6 +26,8 @@ export interface PreparedStudy {
   test: Dataset | null;
   folds: StudyFolds;
   metric: MetricSpec;
+  /** The spec's model and train sections before any parameter, resolved on the data. */
+  baseConfig: TrialConfig;
 }
 
 /** Grid points checked up front (each is a pure merge + validate); beyond this, checked per trial. */
@@ -45,7 +47,7 @@ export function prepareStudy(specIn: Spec, specPath: string, opts: { checkGrid: 
   const shape = { d: data.d, task: data.task, nClasses: data.nClasses, ...(data.shape ? { shape: data.shape } : {}) };
   const metric = resolveMetric(spec, shape);
   // The base configuration must resolve on this data even before any parameter is applied.
-  checkTrialConfig(spec, {}, shape, metric.name);
+  const baseConfig = checkTrialConfig(spec, {}, shape, metric.name);
   if (opts.checkGrid) {
     const axes = gridAxes(spec.space);
     const size = gridCount(spec.space, axes);
@@ -59,7 +61,7 @@ export function prepareStudy(specIn: Spec, specPath: string, opts: { checkGrid: 
     for (let i = 0; i < Math.min(size, GRID_CHECK_LIMIT); i++) checkTrialConfig(spec, gridAt(corners, i, axes), shape, metric.name);
   }
   const folds = studyFolds(data, spec.cv, spec.data, spec.seed);
-  return { spec, specPath, data, test, folds, metric };
+  return { spec, specPath, data, test, folds, metric, baseConfig };
 }
 
 /** The space with each numeric range reduced to its two bounds. */
