@@ -313,10 +313,8 @@ interface SeqLayerVars {
 
 /**
  * A Keras Sequential model (models/layers.ts): Conv2D, pooling, Flatten, GlobalAveragePooling2D,
- * Dense, Dropout, BatchNormalization on channels_last images. Convolutions are an im2col product
- * (the padded input sliced once per kernel offset, TensorFlow's 'same' padding with the odd pixel
- * after): every op in it has a gradient kernel on every TensorFlow.js backend, which tf.conv2d's
- * filter gradient lacks on wasm.
+ * Dense, Dropout, BatchNormalization on channels_last images. Convolutions pad explicitly
+ * (TensorFlow's 'same' padding, the odd pixel after) and carry their own gradient (conv2dValid).
  */
 class TfjsSequential extends TfjsModelBase {
   readonly layers: SeqLayerVars[] = [];
@@ -375,7 +373,7 @@ class TfjsSequential extends TfjsModelBase {
       const layer = l.layer;
       switch (layer.kind) {
         case 'conv2d': {
-          const z = conv2dIm2col(h as tf.Tensor4D, l.kernel!, l.bias!, layer, l.outShape);
+          const z = conv2dLayer(h as tf.Tensor4D, l.kernel!, l.bias!, layer);
           h = activate(z, layer.activation);
           break;
         }
@@ -472,24 +470,41 @@ function stridedPositions(x: tf.Tensor4D, axis: 1 | 2, start: number, count: num
   return s.reshape([b, h, count, stride, c]).slice([0, 0, 0, 0, 0], [b, h, count, 1, c]).reshape([b, h, count, c]) as tf.Tensor4D;
 }
 
-/** Conv2D (channels_last, TensorFlow's padding) as patches x kernel; the pre-activation output. */
-function conv2dIm2col(x: tf.Tensor4D, kernel: Tensor, bias: Tensor, layer: Conv2DLayer, outShape: number[]): Tensor {
-  const [batch, h, w, c] = x.shape;
+/**
+ * Conv2D (channels_last, TensorFlow's padding: the input padded explicitly, odd pixel after, then a
+ * valid convolution); the pre-activation output. tf.conv2d's own filter gradient has no kernel on
+ * wasm, so the gradient is given here: the input's by the transposed convolution, the kernel's as a
+ * convolution of the input (channels and batch swapped) with the output gradient, dilated by the
+ * strides, cut to the kernel's size.
+ */
+function conv2dValid(xp: tf.Tensor4D, kernel: Tensor, strides: [number, number], kh: number, kw: number): Tensor {
+  const f = tf.customGrad(((x: Tensor, k: Tensor, save: tf.GradSaveFunc) => {
+    save([x, k]);
+    return {
+      value: tf.conv2d(x as tf.Tensor4D, k as tf.Tensor4D, strides, 'valid'),
+      gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
+        const g = dy as tf.Tensor4D;
+        const [xs, ks] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const dx = tf.conv2dTranspose(g, ks, xs.shape, strides, 'valid');
+        const cin = xs.shape[3];
+        const dk = tf.conv2d(xs.transpose([3, 1, 2, 0]) as tf.Tensor4D, g.transpose([1, 2, 0, 3]) as tf.Tensor4D, 1, 'valid', 'NHWC', strides)
+          .slice([0, 0, 0, 0], [cin, kh, kw, ks.shape[3]])
+          .transpose([1, 2, 0, 3]);
+        return [dx, dk];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(xp, kernel);
+}
+
+function conv2dLayer(x: tf.Tensor4D, kernel: Tensor, bias: Tensor, layer: Conv2DLayer): Tensor {
+  const [, h, w] = x.shape;
   const [kh, kw] = layer.kernelSize;
   const [sh, sw] = layer.strides;
-  const [oh, ow] = outShape;
   const [pt, pb] = paddingBeforeAfter(h, kh, sh, layer.padding);
   const [pl, pr] = paddingBeforeAfter(w, kw, sw, layer.padding);
   const xp = pt + pb + pl + pr > 0 ? tf.pad(x, [[0, 0], [pt, pb], [pl, pr], [0, 0]]) : x;
-  const patches: tf.Tensor4D[] = [];
-  for (let i = 0; i < kh; i++) {
-    const rowsAt = stridedPositions(xp, 1, i, oh, sh);
-    for (let j = 0; j < kw; j++) patches.push(stridedPositions(rowsAt, 2, j, ow, sw));
-  }
-  // [B, oh, ow, kh * kw * c], ordered (i, j, channel) as the kernel [kh, kw, cin, cout] is
-  const cols = patches.length === 1 ? patches[0] : tf.concat(patches, 3);
-  const z = tf.matMul(cols.reshape([batch * oh * ow, kh * kw * c]), kernel.reshape([kh * kw * c, layer.filters]));
-  return tf.add(z, bias).reshape([batch, oh, ow, layer.filters]);
+  return tf.add(conv2dValid(xp, kernel, layer.strides, kh, kw), bias);
 }
 
 /**
