@@ -74,6 +74,10 @@ describe('a conv net through the CLI', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/not yet trained by the native engine/);
     expect(existsSync(join(dir, 'native.db'))).toBe(false);
+    const gpu = nnsearch(['random', 'cnn.yaml', '--budget', '2', '--backend', 'webgpu', '--db', 'gpu.db'], dir);
+    expect(gpu.code).toBe(2);
+    expect(gpu.stderr.trim()).toMatch(/^nnsearch: --backend webgpu: convolutional networks .* not yet trained by the WebGPU engine; use --backend auto or wasm \(TensorFlow\.js\)$/);
+    expect(existsSync(join(dir, 'gpu.db'))).toBe(false);
   });
 
   it('trains with auto, shows and reports the architecture, exports a LayersModel that predicts as the engine', () => {
@@ -84,8 +88,11 @@ describe('a conv net through the CLI', () => {
     expect(show.stdout).toMatch(/Conv2D [46] 3x3 same relu\s+\(None, 8, 8, [46]\)/);
     expect(show.stdout).toMatch(/Flatten\s+\(None, 72\)\s+0/);
     expect(show.stdout).toMatch(/Dense 4 softmax\s+\(None, 4\)\s+68/);
-    const report = nnsearch(['report'], dir);
+    const report = nnsearch(['report', '--html', 'r.html'], dir);
     expect(report.stdout).toMatch(/model of trial \d, the best: \{layers\.0\.filters: [46]\}:/);
+    const html = readFileSync(join(dir, 'r.html'), 'utf8');
+    expect(/class=\\?"summary\\?">Input: \(None, 8, 8, 1\)/.test(html), 'the HTML report holds the model summary').toBe(true);
+    expect(/Conv2D [46] 3x3 same relu/.test(html)).toBe(true);
     const r = nnsearch(['export', '--best', 'm'], dir);
     expect(r.code, r.stderr).toBe(0);
     const m = /accuracy (0\.\d{4}|1\.0000); reloaded LayersModel: (0\.\d{4}|1\.0000)/.exec(r.stdout)!;
