@@ -68,6 +68,14 @@ describe('a conv net through the CLI', () => {
     expect(bad.stderr.trim()).toMatch(/^nnsearch: model\.layers\[3\]\.kernel_size: 5x5 is larger than its input 4x4x6$/);
   });
 
+  it('random checks the bounds of a searched range before writing anything', () => {
+    write(dir, 'range.yaml', `${SPEC.replace('name: cnn', 'name: range')}  layers.3.kernel_size: {min: 2, max: 5}\n`);
+    const r = nnsearch(['random', 'range.yaml', '--budget', '3', '--db', 'range.db'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^nnsearch: model\.layers\[3\]\.kernel_size: 5x5 is larger than its input 4x4x4 \(with \{layers\.0\.filters: 4, layers\.3\.kernel_size: 5\}\)$/);
+    expect(existsSync(join(dir, 'range.db'))).toBe(false);
+  });
+
   it('--backend native says not yet, writing nothing', () => {
     const r = nnsearch(['grid', 'cnn.yaml', '--backend', 'native', '--db', 'native.db'], dir);
     expect(r.code).toBe(2);
