@@ -11,6 +11,8 @@ export interface Dataset {
   d: number;
   /** Number of classes; 0 for regression. */
   nClasses: number;
+  /** One sample's [height, width, channels] when the rows are images (channels_last); absent for tabular data. */
+  shape?: number[];
   /** Names of the classes when the labels were not 0..C-1 integers. */
   classNames?: string[];
 }

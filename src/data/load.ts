@@ -42,11 +42,20 @@ export function loadDataset(spec: DataSpec, baseDir: string, seed: number): Data
   if (spec.classes !== undefined && loaded.train.task === 'classification' && spec.dataset === 'mnist' && spec.classes !== 10) {
     throw new DataError(`data.classes: mnist has 10 classes, not ${spec.classes}`);
   }
+  if (spec.shape) loaded = withShape(loaded, spec.shape);
   if (spec.limit !== undefined && spec.limit < loaded.train.n) {
     const rows = new Rng(seed ^ LIMIT_STREAM).permutation(loaded.train.n).slice(0, spec.limit).sort();
     loaded = { ...loaded, train: subset(loaded.train, rows, `${loaded.train.source}, limit ${spec.limit}`) };
   }
   return loaded;
+}
+
+/** The data's samples read as images of `shape` ([h, w] is one channel). */
+function withShape(loaded: DatasetWithTest, given: number[]): DatasetWithTest {
+  const shape = given.length === 2 ? [...given, 1] : [...given];
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size !== loaded.train.d) throw new DataError(`data.shape: ${shape.join('x')} holds ${size} values, but each sample of ${loaded.train.source} has ${loaded.train.d}`);
+  return { train: { ...loaded.train, shape }, test: loaded.test ? { ...loaded.test, shape } : null };
 }
 
 function loadIdxDir(dir: string, classes: number | undefined, what: string, hint: string): DatasetWithTest {
@@ -77,7 +86,9 @@ export function loadIdxPair(imagesPath: string, labelsPath: string, classes: num
   const pixelScale = images.data instanceof Uint8Array ? 1 / 255 : 1;
   for (let i = 0; i < x.length; i++) x[i] = images.data[i] * pixelScale;
   const { y, nClasses, classNames } = labelsToClasses(Array.from(labels.data), classes, (i) => `${labelsPath}: label #${i}`);
-  return { source: `${imagesPath} (${n} samples)`, task: 'classification', x, y, n, d, nClasses, classNames };
+  // [n, rows, cols] images are one channel; [n, rows, cols, channels] as they are (channels_last)
+  const shape = images.dims.length === 3 ? [images.dims[1], images.dims[2], 1] : images.dims.length === 4 ? images.dims.slice(1) : undefined;
+  return { source: `${imagesPath} (${n} samples)`, task: 'classification', x, y, n, d, nClasses, classNames, ...(shape ? { shape } : {}) };
 }
 
 /** What a trained model takes, for reading data to predict on. */

@@ -77,5 +77,5 @@ export function loadEmbeddedMnist(): Dataset {
     if (path) writeCache(path, arrays.x, arrays.y);
   }
   const n = arrays.y.length;
-  return { source: `mnist (embedded, ${n} samples)`, task: 'classification', x: arrays.x, y: arrays.y, n, d: PIXELS, nClasses: 10 };
+  return { source: `mnist (embedded, ${n} samples)`, task: 'classification', x: arrays.x, y: arrays.y, n, d: PIXELS, nClasses: 10, shape: [28, 28, 1] };
 }

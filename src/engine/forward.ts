@@ -8,6 +8,7 @@ import type { ModelConfig } from '../models/config.js';
 import { layerWidths } from '../models/weights.js';
 import { BATCH_NORM_EPSILON, LEAKY_RELU_SLOPE, type Activation } from '../spec/vocabulary.js';
 import type { Scaler } from './runtime.js';
+import { sequentialLogits } from './forward-sequential.js';
 
 /** Keras's selu constants. */
 const SELU_ALPHA = 1.6732632423543772;
@@ -68,6 +69,7 @@ function layersOf(model: ModelConfig, weights: Float32Array[]): Layer[] {
  * row-major.
  */
 export function predictLogits(model: ModelConfig, weights: Float32Array[], x: Float32Array, d: number, rows: ArrayLike<number>, scaler: Scaler | null): Float64Array {
+  if (model.layers) return sequentialLogits(model, weights, x, d, rows, scaler);
   const layers = layersOf(model, weights);
   const out = model.outputDim;
   const logits = new Float64Array(rows.length * out);

@@ -9,7 +9,8 @@
  */
 import { existsSync } from 'node:fs';
 import { EngineUnavailableError } from '../errors.js';
-import { NativeEngine, loadNativeAddon } from './native-engine.js';
+import { NativeEngine, loadNativeAddon, nativeSupports } from './native-engine.js';
+import type { ModelConfig } from '../models/config.js';
 import type { Engine, ModelJob, StackRuntime } from './runtime.js';
 
 export const BACKENDS = ['auto', 'webgpu', 'native', 'wasm', 'cpu', 'tfjs-webgpu', 'tensorflow'] as const;
@@ -107,6 +108,17 @@ export async function createEngine(backend: BackendName, opts: EngineOptions = {
     default:
       throw new EngineUnavailableError(String(backend), `unknown backend (expected one of: ${BACKENDS.join(', ')})`);
   }
+}
+
+/**
+ * Why an explicitly chosen backend cannot train a model at all (rather than falling back, as
+ * --backend auto does): conv nets on the native and WebGPU engines, not yet. Null when it can.
+ */
+export function backendRefusal(backend: BackendName, model: ModelConfig): string | null {
+  if (!model.layers) return null;
+  if (backend === 'native' && !nativeSupports(model)) return 'convolutional networks (model.layers, conv_blocks) are not yet trained by the native engine; use --backend auto or wasm (TensorFlow.js)';
+  if (backend === 'webgpu') return 'convolutional networks (model.layers, conv_blocks) are not yet trained by the WebGPU engine; use --backend auto or wasm (TensorFlow.js)';
+  return null;
 }
 
 /** Whether the native trainer is available (for messages and --backend auto). */

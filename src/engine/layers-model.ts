@@ -1,6 +1,7 @@
 /**
  * Trained weights as a TensorFlow.js LayersModel (Keras layers: Dense, BatchNormalization,
- * Activation / LeakyReLU, Dropout), saved in the standard model.json + weights.bin format that
+ * Activation / LeakyReLU, Dropout; for conv nets Conv2D, MaxPooling2D, AveragePooling2D, Flatten,
+ * GlobalAveragePooling2D), saved in the standard model.json + weights.bin format that
  * `tf.loadLayersModel` reads. The fold's feature scaling is folded into the first Dense layer, so the
  * exported model takes raw features.
  */
@@ -9,7 +10,8 @@ import { join } from 'node:path';
 import { DataError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import type { ModelConfig } from '../models/config.js';
-import { layerWidths } from '../models/weights.js';
+import { layerWidths, sequentialWeightShapes } from '../models/weights.js';
+import { scalerFoldable, sequentialShapes } from '../models/layers.js';
 import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, LEAKY_RELU_SLOPE, type Activation } from '../spec/vocabulary.js';
 import type { Scaler } from './runtime.js';
 import { ensureTfjsBackend, tf } from './tf.js';
@@ -38,6 +40,7 @@ function activationLayer(act: Activation, name: string): tf.layers.Layer {
 
 /** A Keras-style Sequential model holding `weights` (Keras order, as the engines produce them). */
 export function buildLayersModel(cfg: ModelConfig, weights: Float32Array[], scaler: Scaler | null): tf.Sequential {
+  if (cfg.layers) return buildSequentialModel(cfg, weights, scaler);
   const widths = layerWidths(cfg);
   const model = tf.sequential();
   let w = 0;
@@ -58,6 +61,87 @@ export function buildLayersModel(cfg: ModelConfig, weights: Float32Array[], scal
     model.add(activationLayer(hidden ? cfg.activation : cfg.outputActivation, `activation_${l}`));
     if (hidden && cfg.hidden[l].dropout > 0) model.add(tf.layers.dropout({ rate: cfg.hidden[l].dropout, name: `dropout_${l}` }));
   }
+  for (const [layer, values] of assignments) {
+    layer.setWeights(values);
+    for (const t of values) t.dispose();
+  }
+  return model;
+}
+
+/** TensorFlow.js's names of the activations a layer can carry itself (leaky_relu is a layer of its own). */
+function inlineActivation(act: Activation): string | null {
+  return act === 'leaky_relu' ? null : act;
+}
+
+/**
+ * A conv net's layers as tf.layers (Conv2D, MaxPooling2D, AveragePooling2D, Flatten,
+ * GlobalAveragePooling2D, Dense, Dropout, BatchNormalization on the channels axis), input
+ * [height, width, channels]. A fold's per-feature scaler is folded into the first Dense when only
+ * Flatten or Dropout come before it; anywhere else it cannot be (the spec refuses such a scaling).
+ */
+function buildSequentialModel(cfg: ModelConfig, weights: Float32Array[], scaler: Scaler | null): tf.Sequential {
+  const layers = cfg.layers!;
+  const inputShape = cfg.inputShape ?? [cfg.inputDim];
+  if (scaler && !scalerFoldable(layers)) throw new DataError('a per-feature scaler cannot be folded into this model\'s first layer (use data.scaling: none)');
+  const shapes = sequentialWeightShapes(layers, inputShape);
+  const outShapes = sequentialShapes(layers, inputShape);
+  const flatShapes = outShapes.ok ? outShapes.shapes : [];
+  const model = tf.sequential();
+  const assignments: [tf.layers.Layer, tf.Tensor[]][] = [];
+  let w = 0;
+  let first = true;
+  let scalerFolded = false;
+  const add = (layer: tf.layers.Layer) => {
+    model.add(layer);
+    first = false;
+  };
+  const input = () => (first ? { inputShape } : {});
+  layers.forEach((layer, i) => {
+    const last = i === layers.length - 1;
+    switch (layer.kind) {
+      case 'conv2d':
+      case 'dense': {
+        const act = last ? cfg.outputActivation : layer.activation;
+        const inline = inlineActivation(act);
+        const common = { name: `${layer.kind === 'conv2d' ? 'conv2d' : 'dense'}_${i}`, activation: (inline ?? 'linear') as 'relu', ...input() };
+        const tfLayer = layer.kind === 'conv2d'
+          ? tf.layers.conv2d({ filters: layer.filters, kernelSize: layer.kernelSize, strides: layer.strides, padding: layer.padding, ...common })
+          : tf.layers.dense({ units: layer.units, ...common });
+        add(tfLayer);
+        let [kernel, bias] = [weights[w++], weights[w++]];
+        if (layer.kind === 'dense' && scaler && !scalerFolded) {
+          const [fanIn, fanOut] = shapes[i][0];
+          [kernel, bias] = foldScaler(kernel, bias, fanIn, fanOut, scaler);
+          scalerFolded = true;
+        }
+        assignments.push([tfLayer, [tf.tensor(kernel, shapes[i][0]), tf.tensor1d(bias)]]);
+        if (!inline) add(tf.layers.leakyReLU({ alpha: LEAKY_RELU_SLOPE, name: `leaky_re_lu_${i}` }));
+        break;
+      }
+      case 'max_pooling2d':
+        add(tf.layers.maxPooling2d({ poolSize: layer.poolSize, strides: layer.strides, padding: layer.padding, name: `max_pooling2d_${i}`, ...input() }));
+        break;
+      case 'average_pooling2d':
+        add(tf.layers.averagePooling2d({ poolSize: layer.poolSize, strides: layer.strides, padding: layer.padding, name: `average_pooling2d_${i}`, ...input() }));
+        break;
+      case 'flatten':
+        // flat already (a model without spatial layers takes its samples flat): TF.js's Flatten needs rank 3
+        if ((i === 0 ? inputShape : flatShapes[i - 1]).length > 1) add(tf.layers.flatten({ name: `flatten_${i}`, ...input() }));
+        break;
+      case 'global_average_pooling2d':
+        add(tf.layers.globalAveragePooling2d({ name: `global_average_pooling2d_${i}`, ...input() }));
+        break;
+      case 'dropout':
+        add(tf.layers.dropout({ rate: layer.rate, name: `dropout_${i}`, ...input() }));
+        break;
+      case 'batch_normalization': {
+        const bn = tf.layers.batchNormalization({ axis: -1, momentum: layer.momentum, epsilon: layer.epsilon, name: `batch_normalization_${i}`, ...input() });
+        add(bn);
+        assignments.push([bn, [0, 1, 2, 3].map(() => tf.tensor1d(weights[w++]))]); // gamma, beta, moving mean, moving variance
+        break;
+      }
+    }
+  });
   for (const [layer, values] of assignments) {
     layer.setWeights(values);
     for (const t of values) t.dispose();
@@ -104,12 +188,15 @@ export async function loadLayersModel(dir: string): Promise<tf.LayersModel> {
 /** Class (or value) predictions and, for classification, probabilities of rows x (n x d). */
 export function predictRows(model: tf.LayersModel, x: Float32Array, n: number, d: number, classification: boolean): { predictions: Float32Array; outputs: Float32Array; width: number } {
   const chunk = 2048;
+  // a conv net takes [height, width, channels] per sample; its rows are those images, channels last
+  const sampleShape = (model.inputs[0].shape.slice(1) as number[]);
+  if (sampleShape.reduce((a, b) => a * b, 1) !== d) throw new DataError(`the model takes samples of shape ${sampleShape.join('x')}, the data has ${d} features`);
   const predictions = new Float32Array(n);
   let outputs = new Float32Array(0);
   let width = 0;
   for (let start = 0; start < n; start += chunk) {
     const rows = Math.min(chunk, n - start);
-    const out = tf.tidy(() => model.predict(tf.tensor2d(x.subarray(start * d, (start + rows) * d), [rows, d])) as tf.Tensor);
+    const out = tf.tidy(() => model.predict(tf.tensor2d(x.subarray(start * d, (start + rows) * d), [rows, d]).reshape([rows, ...sampleShape])) as tf.Tensor);
     width = out.shape[1] as number;
     const values = out.dataSync() as Float32Array;
     out.dispose();

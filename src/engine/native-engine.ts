@@ -41,6 +41,7 @@ export function loadNativeAddon(): NativeAddon | null {
 
 /** Whether the native trainer implements this model (the loss forms it knows). */
 export function nativeSupports(m: ModelConfig): boolean {
+  if (m.layers) return false; // Sequential (conv) models: not yet
   const ce = m.loss === 'categorical_crossentropy' || m.loss === 'sparse_categorical_crossentropy';
   if (ce) return m.outputActivation === 'softmax';
   if (m.loss === 'binary_crossentropy') return m.outputActivation === 'sigmoid';

@@ -7,6 +7,7 @@
 import type { ModelConfig } from '../models/config.js';
 import { KERAS_EPSILON, type MetricName } from '../spec/vocabulary.js';
 import { outputsOf, predictLogits } from './forward.js';
+import { sequentialPenalty } from './forward-sequential.js';
 import { accuracy, f1Macro, precisionMacro, recallMacro, rocAuc, topKAccuracy, type ClassScores } from './metrics.js';
 import type { FoldData } from './runtime.js';
 
@@ -53,6 +54,7 @@ function sampleLoss(model: ModelConfig, z: Float64Array, p: Float64Array, t: Flo
 
 /** Keras kernel_regularizer: l1 * sum|W| + l2 * sum W^2 over every kernel. */
 function penalty(model: ModelConfig, weights: Float32Array[]): number {
+  if (model.layers) return sequentialPenalty(model, weights);
   if (model.l1 === 0 && model.l2 === 0) return 0;
   let total = 0;
   const perLayer = model.batchNorm ? (l: number) => (l < model.hidden.length ? 6 : 2) : () => 2;

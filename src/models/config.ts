@@ -7,6 +7,8 @@ import { SpecError } from '../errors.js';
 import type { Params } from '../search/space.js';
 import type { SequentialLayer } from './layers.js';
 import { checkModelShape } from '../spec/validate.js';
+import { setNested } from '../spec/layers-spec.js';
+import { isSequentialSpec, resolveSequential } from './sequential.js';
 import { ModelSchema, TrainSchema, type EarlyStoppingSpec, type LrScheduleSpec, type MetricSpec, type ModelSpec, type Spec, type TrainSpec } from '../spec/schema.js';
 import { DEFAULT_TOP_K, isPredictionMetric, OPTIMIZER_DEFAULTS, type Activation, type Initializer, type Loss, type OptimizerName } from '../spec/vocabulary.js';
 
@@ -65,11 +67,12 @@ export interface TrialConfig {
   train: TrainConfig;
 }
 
-/** What the data tells a model: input width, task, classes. */
+/** What the data tells a model: input width, task, classes, and an image's [height, width, channels]. */
 export interface DataShape {
   d: number;
   task: 'classification' | 'regression';
   nClasses: number;
+  shape?: readonly number[];
 }
 
 /** Applies `params` to the spec's sections and validates the result. */
@@ -77,7 +80,8 @@ export function mergeParams(spec: Pick<Spec, 'model' | 'train'>, params: Params)
   const model: Record<string, unknown> = { ...spec.model };
   const train: Record<string, unknown> = { ...spec.train };
   for (const [name, value] of Object.entries(params)) {
-    if (name in ModelSchema.shape) model[name] = value;
+    if (/^(layers|conv_blocks)\./.test(name)) setNested(model, name, value);
+    else if (name in ModelSchema.shape) model[name] = value;
     else if (name in TrainSchema.shape) train[name] = value;
     else throw new SpecError(`params.${name}: unknown parameter`);
   }
@@ -114,9 +118,19 @@ export function resolveLoss(model: Pick<ModelSpec, 'loss' | 'output_activation'>
 
 export function resolveTrial(spec: Pick<Spec, 'model' | 'train'>, params: Params, data: DataShape): TrialConfig {
   const { model, train } = mergeParams(spec, params);
-  const widths = Array.isArray(model.units) ? model.units : new Array<number>(model.layers ?? 1).fill(model.units);
-  const rates = Array.isArray(model.dropout) ? model.dropout : new Array<number>(widths.length).fill(model.dropout);
   const { loss, outputActivation, outputDim } = resolveLoss(model, data);
+  const sequential = isSequentialSpec(model);
+  let seq: { layers: SequentialLayer[]; inputShape: number[] } | null = null;
+  if (sequential) {
+    try {
+      seq = resolveSequential(model, data, { units: outputDim, activation: outputActivation });
+    } catch (e) {
+      if (e instanceof SpecError && Object.keys(params).length > 0) throw new SpecError(`${e.message} (with ${describeParams(params)})`);
+      throw e;
+    }
+  }
+  const widths = sequential ? [] : Array.isArray(model.units) ? model.units : new Array<number>(typeof model.layers === 'number' ? model.layers : 1).fill(model.units);
+  const rates = Array.isArray(model.dropout) ? model.dropout : new Array<number>(widths.length).fill(model.dropout as number);
   const defaults = OPTIMIZER_DEFAULTS[model.optimizer];
   return {
     model: {
@@ -144,6 +158,7 @@ export function resolveTrial(spec: Pick<Spec, 'model' | 'train'>, params: Params
         centered: model.optimizer === 'rmsprop' ? model.centered : false,
         initialAccumulator: defaults.initial_accumulator_value ?? 0.1,
       },
+      ...(seq ? { layers: seq.layers, inputShape: seq.inputShape } : {}),
     },
     train: {
       epochs: train.epochs,

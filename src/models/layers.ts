@@ -101,6 +101,9 @@ export function layerShapeProblem(layer: SequentialLayer, input: SampleShape): {
   if (spatial && input.length !== 3) {
     return { field: 'kind', message: `${KERAS_CLASS_NAMES[layer.kind]} needs images (height, width, channels); its input is ${describeShape(input)}` };
   }
+  if (layer.kind === 'dense' && input.length !== 1) {
+    return { field: 'kind', message: `Dense needs a flat input; its input is ${describeShape(input)} (put Flatten or GlobalAveragePooling2D before it)` };
+  }
   if (layer.kind === 'conv2d' || layer.kind === 'max_pooling2d' || layer.kind === 'average_pooling2d') {
     const [k, field] = layer.kind === 'conv2d' ? [layer.kernelSize, 'kernel_size'] : [layer.poolSize, 'pool_size'];
     for (let a = 0; a < 2; a++) {
@@ -160,4 +163,17 @@ export function sequentialShapes(layers: readonly SequentialLayer[], input: Samp
 
 export function describeShape(shape: SampleShape): string {
   return shape.length === 1 ? `${shape[0]} features` : shape.join('x');
+}
+
+/**
+ * Whether a per-feature scaler can be folded into the model's first weights (for export): only when
+ * the first layer with weights is a Dense that sees the features themselves (after Flatten or
+ * Dropout at most). A convolution shares its kernel across pixels, so it cannot.
+ */
+export function scalerFoldable(layers: readonly SequentialLayer[]): boolean {
+  for (const l of layers) {
+    if (l.kind === 'dense') return true;
+    if (l.kind !== 'flatten' && l.kind !== 'dropout') return false;
+  }
+  return false;
 }

@@ -45,7 +45,8 @@ export function renderReport(results: CvResults, study: StudyRecord, opts: Repor
 /** The study's parameter space, rebuilt from the params of the spec stored with it. */
 export function studySpace(study: StudyRecord): Param[] {
   const issues: SpecIssue[] = [];
-  const space = buildSpace((JSON.parse(study.specJson) as { params?: Record<string, ParamDef> }).params ?? {}, issues);
+  const stored = JSON.parse(study.specJson) as { params?: Record<string, ParamDef>; model?: { layers?: unknown; conv_blocks?: unknown } };
+  const space = buildSpace(stored.params ?? {}, issues, stored.model ?? {});
   return issues.length === 0 ? space : [];
 }
 
@@ -93,6 +94,6 @@ export async function studyViewInput(store: Storage, study: StudyRecord, opts: {
 }
 
 /** The self-contained HTML report, with the learning curves of the `curvesOf` best trials. */
-export async function htmlReport(store: Storage, study: StudyRecord, curvesOf = 3): Promise<string> {
-  return renderHtmlReport(await studyViewInput(store, study, { curvesOf }));
+export async function htmlReport(store: Storage, study: StudyRecord, curvesOf = 3, architecture?: ViewInput['architecture']): Promise<string> {
+  return renderHtmlReport({ ...(await studyViewInput(store, study, { curvesOf })), ...(architecture ? { architecture } : {}) });
 }

@@ -49,6 +49,7 @@ td.params,th.params{text-align:left;white-space:normal;min-width:220px}
 tr.fail td{color:#b3261e}tr.running td,tr.interrupted td{color:var(--muted);font-style:italic}
 .state{font-size:11px;background:#eef1f4;border-radius:4px;padding:0 4px;margin-left:4px}
 .note{font-size:13px;color:var(--muted);margin:0 0 10px}
+pre.summary{font-size:12px;overflow-x:auto;margin:0}
 #status{font-size:12px;font-weight:400;border-radius:10px;padding:1px 8px;background:#eef1f4;color:var(--muted)}
 #status.live{background:#dafbe1;color:#1a7f37}#status.down{background:#ffebe9;color:#b3261e}
 #study{font:inherit;font-size:15px}

@@ -77,6 +77,8 @@ export interface ViewInput {
   curves: { title: string; folds: CurveFold[] }[];
   unfinished: UnfinishedTrial[];
   generatedAt: string;
+  /** A conv net's architecture (Keras model.summary() lines) of the best trial, when the caller resolved it. */
+  architecture?: { title: string; lines: string[] };
 }
 
 export function chartTrials(results: CvResults): ChartTrial[] {
@@ -123,6 +125,9 @@ export function buildView(input: ViewInput): ReportView {
   const chart = (id: string, option: Option, caption: string, height: number, wide = false): ChartView => ({ id, option, caption, height, wide });
 
   sections.push({ id: 'results', title: 'Results', html: resultsTable(results, input.unfinished), charts: [] });
+  if (input.architecture) {
+    sections.push({ id: 'architecture', title: 'Architecture', html: `<p class="note">${esc(input.architecture.title)}</p><pre class="summary">${esc(input.architecture.lines.join('\n'))}</pre>`, charts: [] });
+  }
   if (complete.length === 0) {
     sections.push({ id: 'waiting', title: 'Charts', html: '<p class="note">The charts appear when a trial completes.</p>', charts: [] });
   } else {

@@ -8,6 +8,8 @@
  */
 import { z } from 'zod';
 import { didYouMean } from './did-you-mean.js';
+import { keyword } from './keyword.js';
+import { ConvBlocksSchema, LayerItemSchema } from './layers-spec.js';
 import {
   ACTIVATIONS,
   DATASETS,
@@ -35,17 +37,6 @@ export interface SpecIssue {
 
 export type Result<T> = { ok: true; value: T } | { ok: false; issues: SpecIssue[] };
 
-/** A keyword from a fixed list (with optional aliases), with an error that lists the choices. */
-function keyword<const T extends readonly string[]>(names: T, what: string, aliases: Record<string, T[number]> = {}) {
-  return z.string({ error: `expected ${what} name (one of: ${names.join(', ')})` }).transform((s, ctx): T[number] => {
-    const key = s.trim().toLowerCase();
-    if ((names as readonly string[]).includes(key)) return key as T[number];
-    if (key in aliases) return aliases[key];
-    ctx.addIssue({ code: 'custom', message: `unknown ${what} '${s}' (expected one of: ${names.join(', ')})` });
-    return z.NEVER;
-  });
-}
-
 const positive = z.number().positive();
 const nonNegative = z.number().nonnegative();
 const rate = z.number().min(0).lt(1);
@@ -54,8 +45,13 @@ const units = z.union([z.number().int().positive(), z.array(z.number().int().pos
 export const ModelSchema = z.strictObject({
   /** Hidden layer widths: one width (with `layers`) or a list, one entry per hidden layer. */
   units: units.default(64),
-  /** Number of hidden layers when `units` is one number. */
-  layers: z.number().int().min(0).optional(),
+  /**
+   * Number of hidden layers when `units` is one number; or a Keras Sequential list of layers
+   * (spec/layers-spec.ts), the output Dense added from the data.
+   */
+  layers: z.union([z.number().int().min(0), z.array(LayerItemSchema).min(1)]).optional(),
+  /** The compact form of a conv net: blocks of Conv2D and pooling, then the MLP head of `units` (spec/layers-spec.ts). */
+  conv_blocks: ConvBlocksSchema.optional(),
   activation: keyword(ACTIVATIONS, 'activation').default('relu'),
   /** 'auto': softmax for several classes, sigmoid for binary_crossentropy, linear for regression. */
   output_activation: z.union([z.literal('auto'), keyword(ACTIVATIONS, 'activation')]).default('auto'),
@@ -139,6 +135,8 @@ const DataSchema = z.strictObject({
   classes: z.number().int().min(2).optional(),
   /** Use this many samples: a seeded random subset, the same for every trial. */
   limit: z.number().int().positive().optional(),
+  /** One sample's shape, [height, width, channels] or [height, width], for a conv net on CSV (or IDX) data. */
+  shape: z.array(z.number().int().positive()).min(2).max(3).optional(),
   /** Feature scaling fitted on each training fold only. Image pixels are always divided by 255 first. */
   scaling: keyword(SCALINGS, 'scaling').default('none'),
 });

@@ -3,16 +3,22 @@
  * searched field's own schema and turned into a distribution. Pure.
  */
 import type { Condition, Distribution, ParamSpace, ParamValue } from '../search/space.js';
+import { nestedField, type NestedField } from './layers-spec.js';
 import { fieldSchema, isIntField, isNumericField, sectionOf, SEARCHABLE_FIELDS, zodMessage, type ParamDef, type RangeDef, type SpecIssue } from './schema.js';
 
 /** Builds the space from `params`, appending any problems to `issues`. */
-export function buildSpace(defs: Record<string, ParamDef>, issues: SpecIssue[]): ParamSpace {
+export function buildSpace(defs: Record<string, ParamDef>, issues: SpecIssue[], model: { layers?: unknown; conv_blocks?: unknown } = {}): ParamSpace {
   const space: ParamSpace = [];
   const seen = new Set<string>();
   for (const [key, def] of Object.entries(defs)) {
     const name = key.replace(/^(model|train)\./, '');
     const at = ['params', key];
-    const section = sectionOf(name);
+    const nested = nestedField(name, model);
+    if (typeof nested === 'string') {
+      issues.push({ path: at, message: nested });
+      continue;
+    }
+    const section = nested ? 'model' : sectionOf(name);
     if (!section) {
       issues.push({ path: at, message: `unknown parameter (searchable: ${[...SEARCHABLE_FIELDS.model, ...SEARCHABLE_FIELDS.train].join(', ')})` });
       continue;
@@ -22,13 +28,14 @@ export function buildSpace(defs: Record<string, ParamDef>, issues: SpecIssue[]):
       continue;
     }
     seen.add(name);
+    const field: NestedField = nested ?? { schema: fieldSchema(name), numeric: isNumericField(name), int: isIntField(name) };
     const dist = Array.isArray(def)
-      ? categorical(name, def, at, issues)
+      ? categorical(field, def, at, issues)
       : 'values' in def
-        ? categorical(name, def.values, [...at, 'values'], issues)
+        ? categorical(field, def.values, [...at, 'values'], issues)
         : 'value' in def
-          ? categorical(name, [def.value], [...at, 'value'], issues)
-          : range(name, def, at, issues);
+          ? categorical(field, [def.value], [...at, 'value'], issues)
+          : range(name, field, def, at, issues);
     if (!dist) continue;
     const when = !Array.isArray(def) && def.when !== undefined ? conditions(def.when, space, [...at, 'when'], issues) : undefined;
     if (when === null) continue;
@@ -63,8 +70,8 @@ function conditions(when: Record<string, ParamValue | ParamValue[]>, before: Par
   return issues.length > count ? null : out;
 }
 
-function categorical(name: string, values: ParamValue[], at: (string | number)[], issues: SpecIssue[]): Distribution | null {
-  const schema = fieldSchema(name);
+function categorical(field: NestedField, values: ParamValue[], at: (string | number)[], issues: SpecIssue[]): Distribution | null {
+  const schema = field.schema;
   const choices: ParamValue[] = [];
   const keys = new Set<string>();
   let ok = true;
@@ -75,7 +82,7 @@ function categorical(name: string, values: ParamValue[], at: (string | number)[]
       issues.push({ path: [...at, i], message: zodMessage(r.error) });
       return;
     }
-    const canonical = r.data as ParamValue;
+    const canonical = (field.keepRaw ? v : r.data) as ParamValue;
     const k = JSON.stringify(canonical);
     if (keys.has(k)) {
       ok = false;
@@ -88,16 +95,16 @@ function categorical(name: string, values: ParamValue[], at: (string | number)[]
   return ok ? { kind: 'categorical', choices } : null;
 }
 
-function range(name: string, def: RangeDef, at: (string | number)[], issues: SpecIssue[]): Distribution | null {
+function range(name: string, field: NestedField, def: RangeDef, at: (string | number)[], issues: SpecIssue[]): Distribution | null {
   const before = issues.length;
-  const schema = fieldSchema(name);
-  if (!isNumericField(name)) {
+  const schema = field.schema;
+  if (!field.numeric) {
     issues.push({ path: at, message: `min/max ranges only apply to numeric fields; list the values of '${name}' instead` });
     return null;
   }
   const log = def.log ?? def.distribution === 'log_uniform_values';
   if (log && def.min <= 0) issues.push({ path: [...at, 'min'], message: `must be > 0 when log is true (got ${def.min})` });
-  const isInt = def.type === 'int' || def.distribution === 'int_uniform' || (def.type === undefined && isIntField(name));
+  const isInt = def.type === 'int' || def.distribution === 'int_uniform' || (def.type === undefined && field.int);
   for (const bound of ['min', 'max'] as const) {
     if (bound === 'min' && log && def.min <= 0) continue;
     if (isInt && !Number.isInteger(def[bound])) continue; // reported below, once, for both bounds
@@ -105,7 +112,7 @@ function range(name: string, def: RangeDef, at: (string | number)[], issues: Spe
     if (!r.success) issues.push({ path: [...at, bound], message: zodMessage(r.error) });
   }
   const step = def.step ?? def.q;
-  if (def.type === 'float' && isIntField(name)) issues.push({ path: [...at, 'type'], message: `'${name}' takes integers` });
+  if (def.type === 'float' && field.int) issues.push({ path: [...at, 'type'], message: `'${name}' takes integers` });
   if (def.q !== undefined && def.distribution !== 'q_uniform') issues.push({ path: [...at, 'q'], message: "q goes with distribution: q_uniform (or use step)" });
   if (def.min > def.max) issues.push({ path: at, message: `min (${def.min}) > max (${def.max})` });
   if (log && step !== undefined) issues.push({ path: [...at, 'step'], message: 'cannot be combined with log: true' });

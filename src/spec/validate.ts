@@ -30,10 +30,11 @@ export function validateSpec(input: unknown): Result<Spec> {
   const issues: SpecIssue[] = [];
   issues.push(...checkData(raw.data));
   issues.push(...checkModelShape(raw.model, ['model']));
+  issues.push(...checkLayerFields((input as { model?: unknown }).model, raw.model, Object.keys(raw.params)));
   issues.push(...checkOptimizerFields(raw.model, new Set(Object.keys(raw.params))));
   issues.push(...checkTrain(raw.train));
   if (raw.metric?.k !== undefined && raw.metric.name !== 'top_k_accuracy') issues.push({ path: ['metric', 'k'], message: `only applies to metric top_k_accuracy, not ${raw.metric.name}` });
-  const space = buildSpace(raw.params, issues);
+  const space = buildSpace(raw.params, issues, raw.model);
   if (issues.length > 0) return { ok: false, issues };
   const metric = raw.metric ? { name: raw.metric.name, goal: raw.metric.goal ?? metricGoal(raw.metric.name), ...(raw.metric.k !== undefined ? { k: raw.metric.k } : {}) } : null;
   return { ok: true, value: { ...raw, metric, space } };
@@ -58,6 +59,7 @@ function checkData(d: DataSpec): SpecIssue[] {
 /** Structural checks across model fields, run on the base model and on every trial's merged model. */
 export function checkModelShape(m: ModelSpec, at: (string | number)[]): SpecIssue[] {
   const out: SpecIssue[] = [];
+  if (Array.isArray(m.layers)) return out; // a Keras layer list: checked against the data's shape (models/config.ts)
   const widths = Array.isArray(m.units) ? m.units : null;
   if (widths && m.layers !== undefined && m.layers !== widths.length) {
     out.push({ path: [...at, 'layers'], message: `is ${m.layers} but units lists ${widths.length} widths` });
@@ -65,6 +67,25 @@ export function checkModelShape(m: ModelSpec, at: (string | number)[]): SpecIssu
   const nHidden = widths ? widths.length : (m.layers ?? 1);
   if (Array.isArray(m.dropout) && m.dropout.length !== nHidden) {
     out.push({ path: [...at, 'dropout'], message: `lists ${m.dropout.length} rates for ${nHidden} hidden layers` });
+  }
+  return out;
+}
+
+/** MLP-only fields written (or searched) beside a Keras layer list, and a list beside conv_blocks. */
+function checkLayerFields(input: unknown, m: ModelSpec, searched: string[]): SpecIssue[] {
+  if (!Array.isArray(m.layers)) return [];
+  const out: SpecIssue[] = [];
+  // the stored spec holds every default, so only a value other than the default counts as written
+  const defaults: Record<string, unknown> = { units: 64, dropout: 0, batch_norm: false };
+  const written = input && typeof input === 'object' ? Object.keys(input).filter((k) => JSON.stringify((input as Record<string, unknown>)[k]) !== JSON.stringify(defaults[k])) : [];
+  if (m.conv_blocks) out.push({ path: ['model', 'conv_blocks'], message: 'goes with an MLP head (units), not with a layers list: put the Conv2D and pooling layers in the list' });
+  const mlpOnly = ['units', 'dropout', 'batch_norm'];
+  for (const key of mlpOnly) {
+    if (written.includes(key)) out.push({ path: ['model', key], message: `describes an MLP's hidden layers; with a layers list, write ${key === 'units' ? 'Dense' : key === 'dropout' ? 'Dropout' : 'BatchNormalization'} layers in the list` });
+  }
+  for (const key of searched) {
+    const name = key.replace(/^model\./, '');
+    if ([...mlpOnly, 'layers'].includes(name)) out.push({ path: ['params', key], message: `searches the MLP field '${name}', which a layers list does not use (search a layer's field, e.g. layers.0.filters)` });
   }
   return out;
 }

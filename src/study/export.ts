@@ -81,7 +81,7 @@ export async function exportModel(store: Storage, study: StudyRecord, opts: { di
   const trial = await bestTrial(store, study, opts.trial);
   const { train, test } = loadDataset(spec.data, '/', spec.seed);
   if (test && test.d !== train.d) throw new DataError(`the test split has ${test.d} features, the training data ${train.d}`);
-  const config = resolveTrial(spec, trial.params, { d: train.d, task: train.task, nClasses: train.nClasses });
+  const config = resolveTrial(spec, trial.params, { d: train.d, task: train.task, nClasses: train.nClasses, ...(train.shape ? { shape: train.shape } : {}) });
   const seed = mixSeed(spec.seed, EXPORT_STREAM);
   const all = joined(train, test);
   const trainRows = Int32Array.from({ length: train.n }, (_, i) => i);

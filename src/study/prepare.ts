@@ -8,9 +8,11 @@ import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/dataset.js';
 import { SpecError, StorageError } from '../errors.js';
 import { monitorableNames } from '../engine/fit.js';
-import { resolveMetric, resolveTrial } from '../models/config.js';
+import { resolveMetric, resolveTrial, type DataShape, type TrialConfig } from '../models/config.js';
+import { scalerFoldable } from '../models/layers.js';
 import { gridAt, gridAxes, gridCount } from '../search/grid.js';
-import type { Params } from '../search/space.js';
+import type { Params, ParamSpace } from '../search/space.js';
+import { isSequentialSpec } from '../models/sequential.js';
 import type { MetricSpec, Spec } from '../spec/schema.js';
 import { validateSpec } from '../spec/validate.js';
 import { epochMetric, type MetricName } from '../spec/vocabulary.js';
@@ -24,6 +26,8 @@ export interface PreparedStudy {
   test: Dataset | null;
   folds: StudyFolds;
   metric: MetricSpec;
+  /** The spec's model and train sections before any parameter, resolved on the data. */
+  baseConfig: TrialConfig;
 }
 
 /** Grid points checked up front (each is a pure merge + validate); beyond this, checked per trial. */
@@ -40,22 +44,38 @@ export function prepareStudy(specIn: Spec, specPath: string, opts: { checkGrid: 
   // Stored with the study, the spec must find its data from anywhere (report, export).
   const spec = withAbsolutePaths(specIn, specPath);
   const { train: data, test } = loadDataset(spec.data, dirname(specPath), spec.seed);
-  const shape = { d: data.d, task: data.task, nClasses: data.nClasses };
+  const shape = { d: data.d, task: data.task, nClasses: data.nClasses, ...(data.shape ? { shape: data.shape } : {}) };
   const metric = resolveMetric(spec, shape);
   // The base configuration must resolve on this data even before any parameter is applied.
-  checkTrialConfig(spec, {}, shape, metric.name);
+  const baseConfig = checkTrialConfig(spec, {}, shape, metric.name);
   if (opts.checkGrid) {
     const axes = gridAxes(spec.space);
     const size = gridCount(spec.space, axes);
     for (let i = 0; i < Math.min(size, GRID_CHECK_LIMIT); i++) checkTrialConfig(spec, gridAt(spec.space, i, axes), shape, metric.name);
+  } else if (isSequentialSpec(spec.model)) {
+    // random / bayes: a layer's shape fails at a bound of its range (larger kernels, more blocks), so
+    // every combination of the ranges' bounds with the listed values is checked
+    const corners = cornerSpace(spec.space);
+    const axes = gridAxes(corners);
+    const size = gridCount(corners, axes);
+    for (let i = 0; i < Math.min(size, GRID_CHECK_LIMIT); i++) checkTrialConfig(spec, gridAt(corners, i, axes), shape, metric.name);
   }
   const folds = studyFolds(data, spec.cv, spec.data, spec.seed);
-  return { spec, specPath, data, test, folds, metric };
+  return { spec, specPath, data, test, folds, metric, baseConfig };
+}
+
+/** The space with each numeric range reduced to its two bounds. */
+export function cornerSpace(space: ParamSpace): ParamSpace {
+  return space.map((p) => (p.dist.kind === 'categorical' ? p : { ...p, dist: { kind: 'categorical', choices: p.dist.low === p.dist.high ? [p.dist.low] : [p.dist.low, p.dist.high] } }));
 }
 
 /** Resolves a trial's configuration and checks what only the data can tell (monitor names). */
-export function checkTrialConfig(spec: Spec, params: Params, shape: { d: number; task: 'classification' | 'regression'; nClasses: number }, metric: MetricName) {
+export function checkTrialConfig(spec: Spec, params: Params, shape: DataShape, metric: MetricName) {
   const config = resolveTrial(spec, params, shape);
+  const layers = config.model.layers;
+  if (layers && spec.data.scaling !== 'none' && !scalerFoldable(layers)) {
+    throw new SpecError(`data.scaling: ${spec.data.scaling} scales each input feature on its own, which a convolution's shared kernel cannot take over in the exported model; use scaling: none (image pixels are already divided by 255)`);
+  }
   const es = config.train.earlyStopping;
   if (es) {
     const names = monitorableNames(epochMetric(metric), config.train.validationSplit > 0);

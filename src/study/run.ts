@@ -167,7 +167,7 @@ function claim(store: Storage, study: StudyRecord, p: PreparedStudy, opts: RunOp
 
 /** The trial's configuration and its missing folds' jobs; a trial whose configuration is invalid fails here. */
 async function prepareTrial(store: Storage, p: PreparedStudy, trial: TrialRecord, opts: RunOptions, progress: Progress): Promise<Claimed | null> {
-  const shape = { d: p.data.d, task: p.data.task, nClasses: p.data.nClasses };
+  const shape = { d: p.data.d, task: p.data.task, nClasses: p.data.nClasses, ...(p.data.shape ? { shape: p.data.shape } : {}) };
   let config;
   try {
     config = checkTrialConfig(p.spec, trial.params, shape, p.metric.name);

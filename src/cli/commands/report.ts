@@ -3,6 +3,9 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { htmlReport, renderReport, studyResults, type ReportFormat } from '../../report/assemble.js';
 import { writeFileAtomic } from '../../files.js';
+import { formatParams } from '../../report/render.js';
+import { architectureLines } from '../../study/architecture.js';
+import { storedSpec } from '../../study/prepare.js';
 import type { Output } from '../io.js';
 import { checkInteger, pickStudy, withDb, withStorage, withStudy } from '../options.js';
 
@@ -29,9 +32,14 @@ export function reportCommand(args: ReportArgs, io: Output): Promise<void> {
     if (by.length > 2) throw new UsageError('--by: give one parameter (a summary) or two (a pivot table)');
     const ignored = ignoredOption(args);
     if (ignored) throw new UsageError(ignored);
-    const text = renderReport(results, study, args);
+    let text = renderReport(results, study, args);
+    // a conv net's layers, shapes and parameter counts (Keras model.summary()) of the best trial
+    const best = results.bestIndex >= 0 ? results.rows[results.bestIndex] : null;
+    const lines = best ? architectureLines(storedSpec(study.specJson), best.params) : null;
+    const architecture = best && lines ? { title: `trial ${best.number}, the best: ${formatParams(best.params)}`, lines } : undefined;
+    if (architecture && args.format === 'table' && !args.by?.length) text += `\n\nmodel of ${architecture.title}:\n${lines!.map((l) => `  ${l}`).join('\n')}`;
     if (args.html) {
-      writeFileAtomic(args.html, await htmlReport(store, study));
+      writeFileAtomic(args.html, await htmlReport(store, study, 3, architecture));
       io.err(`wrote ${args.html}`);
     }
     io.out(text);

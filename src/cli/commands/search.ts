@@ -5,8 +5,8 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { IncompleteSearchError, InterruptedError, UsageError } from '../../errors.js';
-import { createEngine, type BackendName } from '../../engine/index.js';
+import { EngineUnavailableError, IncompleteSearchError, InterruptedError, UsageError } from '../../errors.js';
+import { backendRefusal, createEngine, type BackendName } from '../../engine/index.js';
 import type { Engine } from '../../engine/runtime.js';
 import { renderReport, studyResults } from '../../report/assemble.js';
 import { bayesSampler, DEFAULT_STARTUP } from '../../search/bayes.js';
@@ -94,6 +94,8 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
     }
   }
   const prepared = prepareStudy(spec, specPath, { checkGrid: kind === 'grid' });
+  const refusal = backendRefusal(args.backend, prepared.baseConfig.model);
+  if (refusal) throw new EngineUnavailableError(args.backend, refusal);
   const sampler = makeSampler(kind, spec, prepared.metric.goal, args.startup);
   const budget = kind === 'grid' ? Infinity : (args.budget as number);
   // created even by a parent of worker processes: a missing backend fails here, before the database

@@ -3,7 +3,9 @@ import type { Argv } from 'yargs';
 import { NotFoundError } from '../../errors.js';
 import { formatParams, formatValue, renderTable } from '../../report/render.js';
 import { sparkline } from '../../report/sparkline.js';
+import { architectureLines } from '../../study/architecture.js';
 import { bestTrial } from '../../study/export.js';
+import { storedSpec } from '../../study/prepare.js';
 import type { Output } from '../io.js';
 import { pickStudy, withDb, withStorage, withStudy } from '../options.js';
 
@@ -25,6 +27,8 @@ export function showCommand(args: ShowArgs, io: Output): Promise<void> {
     const score = t.state === 'complete' ? `${study.metric} ${t.value!.toFixed(4)} ± ${t.std!.toFixed(4)}` : t.state === 'fail' ? `failed (${t.failReason}): ${t.error ?? ''}` : t.state;
     lines.push(`trial ${t.number} of study ${study.name} (${t.sampler} #${t.samplerIndex}): ${score}`);
     lines.push(`params: ${formatParams(t.params)}`);
+    const architecture = architectureLines(storedSpec(study.specJson), t.params);
+    if (architecture) lines.push('', 'model:', ...architecture.map((l) => `  ${l}`), '');
     lines.push(`engine ${t.engine ?? '-'} · ${folds.length}/${study.folds} folds · mean fit ${t.meanFitTime?.toFixed(2) ?? '-'} s · ${t.duration?.toFixed(1) ?? '-'} s wall · attempts ${t.attempts}`);
     if (folds.length) {
       lines.push('');

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { formatValue } from '../../report/render.js';
+import { summaryLines } from '../../models/sequential.js';
 import { gridSize } from '../../search/grid.js';
 import { formatProblem, parseSpecText, readSpecText } from '../../spec/file.js';
 import type { Spec } from '../../spec/schema.js';
@@ -39,6 +40,11 @@ export async function validateCommand(args: { spec: string; seed?: number; db?: 
   const params = spec.space.map((p) => `${p.name}: ${p.dist.kind === 'categorical' ? listValues(p.dist.choices.map(formatValue)) : `${p.dist.kind} ${p.dist.low}..${p.dist.high}${p.dist.log ? ' log' : ''}${p.dist.step ? ` step ${p.dist.step}` : ''}`}`);
   io.out(`${args.spec}: ok — study ${spec.name}; ${plan}; ${prepared.folds.folds.length}-fold CV on ${prepared.data.source}; metric ${prepared.metric.name} (${prepared.metric.goal})`);
   for (const line of params) io.out(`  ${line}`);
+  const base = prepared.baseConfig.model;
+  if (base.layers) {
+    io.out(`model${spec.space.length ? ' (before params)' : ''}:`);
+    for (const line of summaryLines(base.layers, base.inputShape!)) io.out(`  ${line}`);
+  }
   if (args.db) io.out(await checkDatabase(args.db, prepared.spec));
   return 0;
 }

@@ -25,6 +25,7 @@ function bytes(a: Float32Array): Float32Array<ArrayBuffer> {
 
 /** Why the GPU engine cannot train a model, or null when it can. */
 export function webgpuUnsupported(m: ModelConfig): string | null {
+  if (m.layers) return 'convolutional networks (model.layers, conv_blocks): not yet';
   if (m.batchNorm) return 'batch normalization';
   if (m.activation === 'softmax') return 'a softmax hidden activation';
   if (m.hidden.length > MAX_HIDDEN) return `more than ${MAX_HIDDEN} hidden layers`;
