@@ -10,6 +10,7 @@ import { initialWeights, layerWidths } from '../../models/weights.js';
 import type { Engine, LossAndMetric, ModelJob, StackRuntime } from '../runtime.js';
 import { requestDevice, type GpuContext } from './device.js';
 import { GEMM_TILES, gemmBindings, gemmKernel, gemmTile, lossKernel, MAX_HIDDEN, MAX_OUTPUTS, maxNormKernel, MODEL_WORDS, optimizerKernel, penaltyKernel, type GemmKind } from './kernels.js';
+import { sequentialStackKey, sequentialUnsupported, WebgpuSequentialStack } from './sequential-stack.js';
 import { bytes, Kernels, runSteps, STEP_STRIDE, writeModelWords, type Dispatch, type TilePolicy } from './pipelines.js';
 
 export type { TilePolicy } from './pipelines.js';
@@ -17,7 +18,8 @@ export type { TilePolicy } from './pipelines.js';
 
 
 /** Why the GPU engine cannot train a model, or null when it can. */
-export function webgpuUnsupported(m: ModelConfig): string | null {
+export function webgpuUnsupported(m: ModelConfig, batchSize?: number): string | null {
+  if (m.layers) return sequentialUnsupported(m, batchSize);
   if (m.batchNorm) return 'batch normalization';
   if (m.activation === 'softmax') return 'a softmax hidden activation';
   if (m.hidden.length > MAX_HIDDEN) return `more than ${MAX_HIDDEN} hidden layers`;
@@ -370,12 +372,23 @@ export class WebgpuEngine implements Engine {
   }
 
   supports(job: ModelJob): boolean {
-    return webgpuUnsupported(job.config.model) === null;
+    return webgpuUnsupported(job.config.model, job.config.train.batchSize) === null;
   }
 
   canStack(a: ModelJob, b: ModelJob): boolean {
     const ma = a.config.model;
     const mb = b.config.model;
+    if (ma.layers || mb.layers) {
+      return (
+        a.data.x === b.data.x &&
+        a.config.train.batchSize === b.config.train.batchSize &&
+        a.metric === b.metric &&
+        ma.loss === mb.loss &&
+        ma.layers !== undefined &&
+        mb.layers !== undefined &&
+        sequentialStackKey(ma) === sequentialStackKey(mb)
+      );
+    }
     return (
       a.data.x === b.data.x &&
       a.config.train.batchSize === b.config.train.batchSize &&
@@ -401,16 +414,17 @@ export class WebgpuEngine implements Engine {
     return d;
   }
 
-  async createStack(jobs: ModelJob[]): Promise<WebgpuStack> {
+  async createStack(jobs: ModelJob[]): Promise<WebgpuStack | WebgpuSequentialStack> {
     for (const j of jobs) {
-      const why = webgpuUnsupported(j.config.model);
+      const why = webgpuUnsupported(j.config.model, j.config.train.batchSize);
       if (why) throw new Error(`webgpu engine: ${why} is not implemented`);
-      if (!this.canStack(jobs[0], j)) throw new Error('webgpu engine: a stack needs the same layer sizes, batch size, activations, loss and metric');
+      if (!this.canStack(jobs[0], j)) throw new Error('webgpu engine: a stack needs the same layer shapes, batch size, activations, loss and metric');
     }
     const device = this.ctx.device;
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
-    const stack = new WebgpuStack(this.ctx, this.kernels, jobs, this.upload(jobs[0]));
+    const data = this.upload(jobs[0]);
+    const stack = jobs[0].config.model.layers ? new WebgpuSequentialStack(this.ctx, this.kernels, jobs, data) : new WebgpuStack(this.ctx, this.kernels, jobs, data);
     const oom = await device.popErrorScope();
     const invalid = await device.popErrorScope();
     const error = oom ?? invalid;
