@@ -10,9 +10,12 @@
  *   (itself checked against the same goldens)
  * - batch normalization is declined, so engine/index.ts trains it on the CPU.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fitScaler } from '../../src/cv/scaling.js';
+import { fitStack } from '../../src/engine/fit.js';
+import { createEngine } from '../../src/engine/index.js';
 import { NativeEngine } from '../../src/engine/native-engine.js';
-import type { ModelJob, StackRuntime } from '../../src/engine/runtime.js';
+import type { Engine, ModelJob, StackRuntime } from '../../src/engine/runtime.js';
 import { WebgpuEngine } from '../../src/engine/webgpu/webgpu-engine.js';
 import type { SequentialLayer } from '../../src/models/layers.js';
 import { sequentialInitialWeights } from '../../src/models/weights.js';
@@ -159,4 +162,52 @@ describe.skipIf(noGpu || noNative)('WebGPU conv nets against the native Sequenti
     expect(engine.canStack(a, tanh)).toBe(false);
     expect(engine.canStack(a, wider)).toBe(false);
   });
+});
+
+describe.skipIf(noGpu || noNative)('--backend webgpu with conv nets', () => {
+  let engine: Engine;
+  const saved = process.env.NNSEARCH_WEBGPU_SOFTWARE;
+  beforeAll(async () => {
+    process.env.NNSEARCH_WEBGPU_SOFTWARE = '1';
+    engine = await createEngine('webgpu');
+  });
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.NNSEARCH_WEBGPU_SOFTWARE;
+    else process.env.NNSEARCH_WEBGPU_SOFTWARE = saved;
+    await engine.dispose();
+  });
+
+  /** A job of case c with a validation part, per-fold standardization and early stopping with restore. */
+  function fitJob(c: ConvGoldenCase, layers: SequentialLayer[]): ModelJob {
+    const j = convJob(c, modelOf(c, { layers }), c.n, 7, 6);
+    const fit = identity(18);
+    const scaler = fitScaler('standard', j.data.x, j.data.d, fit);
+    return {
+      ...j,
+      config: { ...j.config, train: { ...j.config.train, epochs: 8, shuffle: true, earlyStopping: { monitor: 'val_loss', patience: 1, min_delta: 0, mode: 'auto', restore_best: true, start_from_epoch: 0 } } },
+      data: { ...j.data, fit, validation: Int32Array.from([18, 19, 20, 21, 22, 23]), scaler },
+    };
+  }
+
+  it('a whole fit of a conv net (validation, scaler, shuffling, early stopping with restore) equals the native one', async () => {
+    const c = convGolden.cases.find((x) => !withBatchNorm(x))!;
+    const job = fitJob(c, modelOf(c).layers!);
+    expect(engine.name).toMatch(/^webgpu/);
+    const [a] = await fitStack(engine, [job]);
+    const [b] = await fitStack(native!, [job]);
+    expect(a.restoredEpoch).not.toBeNull(); // early stopping did stop and restore
+    expect(a.epochsRun).toBe(b.epochsRun);
+    expect(a.restoredEpoch).toBe(b.restoredEpoch);
+    expect(a.score).toBeCloseTo(b.score, 6);
+    a.history.forEach((h, e) => expect(h.valLoss!).toBeCloseTo(b.history[e].valLoss!, 4));
+  }, 60_000);
+
+  it('a batch-normalized conv net falls back to the native trainer (the same numbers exactly)', async () => {
+    const c = convGolden.cases.find(withBatchNorm)!;
+    const job = fitJob(c, modelOf(c).layers!);
+    const [a] = await fitStack(engine, [job]);
+    const [b] = await fitStack(native!, [job]);
+    expect(a.history.map((h) => h.loss)).toEqual(b.history.map((h) => h.loss));
+    expect(a.score).toBe(b.score);
+  }, 60_000);
 });
