@@ -4,7 +4,7 @@
  * the host side that need no device (dispatch sizes).
  */
 import { describe, expect, it } from 'vitest';
-import { convGemmKernel, dropoutKernel, elementWorkgroups, gapBackwardKernel, gapForwardKernel, gatherKernel, layerMaxNormKernel, layerPenaltyKernel, MAX_ELEMENT_WORKGROUPS, poolBackwardKernel, poolForwardKernel, type ConvGemmKind } from '../../src/engine/webgpu/conv-kernels.js';
+import { convGemmKernel, dropoutKernel, elementWorkgroups, gapBackwardKernel, gapForwardKernel, gatherKernel, layerMaxNormKernel, layerPenaltyKernel, MAX_ELEMENT_WORKGROUPS, poolBackwardKernel, poolForwardKernel, wgradReduceKernel, wgradSplit, type ConvGemmKind } from '../../src/engine/webgpu/conv-kernels.js';
 import { requestDevice, type GpuContext } from '../../src/engine/webgpu/device.js';
 import { GEMM_TILES } from '../../src/engine/webgpu/kernels.js';
 import { ACTIVATIONS, type Activation } from '../../src/spec/vocabulary.js';
@@ -42,6 +42,13 @@ describe.skipIf(noDawn)('conv-net WGSL kernels on the null backend', () => {
     }
   });
 
+  it('the weight gradient split over slices of its contraction, and their ordered sum', async () => {
+    for (const tile of [GEMM_TILES.small, GEMM_TILES.large]) {
+      expect(await compiles(convGemmKernel('wgrad_part', 'linear', tile), { ...geometry, SPLIT: 3, CHUNK: 48 }), `${tile.rows}x${tile.cols}`).toBeNull();
+    }
+    expect(await compiles(wgradReduceKernel(), { K: 27, COUT: 8, SPLIT: 3 })).toBeNull();
+  });
+
   it('pooling, global average pooling and dropout, forward and backward', async () => {
     const pool = { ...geometry, OH: 3, OW: 4, COUT: 3, KH: 3, KW: 2, SH: 3, SW: 2, PT: 0, PL: 0 };
     for (const kind of ['max', 'average'] as const) {
@@ -62,6 +69,17 @@ describe.skipIf(noDawn)('conv-net WGSL kernels on the null backend', () => {
 
   it('rejects invalid WGSL (the check can fail)', async () => {
     expect(await compiles(poolForwardKernel('max').replace('best = x;', 'best = x'), geometry)).toMatch(/error/i);
+  });
+});
+
+describe('weight-gradient slices', () => {
+  it('split long contractions of few output tiles until a GPU has enough workgroups, never below 256 deep', () => {
+    // LeNet's first conv at batch 128: 10 x 32 outputs (2 tiles), 128 x 26 x 26 deep
+    expect(wgradSplit(2, 1, 128 * 26 * 26)).toBe(96);
+    expect(wgradSplit(2, 32, 128 * 26 * 26)).toBe(3);
+    expect(wgradSplit(2, 128, 128 * 26 * 26)).toBe(1);
+    expect(wgradSplit(2, 1, 600)).toBe(2);
+    expect(wgradSplit(1, 1, 200)).toBe(1);
   });
 });
 

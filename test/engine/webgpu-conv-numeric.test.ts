@@ -16,6 +16,7 @@ import { fitStack } from '../../src/engine/fit.js';
 import { createEngine } from '../../src/engine/index.js';
 import { NativeEngine } from '../../src/engine/native-engine.js';
 import type { Engine, ModelJob, StackRuntime } from '../../src/engine/runtime.js';
+import { modelsPerGroup, scratchBytes } from '../../src/engine/webgpu/sequential-stack.js';
 import { WebgpuEngine } from '../../src/engine/webgpu/webgpu-engine.js';
 import type { SequentialLayer } from '../../src/models/layers.js';
 import { sequentialInitialWeights } from '../../src/models/weights.js';
@@ -24,8 +25,9 @@ import { convGolden, convJob, modelOf, optimizerConfig, worst, type ConvGoldenCa
 
 const gpu = await WebgpuEngine.create({ allowSoftware: true });
 const noGpu = skipWithout('a WebGPU adapter (GPU or SwiftShader)', gpu, "apt-get install chromium libvulkan1 (SwiftShader's Vulkan driver and the Vulkan loader Dawn needs)");
-// the same engine with the register-blocked 64 x 64 tiles forced (auto picks them only for big stacks)
-const tiled = gpu ? await WebgpuEngine.create({ allowSoftware: true, tiles: 'large' }) : null;
+// the same engine with the register-blocked 64 x 64 tiles and weight gradients split in 3 slices
+// forced (auto picks them only for big stacks and long contractions)
+const tiled = gpu ? await WebgpuEngine.create({ allowSoftware: true, tiles: 'large', splitK: 3 }) : null;
 const native = NativeEngine.create(1);
 const noNative = skipWithout('the native trainer', native, 'npm ci builds it with node-gyp (needs a C++ compiler)');
 
@@ -42,7 +44,7 @@ const withBatchNorm = (c: ConvGoldenCase) => c.layers.some((l) => l.kind === 'ba
 
 describe.skipIf(noGpu)(`WebGPU conv nets match PyTorch ${convGolden.torch}`, () => {
   for (const c of convGolden.cases.filter((x) => !withBatchNorm(x))) {
-    for (const [tiles, engine] of [['auto', () => gpu!], ['64 x 64', () => tiled!]] as const) {
+    for (const [tiles, engine] of [['auto', () => gpu!], ['64 x 64 split', () => tiled!]] as const) {
       describe(`${c.name} (${tiles} tiles)`, () => {
         it('is supported', () => {
           expect(engine().supports(convJob(c, modelOf(c)))).toBe(true);
@@ -124,7 +126,7 @@ describe.skipIf(noGpu || noNative)('WebGPU conv nets against the native Sequenti
     }, 60_000);
   }
 
-  it('a stack of 3 models (dropout, L2, different optimizers, seeds, batch orders and fold sizes) equals 3 native models', async () => {
+  it('a stack of 3 models (dropout, L2, different optimizers, seeds, batch orders and fold sizes) equals 3 native models, also run as groups of 2 + 1', async () => {
     const c = stripped[1];
     // dropout after the first pooling and before the dense layer; L2 on the last conv
     const layers = withoutBn(c, (ls) => {
@@ -144,6 +146,13 @@ describe.skipIf(noGpu || noNative)('WebGPU conv nets against the native Sequenti
     const orders = jobs.map((j, k) => identity(j.data.fit.length).map((i) => (i * (k + 2) + k) % j.data.fit.length));
     expect(engine.canStack(jobs[0], jobs[2])).toBe(true);
     const together = await train(engine, jobs, weights, orders);
+    // the same stack in groups of 2 and 1 models on shared scratch buffers (as when activations exceed the budget)
+    const budget = 2 * scratchBytes(jobs[0].config.model, 5).total;
+    expect(modelsPerGroup(jobs[0].config.model, 5, 2 ** 30, budget)).toBe(2);
+    const grouped = await train((await WebgpuEngine.create({ allowSoftware: true, scratchBudget: budget }))!, jobs, weights, orders);
+    expect(grouped.losses).toEqual(together.losses);
+    expect(grouped.final).toEqual(together.final);
+    expect(grouped.test).toEqual(together.test);
     for (let m = 0; m < 3; m++) {
       const alone = await train(native!, [jobs[m]], [weights[m]], [orders[m]]);
       expect(worst(together.losses.map((l) => l[m]), alone.losses.map((l) => l[0]), 1e-6, 1e-4), `model ${m} losses`).toBeLessThanOrEqual(1);

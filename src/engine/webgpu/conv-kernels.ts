@@ -8,7 +8,10 @@
  * [h, w] positions, or over a single position for flat input), tiled through workgroup memory like
  * kernels.ts's gemmKernel; im2col is never written, the tile loads compute it:
  *   forward  Z[r, co] = sum_k X(r, k) W[k, co] + b[co],  r = (n, oy, ox), k = (ky, kx, ci); A = act(Z)
- *   wgrad    G[k, co] = sum_r X(r, k) D[r, co] (+ L1/L2), with one more row of ones: the bias gradient
+ *   wgrad    G[k, co] = sum_r X(r, k) D[r, co] (+ L1/L2), with one more row of ones: the bias gradient;
+ *            its output is small (taps x filters) and its contraction long (batch x positions), so
+ *            it is split over SPLIT slices of the contraction (wgrad_part, one workgroup per tile and
+ *            slice), summed in slice order by wgradReduceKernel (deterministic, no atomics)
  *   dgrad    Dx[r', ci] = sum_(ky, kx, co) D[(n, oy, ox), co] W[ky, kx, ci, co] where
  *            oy * SH + ky - PT = iy (the transposed convolution as a gather: no atomics)
  * D of a Conv2D/Dense layer is dL/dZ; a backward kernel that writes the gradient of such a layer's
@@ -22,7 +25,7 @@ import type { Activation } from '../../spec/vocabulary.js';
 import { actFunctions, COMMON, GEMM_TILES, type Access, type GemmTile } from './kernels.js';
 
 /** Which product a conv GEMM pipeline computes. */
-export type ConvGemmKind = 'forward' | 'logits' | 'wgrad' | 'dgrad';
+export type ConvGemmKind = 'forward' | 'logits' | 'wgrad' | 'wgrad_part' | 'dgrad';
 
 export interface ConvBinding {
   name: string;
@@ -41,6 +44,8 @@ export function convGemmBindings(kind: ConvGemmKind, prev: boolean): ConvBinding
       return [r('IN'), r('W'), r('bias'), rw('Z')];
     case 'wgrad':
       return [r('IN'), r('D'), r('W'), rw('G'), rw('GB'), r('reg')];
+    case 'wgrad_part':
+      return [r('IN'), r('D'), rw('PART')];
     case 'dgrad':
       return [r('D'), r('W'), rw('G'), ...(prev ? [r('Zprev')] : [])];
   }
@@ -150,6 +155,7 @@ export function convGemmKernel(kind: ConvGemmKind, act: Activation, tile: GemmTi
         Z[o] = z;${kind === 'forward' ? '\n        OUT[o] = act(z);' : ''}`;
       break;
     case 'wgrad':
+    case 'wgrad_part':
       // rows: kernel taps k, and one more of ones (the bias gradient); contraction over output positions
       outRows = '(KH * KW * CIN + 1u)';
       outCols = 'COUT';
@@ -161,7 +167,7 @@ export function convGemmKernel(kind: ConvGemmKind, act: Activation, tile: GemmTi
 }`;
       xRowMajor = false;
       yAt = 'fn y_at(m: u32, k: u32, c: u32) -> f32 { return D[m * B * OH * OW * COUT + k * COUT + c]; }';
-      epilogue = `if (row == KH * KW * CIN) {
+      epilogue = kind === 'wgrad_part' ? 'PART[((m * SPLIT + slice) * rows + row) * COUT + col] = v;' : `if (row == KH * KW * CIN) {
           GB[m * COUT + col] = v;
         } else {
           let o = m * KH * KW * CIN * COUT + row * COUT + col;
@@ -188,7 +194,9 @@ export function convGemmKernel(kind: ConvGemmKind, act: Activation, tile: GemmTi
   }
   const xCoords = xRowMajor ? 'let r = e / 16u; let k = e % 16u;' : `let k = e / ${BM}u; let r = e % ${BM}u;`;
   const yCoords = yRowMajor ? `let k = e / ${BN}u; let c = e % ${BN}u;` : 'let c = e / 16u; let k = e % 16u;';
+  const split = kind === 'wgrad_part';
   return `${GEOMETRY}
+${split ? 'override SPLIT: u32;\noverride CHUNK: u32; // contraction per slice, a multiple of 16' : ''}
 const TR: u32 = ${tile.rows}u;
 const TC: u32 = ${tile.cols}u;
 ${bindings}
@@ -200,14 +208,17 @@ ${yAt}
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let m = wg.z;
+  let m = wg.z${split ? ' / SPLIT' : ''};
   let row0 = wg.y * ${BM}u;
   let col0 = wg.x * ${BN}u;
   let t = lid.y * 16u + lid.x;
   let rows = ${outRows};
-  let depth = ${inner};
+  ${split ? `let slice = wg.z % SPLIT;
+  let k_begin = slice * CHUNK;
+  let depth = min(${inner}, k_begin + CHUNK);` : `let k_begin = 0u;
+  let depth = ${inner};`}
   var acc: array<f32, ${tile.rows * tile.cols}>;
-  for (var k0 = 0u; k0 < depth; k0 = k0 + 16u) {
+  for (var k0 = k_begin; k0 < depth; k0 = k0 + 16u) {
     for (var e = t; e < ${BM * 16}u; e = e + 256u) {
       ${xCoords}
       var v = 0.0;
@@ -244,6 +255,49 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   }
 }
 `;
+}
+
+/**
+ * The slices of a split weight gradient summed in slice order, with the L1/L2 terms of `reg`:
+ * G[k, co] (k < K) and the bias gradient GB[co] (row K).
+ */
+export function wgradReduceKernel(): string {
+  return `
+override K: u32;
+override COUT: u32;
+override SPLIT: u32;
+@group(1) @binding(0) var<storage, read> PART: array<f32>;
+@group(1) @binding(1) var<storage, read> W: array<f32>;
+@group(1) @binding(2) var<storage, read_write> G: array<f32>;
+@group(1) @binding(3) var<storage, read_write> GB: array<f32>;
+@group(1) @binding(4) var<storage, read> reg: array<f32>;
+${ELEMENTS('(K + 1u) * COUT')}
+    var v = 0.0;
+    for (var s = 0u; s < SPLIT; s = s + 1u) { v = v + PART[(m * SPLIT + s) * (K + 1u) * COUT + i]; }
+    let row = i / COUT;
+    let col = i % COUT;
+    if (row == K) {
+      GB[m * COUT + col] = v;
+    } else {
+      let o = m * K * COUT + i;
+      let w = W[o];
+      G[o] = v + reg[4u * m] * sign(w) + 2.0 * reg[4u * m + 1u] * w;
+    }
+  }
+}
+`;
+}
+
+/** Workgroups below which a dispatch leaves much of a large GPU idle (kernels.ts gemmTile's threshold). */
+const BUSY_WORKGROUPS = 192;
+
+/**
+ * Slices of a weight gradient's contraction: enough workgroups to keep a GPU busy (output tiles x
+ * models x slices >= 192), each slice at least 256 deep; 1 (no split) when the tiles alone suffice.
+ */
+export function wgradSplit(outTiles: number, models: number, depth: number): number {
+  const want = Math.ceil(BUSY_WORKGROUPS / Math.max(1, outTiles * models));
+  return Math.max(1, Math.min(want, Math.floor(depth / 256)));
 }
 
 /** Threads of the element-wise kernels' workgroups; they stride over their elements, so any size fits one dispatch. */

@@ -30,6 +30,8 @@ export class Kernels {
   constructor(
     private readonly device: GPUDevice,
     readonly tiles: TilePolicy,
+    /** Slices of every conv weight gradient's contraction, forced (tests); null: conv-kernels.ts wgradSplit. */
+    readonly splitK: number | null = null,
   ) {
     this.stepLayout = device.createBindGroupLayout({
       entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: 16 } }],

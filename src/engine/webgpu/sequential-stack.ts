@@ -18,7 +18,7 @@ import { sequentialInitialWeights } from '../../models/weights.js';
 import type { Activation } from '../../spec/vocabulary.js';
 import type { LossAndMetric, ModelJob, StackRuntime } from '../runtime.js';
 import type { GpuContext } from './device.js';
-import { convGemmBindings, convGemmKernel, dropoutKernel, elementWorkgroups, gapBackwardKernel, gapForwardKernel, gatherKernel, layerMaxNormKernel, layerPenaltyKernel, poolBackwardKernel, poolForwardKernel, type ConvGemmKind, type ConvGeometry } from './conv-kernels.js';
+import { convGemmBindings, convGemmKernel, dropoutKernel, elementWorkgroups, gapBackwardKernel, gapForwardKernel, gatherKernel, layerMaxNormKernel, layerPenaltyKernel, poolBackwardKernel, poolForwardKernel, wgradReduceKernel, wgradSplit, type ConvGemmKind, type ConvGeometry } from './conv-kernels.js';
 import { GEMM_TILES, gemmTile, lossKernel, MAX_HIDDEN, MAX_OUTPUTS, MODEL_WORDS, optimizerKernel, type Access } from './kernels.js';
 import { bytes, Kernels, runSteps, STEP_STRIDE, writeModelWords, type Dispatch, type DropoutSlot } from './pipelines.js';
 
@@ -135,7 +135,10 @@ export class WebgpuSequentialStack implements StackRuntime {
   private readonly evalSteps: { validation: Dispatch[]; test: Dispatch[] };
   private readonly penaltyEval: Dispatch[];
 
-  constructor(ctx: GpuContext, kernels: Kernels, private readonly jobs: ModelJob[], data: { X: GPUBuffer; Y: GPUBuffer }) {
+  private readonly scratch: ScratchBuffers;
+  private readonly ownsScratch: boolean;
+
+  constructor(ctx: GpuContext, kernels: Kernels, private readonly jobs: ModelJob[], data: { X: GPUBuffer; Y: GPUBuffer }, scratch?: ScratchBuffers) {
     const device = ctx.device;
     this.device = device;
     const M = jobs.length;
@@ -177,7 +180,12 @@ export class WebgpuSequentialStack implements StackRuntime {
     device.queue.writeBuffer(scalerBuf, 0, scalers);
 
     // activations and gradients; a Flatten aliases its input's
-    const X0 = f32(M * B * d);
+    // per-step scratch: shared with the other groups of a split stack (they run one after another)
+    const own = scratch === undefined;
+    this.scratch = scratch ?? new ScratchBuffers(device);
+    this.ownsScratch = own;
+    const temp = (key: string, n: number) => this.scratch.get(key, 4 * Math.max(1, n));
+    const X0 = temp('X0', M * B * d);
     const A: GPUBuffer[] = [];
     const D: (GPUBuffer | null)[] = [];
     const Z: (GPUBuffer | null)[] = [];
@@ -191,10 +199,10 @@ export class WebgpuSequentialStack implements StackRuntime {
         return;
       }
       const n = M * B * p.outSize;
-      Z.push(isKernel(p.layer) ? f32(n) : null);
-      A.push(l === L - 1 ? Z[l]! : f32(n));
-      D.push(f32(n));
-      ARG.push(p.layer.kind === 'max_pooling2d' ? f32(n) : null);
+      Z.push(isKernel(p.layer) ? temp(`Z${l}`, n) : null);
+      A.push(l === L - 1 ? Z[l]! : temp(`A${l}`, n));
+      D.push(temp(`D${l}`, n));
+      ARG.push(p.layer.kind === 'max_pooling2d' ? temp(`ARG${l}`, n) : null);
     });
     const input = (l: number) => (l === 0 ? X0 : A[l - 1]);
     // the gradient a layer's backward writes (null: its input is the data) and the act' it applies
@@ -261,6 +269,26 @@ export class WebgpuSequentialStack implements StackRuntime {
       return dispatch(label, convGemmKernel(kind, act === 'softmax' ? 'linear' : act, tile, prev), bindings.map((b) => b.access), geo(l), bindings.map((b) => buffers[b.name]), [Math.ceil(cols / (16 * tile.cols)), Math.ceil(rows / (16 * tile.rows)), M]);
     };
     const elements = (n: number): [number, number, number] => [elementWorkgroups(n), 1, M];
+    /** A kernel's weight and bias gradients: one product, or split over slices of its contraction and summed in order. */
+    const weightGradient = (l: number, i: number): Dispatch[] => {
+      const g = plan[l].geo;
+      const k = this.params[i];
+      const buffers = { IN: input(l), D: D[l]!, W: k.W, G: gW[i], GB: gb[i], reg: reg[i] };
+      const tile = kernels.tiles === 'auto' ? gemmTile(k.K + 1, k.COUT, M) : GEMM_TILES[kernels.tiles];
+      const depth = B * g.OH * g.OW;
+      const tiles = Math.ceil((k.K + 1) / (16 * tile.rows)) * Math.ceil(k.COUT / (16 * tile.cols));
+      const wanted = Math.min(kernels.splitK ?? wgradSplit(tiles, M, depth), Math.ceil(depth / 16));
+      if (wanted <= 1) return [convGemm(`wgrad L${l}`, 'wgrad', l, null, buffers)];
+      const chunk = 16 * Math.ceil(depth / wanted / 16);
+      const split = Math.ceil(depth / chunk);
+      const part = f32(M * split * (k.K + 1) * k.COUT);
+      const bindings = convGemmBindings('wgrad_part', false);
+      const all: Record<string, GPUBuffer> = { ...buffers, PART: part };
+      return [
+        dispatch(`wgrad L${l} (${split} slices)`, convGemmKernel('wgrad_part', 'linear', tile), bindings.map((b) => b.access), { ...geo(l), SPLIT: split, CHUNK: chunk }, bindings.map((b) => all[b.name]), [Math.ceil(k.COUT / (16 * tile.cols)), Math.ceil((k.K + 1) / (16 * tile.rows)), M * split]),
+        dispatch(`wgrad sum L${l}`, wgradReduceKernel(), ['read', 'read', 'rw', 'rw', 'read'], { K: k.K, COUT: k.COUT, SPLIT: split }, [part, k.W, gW[i], gb[i], reg[i]], elements((k.K + 1) * k.COUT)),
+      ];
+    };
     const listOf = (part: 'validation' | 'test' | null) => (part ? { ...lists[part], evaluation: true } : { buf: this.orderBuf, width: this.nFitMax, evaluation: false });
 
     const forward = (part: 'validation' | 'test' | null): Dispatch[] => {
@@ -319,7 +347,7 @@ export class WebgpuSequentialStack implements StackRuntime {
         case 'dense': {
           const i = kernelOf[l];
           const k = this.params[i];
-          backward.push(convGemm(`wgrad L${l}`, 'wgrad', l, null, { IN: input(l), D: D[l]!, W: k.W, G: gW[i], GB: gb[i], reg: reg[i] }));
+          backward.push(...weightGradient(l, i));
           if (t) backward.push(convGemm(`dgrad L${l}`, 'dgrad', l, t.act, prevBufs({ D: D[l]!, W: k.W, G: t.G })));
           for (const [param, grad, slots, n, what] of [
             [k.W, gW[i], slotsW[i], k.K * k.COUT, 'W'],
@@ -464,5 +492,110 @@ export class WebgpuSequentialStack implements StackRuntime {
   dispose(): void {
     for (const b of this.buffers) b.destroy();
     this.buffers.length = 0;
+    if (this.ownsScratch) this.scratch.destroy();
+  }
+}
+
+/** Activation and gradient buffers by name, shared by stacks that never run at the same time. */
+export class ScratchBuffers {
+  private readonly buffers = new Map<string, GPUBuffer>();
+  constructor(private readonly device: GPUDevice) {}
+
+  /** The buffer `key` of at least `bytes` (the first request of a key must be the largest). */
+  get(key: string, bytes: number): GPUBuffer {
+    const b = this.buffers.get(key);
+    if (b && b.size >= bytes) return b;
+    if (b) throw new Error(`webgpu engine: scratch buffer ${key} asked to grow (${b.size} -> ${bytes} bytes)`);
+    const created = this.device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+    this.buffers.set(key, created);
+    return created;
+  }
+
+  destroy(): void {
+    for (const b of this.buffers.values()) b.destroy();
+    this.buffers.clear();
+  }
+}
+
+/** Bytes per model of the per-step scratch (the largest buffer, and all of them) at batch size B. */
+export function scratchBytes(m: ModelConfig, B: number): { largest: number; total: number } {
+  let largest = 4 * B * m.inputDim;
+  let total = largest;
+  for (const p of planLayers(m, B)) {
+    if (p.layer.kind === 'flatten') continue;
+    const n = 4 * B * p.outSize;
+    const buffers = 2 + (isKernel(p.layer) ? 1 : 0) + (p.layer.kind === 'max_pooling2d' ? 1 : 0);
+    largest = Math.max(largest, n);
+    total += buffers * n;
+  }
+  return { largest, total };
+}
+
+/** Scratch memory one group of a conv-net stack may use; groups of the same stack share it. */
+export const SCRATCH_BUDGET = 2 ** 31;
+
+/**
+ * Models per group of a conv-net stack: as many as keep every scratch buffer within the device's
+ * binding limit and all of them within SCRATCH_BUDGET (activations of big conv nets times many
+ * models would otherwise exceed both).
+ */
+export function modelsPerGroup(m: ModelConfig, B: number, maxBinding: number, budget = SCRATCH_BUDGET): number {
+  const { largest, total } = scratchBytes(m, B);
+  return Math.max(1, Math.min(Math.floor(maxBinding / largest), Math.floor(budget / total)));
+}
+
+/**
+ * A stack of conv nets larger than one group: groups of `perGroup` models, each a
+ * WebgpuSequentialStack, trained one after another on shared scratch buffers.
+ */
+export class GroupedSequentialStack implements StackRuntime {
+  readonly size: number;
+  private readonly groups: { stack: WebgpuSequentialStack; first: number }[] = [];
+  private readonly scratch: ScratchBuffers;
+
+  constructor(ctx: GpuContext, kernels: Kernels, jobs: ModelJob[], data: { X: GPUBuffer; Y: GPUBuffer }, private readonly perGroup: number) {
+    this.size = jobs.length;
+    this.scratch = new ScratchBuffers(ctx.device);
+    for (let first = 0; first < jobs.length; first += perGroup) {
+      this.groups.push({ stack: new WebgpuSequentialStack(ctx, kernels, jobs.slice(first, first + perGroup), data, this.scratch), first });
+    }
+  }
+
+  private async each(f: (stack: WebgpuSequentialStack, range: [number, number]) => Promise<LossAndMetric[]>): Promise<LossAndMetric[]> {
+    const out: LossAndMetric[] = [];
+    for (const g of this.groups) out.push(...(await f(g.stack, [g.first, g.first + g.stack.size])));
+    return out;
+  }
+
+  trainEpoch(orders: Int32Array[], lrs: number[], active: boolean[]): Promise<LossAndMetric[]> {
+    return this.each((s, [a, b]) => s.trainEpoch(orders.slice(a, b), lrs.slice(a, b), active.slice(a, b)));
+  }
+
+  evaluate(part: 'validation' | 'test', active: boolean[]): Promise<LossAndMetric[]> {
+    return this.each((s, [a, b]) => s.evaluate(part, active.slice(a, b)));
+  }
+
+  private groupOf(m: number): { stack: WebgpuSequentialStack; first: number } {
+    return this.groups[Math.floor(m / this.perGroup)];
+  }
+
+  /** The first group's profile (bench/gpu-profile.ts); the others repeat it. */
+  profileSteps(steps: number): Promise<{ step: number; dispatches: { label: string; ms: number }[] }> {
+    return this.groups[0].stack.profileSteps(steps);
+  }
+
+  snapshot(m: number): Promise<Float32Array[]> {
+    const g = this.groupOf(m);
+    return g.stack.snapshot(m - g.first);
+  }
+
+  restore(m: number, weights: Float32Array[]): void {
+    const g = this.groupOf(m);
+    g.stack.restore(m - g.first, weights);
+  }
+
+  dispose(): void {
+    for (const g of this.groups) g.stack.dispose();
+    this.scratch.destroy();
   }
 }

@@ -10,7 +10,7 @@ import { initialWeights, layerWidths } from '../../models/weights.js';
 import type { Engine, LossAndMetric, ModelJob, StackRuntime } from '../runtime.js';
 import { requestDevice, type GpuContext } from './device.js';
 import { GEMM_TILES, gemmBindings, gemmKernel, gemmTile, lossKernel, MAX_HIDDEN, MAX_OUTPUTS, maxNormKernel, MODEL_WORDS, optimizerKernel, penaltyKernel, type GemmKind } from './kernels.js';
-import { sequentialStackKey, sequentialUnsupported, WebgpuSequentialStack } from './sequential-stack.js';
+import { GroupedSequentialStack, modelsPerGroup, sequentialStackKey, sequentialUnsupported, WebgpuSequentialStack } from './sequential-stack.js';
 import { bytes, Kernels, runSteps, STEP_STRIDE, writeModelWords, type Dispatch, type TilePolicy } from './pipelines.js';
 
 export type { TilePolicy } from './pipelines.js';
@@ -358,17 +358,21 @@ export class WebgpuEngine implements Engine {
   private readonly kernels: Kernels;
   private readonly data = new WeakMap<Float32Array, { X: GPUBuffer; Y: GPUBuffer }>();
 
-  private constructor(readonly ctx: GpuContext, maxStack: number, tiles: TilePolicy) {
+  private constructor(readonly ctx: GpuContext, maxStack: number, tiles: TilePolicy, splitK: number | null, private readonly scratchBudget?: number) {
     this.name = `webgpu (${ctx.kind}: ${ctx.description})`;
     this.maxStack = maxStack;
     this.trialsPerRound = Math.max(1, Math.floor(maxStack / 3));
-    this.kernels = new Kernels(ctx.device, tiles);
+    this.kernels = new Kernels(ctx.device, tiles, splitK);
   }
 
-  /** A GPU adapter, or with allowSoftware SwiftShader too; null when there is none. */
-  static async create(opts: { allowSoftware?: boolean; maxStack?: number; tiles?: TilePolicy } = {}): Promise<WebgpuEngine | null> {
+  /**
+   * A GPU adapter, or with allowSoftware SwiftShader too; null when there is none. tiles, splitK and
+   * scratchBudget (bytes of conv-net activations per group of a stack) override the automatic
+   * choices, for tests and profiles.
+   */
+  static async create(opts: { allowSoftware?: boolean; maxStack?: number; tiles?: TilePolicy; splitK?: number; scratchBudget?: number } = {}): Promise<WebgpuEngine | null> {
     const ctx = await requestDevice(opts.allowSoftware ? 'software' : 'gpu');
-    return ctx ? new WebgpuEngine(ctx, opts.maxStack ?? (ctx.kind === 'gpu' ? 192 : 8), opts.tiles ?? 'auto') : null;
+    return ctx ? new WebgpuEngine(ctx, opts.maxStack ?? (ctx.kind === 'gpu' ? 192 : 8), opts.tiles ?? 'auto', opts.splitK ?? null, opts.scratchBudget) : null;
   }
 
   supports(job: ModelJob): boolean {
@@ -414,7 +418,14 @@ export class WebgpuEngine implements Engine {
     return d;
   }
 
-  async createStack(jobs: ModelJob[]): Promise<WebgpuStack | WebgpuSequentialStack> {
+  /** A stack of conv nets: one WebgpuSequentialStack, or groups of them when the models' activations would not fit. */
+  private sequentialStack(jobs: ModelJob[], data: { X: GPUBuffer; Y: GPUBuffer }): WebgpuSequentialStack | GroupedSequentialStack {
+    const maxBinding = this.ctx.device.limits.maxStorageBufferBindingSize;
+    const perGroup = modelsPerGroup(jobs[0].config.model, jobs[0].config.train.batchSize, maxBinding, this.scratchBudget);
+    return jobs.length <= perGroup ? new WebgpuSequentialStack(this.ctx, this.kernels, jobs, data) : new GroupedSequentialStack(this.ctx, this.kernels, jobs, data, perGroup);
+  }
+
+  async createStack(jobs: ModelJob[]): Promise<WebgpuStack | WebgpuSequentialStack | GroupedSequentialStack> {
     for (const j of jobs) {
       const why = webgpuUnsupported(j.config.model, j.config.train.batchSize);
       if (why) throw new Error(`webgpu engine: ${why} is not implemented`);
@@ -424,7 +435,7 @@ export class WebgpuEngine implements Engine {
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
     const data = this.upload(jobs[0]);
-    const stack = jobs[0].config.model.layers ? new WebgpuSequentialStack(this.ctx, this.kernels, jobs, data) : new WebgpuStack(this.ctx, this.kernels, jobs, data);
+    const stack = jobs[0].config.model.layers ? this.sequentialStack(jobs, data) : new WebgpuStack(this.ctx, this.kernels, jobs, data);
     const oom = await device.popErrorScope();
     const invalid = await device.popErrorScope();
     const error = oom ?? invalid;
