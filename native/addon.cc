@@ -1,5 +1,7 @@
 // N-API binding of the native trainer (mlp.h). JavaScript side: src/engine/native-engine.ts.
-//   createStack(spec) -> handle
+//   createStack(spec) -> handle  (spec.layers set: a Sequential stack, sequential.h; spec.layers[m] is
+//                                 model m's Float64Array of LAYER_FIELDS numbers per layer, spec.inputShape
+//                                 an Int32Array; else the MLP Stack of spec.widths)
 //   trainEpoch(handle, orders: Int32Array[], lrs: Float64Array, active: Uint8Array, threads) -> Promise<Float64Array>
 //   trainEpochTimed(same arguments) -> Promise<Float64Array>   (triples: loss, metric, seconds per model)
 //   evaluate(handle, part, active, threads) -> Promise<Float64Array>      (pairs: loss, metric per model)
@@ -27,6 +29,7 @@
 #include "fma-peak.h"
 #include "gemm.h"
 #include "mlp.h"
+#include "sequential.h"
 #include "optimizer.h"
 
 namespace {
@@ -40,7 +43,7 @@ namespace {
   } while (0)
 
 struct Handle {
-  nns::Stack* stack = nullptr;
+  nns::Trainer* stack = nullptr;
   napi_ref xRef = nullptr, yRef = nullptr;
   bool busy = false;
 };
@@ -180,8 +183,33 @@ napi_value CreateStack(napi_env env, napi_callback_info info) {
     initial.push_back(std::move(w));
   }
   Handle* h = new Handle();
-  h->stack = new nns::Stack(data, widths, std::move(configs));
-  for (uint32_t m = 0; m < count; m++) h->stack->setWeights((int)m, initial[m]);
+  napi_value layersValue = get(env, spec, "layers");
+  bool sequential = false;
+  napi_is_array(env, layersValue, &sequential);
+  try {
+    if (sequential) {
+      std::vector<std::vector<nns::LayerSpec>> layers;
+      for (uint32_t m = 0; m < count; m++) {
+        napi_value a;
+        napi_get_element(env, layersValue, m, &a);
+        double* f = nullptr;
+        size_t n = 0;
+        if (!typed(env, a, &f, &n) || n % nns::LAYER_FIELDS != 0) throw std::runtime_error("createStack: layers[m] must be a Float64Array of whole layers");
+        std::vector<nns::LayerSpec> list;
+        for (size_t i = 0; i < n; i += nns::LAYER_FIELDS) list.push_back(nns::layerFromFields(f + i));
+        layers.push_back(std::move(list));
+      }
+      h->stack = new nns::SequentialStack(data, ints(env, get(env, spec, "inputShape")), std::move(layers), std::move(configs));
+    } else {
+      h->stack = new nns::Stack(data, widths, std::move(configs));
+    }
+    for (uint32_t m = 0; m < count; m++) h->stack->setWeights((int)m, initial[m]);
+  } catch (const std::exception& e) {
+    delete h->stack;
+    delete h;
+    napi_throw_error(env, nullptr, e.what());
+    return nullptr;
+  }
   napi_create_reference(env, get(env, spec, "x"), 1, &h->xRef);
   napi_create_reference(env, get(env, spec, "y"), 1, &h->yRef);
   napi_value ext;
@@ -210,8 +238,12 @@ struct Work {
  * The same computation per model as one call for all, so the same numbers; only the timing is new.
  */
 void trainTimed(Work* w) {
-  nns::Stack& stack = *w->handle->stack;
+  nns::Trainer& stack = *w->handle->stack;
   const int M = stack.size();
+  int activeCount = 0;
+  for (int m = 0; m < M && m < (int)w->active.size(); m++) activeCount += w->active[m] ? 1 : 0;
+  // each model's share of the threads (a Sequential model splits its batches over them)
+  const int inner = std::max(1, w->threads / std::max(1, std::min(w->threads, activeCount)));
   w->result.assign(M, nns::Sums{});
   w->seconds.assign(M, 0.0);
   std::atomic<int> next{0};
@@ -227,14 +259,14 @@ void trainTimed(Work* w) {
         std::vector<uint8_t> one(M, 0);
         one[m] = 1;
         auto t0 = std::chrono::steady_clock::now();
-        w->result[m] = stack.trainEpoch(w->orders, w->lrs, one, 1)[m];
+        w->result[m] = stack.trainEpoch(w->orders, w->lrs, one, inner)[m];
         w->seconds[m] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       } catch (const std::exception& e) {
         if (!failed.exchange(true)) firstError = e.what();
       }
     }
   };
-  const int n = std::max(1, std::min(w->threads, M));
+  const int n = std::max(1, std::min(w->threads, activeCount));
   std::vector<std::thread> pool;
   for (int t = 1; t < n; t++) pool.emplace_back(run);
   run();
@@ -382,7 +414,11 @@ napi_value SetWeights(napi_env env, napi_callback_info info) {
     napi_get_element(env, args[2], i, &a);
     ws.push_back(floats(env, a));
   }
-  h->stack->setWeights((int)m, ws);
+  try {
+    h->stack->setWeights((int)m, ws);
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
   return nullptr;
 }
 

@@ -2,6 +2,7 @@
 #include "mlp.h"
 
 #include "gemm.h"
+#include "mlp-internal.h"
 #include "optimizer.h"
 
 #include <algorithm>
@@ -47,7 +48,7 @@ uint32_t dropoutKey(uint32_t seed, uint32_t step, uint32_t layer) {
 
 static const double SELU_SCALE = 1.0507009873554805, SELU_ALPHA = 1.6732632423543772, LEAKY = 0.2;
 
-static void activateRows(Activation act, const float* z, float* a, int R, int U) {
+void activateRows(Activation act, const float* z, float* a, int R, int U) {
   size_t n = (size_t)R * U;
   switch (act) {
     case RELU: for (size_t i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : 0; break;
@@ -74,7 +75,7 @@ static void activateRows(Activation act, const float* z, float* a, int R, int U)
 }
 
 // g <- g * act'(z) given z (pre-activation) and a (activation output)
-static void activationBackward(Activation act, const float* z, const float* a, float* g, int R, int U) {
+void activationBackward(Activation act, const float* z, const float* a, float* g, int R, int U) {
   size_t n = (size_t)R * U;
   switch (act) {
     case RELU: for (size_t i = 0; i < n; i++) g[i] = z[i] > 0 ? g[i] : 0; break;
@@ -97,6 +98,68 @@ static void activationBackward(Activation act, const float* z, const float* a, f
       break;
   }
 }
+
+// Loss and metric sums over R rows of logits z (targets t, U columns); with grad != null, also
+// dLoss/dlogits of the batch mean. P receives the output activation.
+Sums lossAndMetricRows(const ModelConfig& cfg_, const float* z, const float* t, int R, int U, std::vector<float>& P_, std::vector<float>* grad) {
+    P_.resize((size_t)R * U);
+    activateRows(cfg_.outputActivation, z, P_.data(), R, U);
+    if (grad) grad->assign((size_t)R * U, 0);
+    Sums s;
+    bool crossEntropy = cfg_.loss == CCE || cfg_.loss == SCCE;
+    for (int r = 0; r < R; r++) {
+      const float* zr = z + (size_t)r * U;
+      const float* pr = P_.data() + (size_t)r * U;
+      const float* tr = t + (size_t)r * U;
+      float* gr = grad ? grad->data() + (size_t)r * U : nullptr;
+      double loss = 0;
+      if (crossEntropy && cfg_.outputActivation == SOFTMAX) {
+        float mx = zr[0];
+        for (int j = 1; j < U; j++) mx = std::max(mx, zr[j]);
+        double se = 0;
+        for (int j = 0; j < U; j++) se += std::exp((double)zr[j] - mx);
+        double lse = mx + std::log(se);
+        for (int j = 0; j < U; j++) loss -= tr[j] * (zr[j] - lse);
+        if (gr) for (int j = 0; j < U; j++) gr[j] = (float)((pr[j] - tr[j]) / R);
+      } else if (cfg_.loss == BCE && cfg_.outputActivation == SIGMOID) {
+        for (int j = 0; j < U; j++) loss += std::max(zr[j], 0.0f) - zr[j] * tr[j] + std::log1p(std::exp(-std::fabs(zr[j])));
+        loss /= U;
+        if (gr) for (int j = 0; j < U; j++) gr[j] = (float)((pr[j] - tr[j]) / ((double)U * R));
+      } else if (cfg_.loss == MSE || cfg_.loss == MAE) {
+        for (int j = 0; j < U; j++) {
+          double diff = (double)pr[j] - tr[j];
+          loss += cfg_.loss == MSE ? diff * diff : std::fabs(diff);
+          if (gr) gr[j] = (float)((cfg_.loss == MSE ? 2 * diff : (diff > 0) - (diff < 0)) / ((double)U * R));
+        }
+        loss /= U;
+      }
+      s.loss += loss;
+      // metric
+      if (cfg_.metric == ACCURACY) {
+        if (U == 1) s.metric += ((pr[0] > 0.5f) == (tr[0] > 0.5f)) ? 1 : 0;
+        else {
+          int am = 0, at = 0;
+          for (int j = 1; j < U; j++) {
+            if (zr[j] > zr[am]) am = j;
+            if (tr[j] > tr[at]) at = j;
+          }
+          s.metric += am == at ? 1 : 0;
+        }
+      } else if (cfg_.metric == METRIC_MSE || cfg_.metric == METRIC_MAE) {
+        double m = 0;
+        for (int j = 0; j < U; j++) {
+          double diff = (double)pr[j] - tr[j];
+          m += cfg_.metric == METRIC_MSE ? diff * diff : std::fabs(diff);
+        }
+        s.metric += m / U;
+      }
+    }
+    // dLoss/dp -> dLoss/dlogits through the output activation (the logits forms above already are)
+    if (grad && !(crossEntropy && cfg_.outputActivation == SOFTMAX) && !(cfg_.loss == BCE && cfg_.outputActivation == SIGMOID))
+      activationBackward(cfg_.outputActivation, z, P_.data(), grad->data(), R, U);
+    return s;
+  }
+
 
 // ---------------------------------------------------------------- one model
 
@@ -330,67 +393,7 @@ class Model {
   }
 
   // Loss and metric sums over the batch; with grad != null, also dLoss/dlogits of the batch mean.
-  Sums lossAndMetric(int R, std::vector<float>* grad) {
-    int U = targetWidth();
-    const float* z = logits_.data();
-    const float* t = T_.data();
-    P_.resize((size_t)R * U);
-    activateRows(cfg_.outputActivation, z, P_.data(), R, U);
-    if (grad) grad->assign((size_t)R * U, 0);
-    Sums s;
-    bool crossEntropy = cfg_.loss == CCE || cfg_.loss == SCCE;
-    for (int r = 0; r < R; r++) {
-      const float* zr = z + (size_t)r * U;
-      const float* pr = P_.data() + (size_t)r * U;
-      const float* tr = t + (size_t)r * U;
-      float* gr = grad ? grad->data() + (size_t)r * U : nullptr;
-      double loss = 0;
-      if (crossEntropy && cfg_.outputActivation == SOFTMAX) {
-        float mx = zr[0];
-        for (int j = 1; j < U; j++) mx = std::max(mx, zr[j]);
-        double se = 0;
-        for (int j = 0; j < U; j++) se += std::exp((double)zr[j] - mx);
-        double lse = mx + std::log(se);
-        for (int j = 0; j < U; j++) loss -= tr[j] * (zr[j] - lse);
-        if (gr) for (int j = 0; j < U; j++) gr[j] = (float)((pr[j] - tr[j]) / R);
-      } else if (cfg_.loss == BCE && cfg_.outputActivation == SIGMOID) {
-        for (int j = 0; j < U; j++) loss += std::max(zr[j], 0.0f) - zr[j] * tr[j] + std::log1p(std::exp(-std::fabs(zr[j])));
-        loss /= U;
-        if (gr) for (int j = 0; j < U; j++) gr[j] = (float)((pr[j] - tr[j]) / ((double)U * R));
-      } else if (cfg_.loss == MSE || cfg_.loss == MAE) {
-        for (int j = 0; j < U; j++) {
-          double diff = (double)pr[j] - tr[j];
-          loss += cfg_.loss == MSE ? diff * diff : std::fabs(diff);
-          if (gr) gr[j] = (float)((cfg_.loss == MSE ? 2 * diff : (diff > 0) - (diff < 0)) / ((double)U * R));
-        }
-        loss /= U;
-      }
-      s.loss += loss;
-      // metric
-      if (cfg_.metric == ACCURACY) {
-        if (U == 1) s.metric += ((pr[0] > 0.5f) == (tr[0] > 0.5f)) ? 1 : 0;
-        else {
-          int am = 0, at = 0;
-          for (int j = 1; j < U; j++) {
-            if (zr[j] > zr[am]) am = j;
-            if (tr[j] > tr[at]) at = j;
-          }
-          s.metric += am == at ? 1 : 0;
-        }
-      } else if (cfg_.metric == METRIC_MSE || cfg_.metric == METRIC_MAE) {
-        double m = 0;
-        for (int j = 0; j < U; j++) {
-          double diff = (double)pr[j] - tr[j];
-          m += cfg_.metric == METRIC_MSE ? diff * diff : std::fabs(diff);
-        }
-        s.metric += m / U;
-      }
-    }
-    // dLoss/dp -> dLoss/dlogits through the output activation (the logits forms above already are)
-    if (grad && !(crossEntropy && cfg_.outputActivation == SOFTMAX) && !(cfg_.loss == BCE && cfg_.outputActivation == SIGMOID))
-      activationBackward(cfg_.outputActivation, z, P_.data(), grad->data(), R, U);
-    return s;
-  }
+  Sums lossAndMetric(int R, std::vector<float>* grad) { return lossAndMetricRows(cfg_, logits_.data(), T_.data(), R, targetWidth(), P_, grad); }
 
   double penalty() const {
     if (cfg_.l1 == 0 && cfg_.l2 == 0) return 0;

@@ -48,21 +48,35 @@ struct Sums {
 
 class Model;
 
-class Stack {
+// What the addon drives: a stack of models trained in lockstep (the MLP Stack below, and the
+// Sequential stack of sequential.h).
+class Trainer {
+ public:
+  virtual ~Trainer() = default;
+  virtual int size() const = 0;
+  // One epoch per active model; orders[m] indexes that model's fit rows. Returns per-model
+  // epoch means {loss, metric} (Keras logs); inactive models get NaN. `threads` threads in all.
+  virtual std::vector<Sums> trainEpoch(const std::vector<std::vector<int>>& orders, const std::vector<double>& lrs,
+                                       const std::vector<uint8_t>& active, int threads) = 0;
+  // part 0: validation, 1: test.
+  virtual std::vector<Sums> evaluate(int part, const std::vector<uint8_t>& active, int threads) = 0;
+  // Weights in Keras order.
+  virtual std::vector<std::vector<float>> getWeights(int m) const = 0;
+  virtual void setWeights(int m, const std::vector<std::vector<float>>& w) = 0;
+};
+
+class Stack : public Trainer {
  public:
   // widths: input, hidden..., output
   Stack(const Data& data, std::vector<int> widths, std::vector<ModelConfig> configs);
-  ~Stack();
-  int size() const { return (int)models_.size(); }
-  // One epoch per active model; orders[m] indexes that model's fit rows. Returns per-model
-  // epoch means {loss, metric} (Keras logs); inactive models get NaN.
+  ~Stack() override;
+  int size() const override { return (int)models_.size(); }
   std::vector<Sums> trainEpoch(const std::vector<std::vector<int>>& orders, const std::vector<double>& lrs,
-                               const std::vector<uint8_t>& active, int threads);
-  // part 0: validation, 1: test.
-  std::vector<Sums> evaluate(int part, const std::vector<uint8_t>& active, int threads);
+                               const std::vector<uint8_t>& active, int threads) override;
+  std::vector<Sums> evaluate(int part, const std::vector<uint8_t>& active, int threads) override;
   // Weights in Keras order: per layer kernel, bias[, gamma, beta, moving_mean, moving_var].
-  std::vector<std::vector<float>> getWeights(int m) const;
-  void setWeights(int m, const std::vector<std::vector<float>>& w);
+  std::vector<std::vector<float>> getWeights(int m) const override;
+  void setWeights(int m, const std::vector<std::vector<float>>& w) override;
 
  private:
   Data data_;

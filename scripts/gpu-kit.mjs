@@ -35,13 +35,23 @@ await build({ ...common, entryPoints: { nnsearch: join(root, 'bin/nnsearch.js'),
 const testEntry = join(kit, 'x', 'tests-entry.mjs');
 writeFileSync(
   testEntry,
-  ["import '../../test/engine/webgpu-kernels.test.ts';", "import '../../test/engine/webgpu-numeric.test.ts';", "import { run } from 'vitest';", 'process.exit(await run());', ''].join('\n'),
+  [
+    "import '../../test/engine/webgpu-kernels.test.ts';",
+    "import '../../test/engine/webgpu-numeric.test.ts';",
+    "import '../../test/engine/webgpu-conv-kernels.test.ts';",
+    "import '../../test/engine/webgpu-conv-numeric.test.ts';",
+    "import { run } from 'vitest';",
+    'process.exit(await run());',
+    '',
+  ].join('\n'),
 );
 await build({ ...common, entryPoints: { 'webgpu-tests': testEntry }, outdir: join(kit, 'x'), alias: { vitest: join(root, 'scripts/gpu-kit/vitest-shim.mjs') } });
 rmSync(testEntry);
 // the test helpers read fixtures relative to their own file: ../fixtures from .gpukit/x
 mkdirSync(join(kit, 'fixtures/keras'), { recursive: true });
 copyFileSync(join(root, 'test/fixtures/keras/golden.json'), join(kit, 'fixtures/keras/golden.json'));
+mkdirSync(join(kit, 'fixtures/conv'), { recursive: true });
+copyFileSync(join(root, 'test/fixtures/conv/golden.json'), join(kit, 'fixtures/conv/golden.json'));
 
 const modules = [
   'node_modules/webgpu/package.json',

@@ -1,6 +1,6 @@
 /**
  * The part of vitest's API that the WebGPU test files use (describe, describe.skipIf, it,
- * beforeAll, expect), for running those files bundled on a GPU machine that has no node_modules.
+ * beforeAll, afterAll, expect), for running those files bundled on a GPU machine that has no node_modules.
  * `expect` is vitest's own (@vitest/expect on chai), so the assertions are the real ones.
  * Tests run in order after the file is loaded: call `run()` and exit with its failure count.
  */
@@ -15,6 +15,7 @@ export const expect = (value, message) => chai.expect(value, message);
 
 const tests = [];
 const hooks = [];
+const after = [];
 const prefix = [];
 let skipping = 0;
 
@@ -34,6 +35,10 @@ export function it(name, fn) {
 export const test = it;
 export function beforeAll(fn) {
   hooks.push(fn);
+}
+
+export function afterAll(fn) {
+  after.push(fn);
 }
 
 export async function run() {
@@ -57,6 +62,7 @@ export async function run() {
       console.log(`  FAIL ${t.name}\n       ${String(e?.message ?? e).split('\n').slice(0, 6).join('\n       ')}`);
     }
   }
+  for (const h of after) await h();
   console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
   return failed;
 }

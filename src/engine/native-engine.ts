@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
 import type { ModelConfig } from '../models/config.js';
+import { sequentialShapes, type SequentialLayer } from '../models/layers.js';
 import { initialWeights, layerWidths } from '../models/weights.js';
 import { nativeCode } from './native-enums.js';
 import type { Engine, LossAndMetric, ModelJob, StackRuntime } from './runtime.js';
@@ -39,18 +40,84 @@ export function loadNativeAddon(): NativeAddon | null {
   return cached;
 }
 
-/** Whether the native trainer implements this model (the loss forms it knows). */
+/** Whether the native trainer implements this model (the loss forms it knows; Sequential models whose output Dense is flat). */
 export function nativeSupports(m: ModelConfig): boolean {
-  if (m.layers) return false; // Sequential (conv) models: not yet
+  if (m.layers) {
+    const shapes = sequentialShapes(m.layers, m.inputShape ?? [m.inputDim]);
+    if (!shapes.ok || m.layers.at(-1)?.kind !== 'dense' || shapes.shapes.at(-1)!.length !== 1) return false;
+  }
   const ce = m.loss === 'categorical_crossentropy' || m.loss === 'sparse_categorical_crossentropy';
   if (ce) return m.outputActivation === 'softmax';
   if (m.loss === 'binary_crossentropy') return m.outputActivation === 'sigmoid';
   return true;
 }
 
+/** Numbers per layer in the addon's layer list (native/sequential.h, LayerSpec and LAYER_FIELDS). */
+export const LAYER_FIELDS = 14;
+
+/**
+ * A Sequential model's layers as the addon reads them: per layer kind, kernel/pool size (2),
+ * strides (2), same, units, activation, l1, l2, maxNorm, rate, momentum, epsilon. The last Dense
+ * carries the model's output activation (applied by the loss, as in the MLP).
+ */
+export function nativeLayerFields(m: ModelConfig): Float64Array {
+  const layers = m.layers ?? [];
+  const out = new Float64Array(layers.length * LAYER_FIELDS);
+  layers.forEach((layer: SequentialLayer, i) => {
+    const f = [nativeCode('LayerKind', layer.kind), 1, 1, 1, 1, 0, 0, nativeCode('Activation', 'linear'), 0, 0, 0, 0, 0.99, 1e-3];
+    switch (layer.kind) {
+      case 'conv2d':
+        f.splice(1, 6, layer.kernelSize[0], layer.kernelSize[1], layer.strides[0], layer.strides[1], layer.padding === 'same' ? 1 : 0, layer.filters);
+        break;
+      case 'max_pooling2d':
+      case 'average_pooling2d':
+        f.splice(1, 5, layer.poolSize[0], layer.poolSize[1], layer.strides[0], layer.strides[1], layer.padding === 'same' ? 1 : 0);
+        break;
+      case 'dense':
+        f[6] = layer.units;
+        break;
+      case 'dropout':
+        f[11] = layer.rate;
+        break;
+      case 'batch_normalization':
+        f[12] = layer.momentum;
+        f[13] = layer.epsilon;
+        break;
+    }
+    if (layer.kind === 'conv2d' || layer.kind === 'dense') {
+      f[7] = nativeCode('Activation', i === layers.length - 1 ? m.outputActivation : layer.activation);
+      f[8] = layer.l1;
+      f[9] = layer.l2;
+      f[10] = layer.maxNorm ?? 0;
+    }
+    out.set(f, i * LAYER_FIELDS);
+  });
+  return out;
+}
+
+/** What must agree for models to share a stack: the data and every layer's shape (not hyperparameters). */
+function stackShape(m: ModelConfig): string {
+  if (!m.layers) return JSON.stringify(layerWidths(m));
+  const shape = m.layers.map((l) => {
+    switch (l.kind) {
+      case 'conv2d': return [l.kind, l.filters, ...l.kernelSize, ...l.strides, l.padding];
+      case 'max_pooling2d':
+      case 'average_pooling2d': return [l.kind, ...l.poolSize, ...l.strides, l.padding];
+      case 'dense': return [l.kind, l.units];
+      default: return [l.kind];
+    }
+  });
+  return JSON.stringify([m.inputShape ?? [m.inputDim], m.outputDim, shape]);
+}
+
 function toSpec(jobs: ModelJob[]) {
   const first = jobs[0];
+  const sequential = first.config.model.layers !== undefined;
   return {
+    ...(sequential ? {
+      inputShape: Int32Array.from(first.config.model.inputShape ?? [first.config.model.inputDim]),
+      layers: jobs.map((j) => nativeLayerFields(j.config.model)),
+    } : {}),
     x: first.data.x,
     y: first.data.y,
     d: first.data.d,
@@ -157,7 +224,7 @@ export class NativeEngine implements Engine {
   }
 
   canStack(a: ModelJob, b: ModelJob): boolean {
-    return a.data.x === b.data.x && JSON.stringify(layerWidths(a.config.model)) === JSON.stringify(layerWidths(b.config.model));
+    return a.data.x === b.data.x && stackShape(a.config.model) === stackShape(b.config.model);
   }
 
   async createStack(jobs: ModelJob[]): Promise<StackRuntime> {

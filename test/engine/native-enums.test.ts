@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NATIVE_ENUMS, NATIVE_NAMES, nativeCode } from '../../src/engine/native-enums.js';
+import { KERAS_CLASS_NAMES } from '../../src/models/layers.js';
 import { ACTIVATIONS, EPOCH_METRICS, LOSSES, OPTIMIZERS } from '../../src/spec/vocabulary.js';
 
 /** `enum Name { A, B, C };` declarations of a C++ header, in order. */
@@ -12,14 +13,14 @@ function headerEnums(text: string): Record<string, string[]> {
 }
 
 describe('native enums (no compiled addon needed)', () => {
-  const header = headerEnums(readFileSync(join(import.meta.dirname, '../../native/mlp.h'), 'utf8'));
+  const header = headerEnums(['mlp.h', 'sequential.h'].map((f) => readFileSync(join(import.meta.dirname, '../../native', f), 'utf8')).join('\n'));
 
-  it('lists every enum of native/mlp.h with its enumerators in declaration order', () => {
+  it('lists every enum of native/mlp.h and sequential.h with its enumerators in declaration order', () => {
     for (const [name, enumerators] of Object.entries(NATIVE_ENUMS)) expect(header[name], name).toEqual(enumerators);
   });
 
   it('maps every name of the TypeScript vocabulary to a distinct native enumerator', () => {
-    const lists = { Activation: ACTIVATIONS, Loss: LOSSES, Metric: EPOCH_METRICS, Optimizer: OPTIMIZERS } as const;
+    const lists = { Activation: ACTIVATIONS, Loss: LOSSES, Metric: EPOCH_METRICS, Optimizer: OPTIMIZERS, LayerKind: Object.keys(KERAS_CLASS_NAMES) } as const;
     for (const [kind, names] of Object.entries(lists) as [keyof typeof lists, readonly string[]][]) {
       const codes = names.map((n) => nativeCode(kind, n as never));
       expect(codes.every((c) => c >= 0), kind).toBe(true);

@@ -1,5 +1,5 @@
 /**
- * The TensorFlow.js engine's conv nets against PyTorch (test/fixtures/conv/make_conv_golden.py, float64,
+ * The TensorFlow.js engine's conv nets against PyTorch (test/fixtures/conv/make_tfjs_conv_golden.py, float64,
  * with TensorFlow's padding and Keras's layouts and update rules): forward, gradients of a batch, three
  * epochs of training (SGD with momentum, Adam; L1/L2, MaxNorm, BatchNormalization's moving statistics),
  * and inference-mode loss afterwards. Same padding with the odd pixel after, strides > 1, both

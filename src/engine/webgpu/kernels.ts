@@ -35,7 +35,8 @@ export const MAX_HIDDEN = 8;
 /** Output units the loss kernel handles (a private array per row). */
 export const MAX_OUTPUTS = 256;
 
-const COMMON = /* wgsl */ `
+/** The Model struct, the step uniform, the shared dropout hash (every kernel's prelude). */
+export const COMMON = /* wgsl */ `
 struct Model {
   lr: f32, decay: f32, momentum: f32, beta1: f32,
   beta2: f32, epsilon: f32, rho: f32, l1: f32,
@@ -97,7 +98,8 @@ export function activationWgsl(act: Activation): { fwd: string; grad: string } {
   }
 }
 
-function actFunctions(name: string, act: Activation): string {
+/** WGSL functions `name(z)` and `name_grad(z, a)` of an activation (none for softmax). */
+export function actFunctions(name: string, act: Activation): string {
   if (act === 'softmax') return '';
   const { fwd, grad } = activationWgsl(act);
   return `fn ${name}(z: f32) -> f32 { return ${fwd}; }\nfn ${name}_grad(z: f32, a: f32) -> f32 { return ${grad}; }\n`;

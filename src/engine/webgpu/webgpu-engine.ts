@@ -7,25 +7,19 @@
  */
 import type { ModelConfig } from '../../models/config.js';
 import { initialWeights, layerWidths } from '../../models/weights.js';
-import { mixSeed } from '../../rng.js';
-import { OPTIMIZERS } from '../../spec/vocabulary.js';
 import type { Engine, LossAndMetric, ModelJob, StackRuntime } from '../runtime.js';
 import { requestDevice, type GpuContext } from './device.js';
-import { GEMM_TILES, gemmBindings, gemmKernel, gemmTile, lossKernel, MAX_HIDDEN, MAX_OUTPUTS, maxNormKernel, MODEL_FIELDS, MODEL_WORDS, optimizerKernel, penaltyKernel, type Access, type GemmKind } from './kernels.js';
+import { GEMM_TILES, gemmBindings, gemmKernel, gemmTile, lossKernel, MAX_HIDDEN, MAX_OUTPUTS, maxNormKernel, MODEL_WORDS, optimizerKernel, penaltyKernel, type GemmKind } from './kernels.js';
+import { GroupedSequentialStack, modelsPerGroup, sequentialStackKey, sequentialUnsupported, WebgpuSequentialStack } from './sequential-stack.js';
+import { bytes, Kernels, runSteps, STEP_STRIDE, writeModelWords, type Dispatch, type TilePolicy } from './pipelines.js';
 
-const STEP_STRIDE = 256;
-/** Training steps per command buffer: small enough that the GPU starts early, large enough to amortize a submit. */
-const STEPS_PER_SUBMIT = 50;
-const DROPOUT_STREAM = 0x44524f50; // 'DROP', as models/dropout.ts
+export type { TilePolicy } from './pipelines.js';
 
-/** A typed array's bytes as WebGPU accepts them (a view on a plain ArrayBuffer). */
-function bytes(a: Float32Array): Float32Array<ArrayBuffer> {
-  return a.buffer instanceof ArrayBuffer ? (a as Float32Array<ArrayBuffer>) : new Float32Array(a);
-}
+
 
 /** Why the GPU engine cannot train a model, or null when it can. */
-export function webgpuUnsupported(m: ModelConfig): string | null {
-  if (m.layers) return 'convolutional networks (model.layers, conv_blocks): not yet';
+export function webgpuUnsupported(m: ModelConfig, batchSize?: number): string | null {
+  if (m.layers) return sequentialUnsupported(m, batchSize);
   if (m.batchNorm) return 'batch normalization';
   if (m.activation === 'softmax') return 'a softmax hidden activation';
   if (m.hidden.length > MAX_HIDDEN) return `more than ${MAX_HIDDEN} hidden layers`;
@@ -34,51 +28,6 @@ export function webgpuUnsupported(m: ModelConfig): string | null {
   if (ce && m.outputActivation !== 'softmax') return `${m.loss} without a softmax output`;
   if (m.loss === 'binary_crossentropy' && m.outputActivation !== 'sigmoid') return 'binary_crossentropy without a sigmoid output';
   return null;
-}
-
-/** GEMM tiles: chosen per shape and stack size (kernels.ts gemmTile), or forced for comparisons. */
-export type TilePolicy = 'auto' | keyof typeof GEMM_TILES;
-
-class Kernels {
-  private readonly cache = new Map<string, GPUComputePipeline>();
-  readonly stepLayout: GPUBindGroupLayout;
-
-  constructor(
-    private readonly device: GPUDevice,
-    readonly tiles: TilePolicy,
-  ) {
-    this.stepLayout = device.createBindGroupLayout({
-      entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: 16 } }],
-    });
-  }
-
-  layout(access: Access[]): GPUBindGroupLayout {
-    return this.device.createBindGroupLayout({
-      entries: access.map((a, binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: a === 'read' ? 'read-only-storage' : 'storage' } })),
-    });
-  }
-
-  pipeline(code: string, access: Access[], constants: Record<string, number>): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
-    const key = `${code}\n${JSON.stringify(constants)}\n${access.join(',')}`;
-    const layout = this.layout(access);
-    let pipeline = this.cache.get(key);
-    if (!pipeline) {
-      pipeline = this.device.createComputePipeline({
-        layout: this.device.createPipelineLayout({ bindGroupLayouts: [this.stepLayout, layout] }),
-        compute: { module: this.device.createShaderModule({ code }), entryPoint: 'main', constants },
-      });
-      this.cache.set(key, pipeline);
-    }
-    return { pipeline, layout: pipeline.getBindGroupLayout(1) };
-  }
-}
-
-interface Dispatch {
-  /** What it computes, for profiles (bench/gpu-profile.ts). */
-  label: string;
-  pipeline: GPUComputePipeline;
-  group: GPUBindGroup;
-  size: [number, number, number];
 }
 
 export class WebgpuStack implements StackRuntime {
@@ -281,32 +230,9 @@ export class WebgpuStack implements StackRuntime {
   }
 
   private writeModel(m: number, j: ModelJob, iterBase: number, lr?: number, active = true, nEval = 0): void {
-    const f = new Float32Array(this.models, m * MODEL_WORDS * 4, MODEL_WORDS);
-    const u = new Uint32Array(this.models, m * MODEL_WORDS * 4, MODEL_WORDS);
     const mc = j.config.model;
-    const o = mc.optimizer;
-    f[MODEL_FIELDS.lr] = lr ?? o.learningRate;
-    f[MODEL_FIELDS.decay] = o.decay;
-    f[MODEL_FIELDS.momentum] = o.momentum;
-    f[MODEL_FIELDS.beta1] = o.beta1;
-    f[MODEL_FIELDS.beta2] = o.beta2;
-    f[MODEL_FIELDS.epsilon] = o.epsilon;
-    f[MODEL_FIELDS.rho] = o.rho;
-    f[MODEL_FIELDS.l1] = mc.l1;
-    f[MODEL_FIELDS.l2] = mc.l2;
-    f[MODEL_FIELDS.maxNorm] = mc.maxNorm ?? 0;
-    u[MODEL_FIELDS.active] = active ? 1 : 0;
-    u[MODEL_FIELDS.iterBase] = iterBase;
-    u[MODEL_FIELDS.nFit] = j.data.fit.length;
-    u[MODEL_FIELDS.nEval] = nEval;
-    u[MODEL_FIELDS.optimizer] = OPTIMIZERS.indexOf(o.name);
-    u[MODEL_FIELDS.flags] = (o.nesterov ? 1 : 0) | (o.centered ? 2 : 0) | (j.data.scaler ? 4 : 0);
-    mc.hidden.forEach((h, l) => {
-      // keep a unit when its 24-bit uniform u = k / 2^24 satisfies u >= rate, i.e. k >= ceil(rate * 2^24)
-      u[MODEL_FIELDS.dropThreshold + l] = h.dropout > 0 ? Math.ceil(h.dropout * 16777216) : 0;
-      f[MODEL_FIELDS.dropScale + l] = 1 / (1 - h.dropout);
-      u[MODEL_FIELDS.dropKey + l] = mixSeed(j.seed >>> 0, DROPOUT_STREAM, l);
-    });
+    const dropouts = mc.hidden.map((h, l) => ({ rate: h.dropout, layer: l }));
+    writeModelWords(this.models, m, j, { iterBase, lr, active, nEval, l1: mc.l1, l2: mc.l2, maxNorm: mc.maxNorm, dropouts });
   }
 
   private writeWeights(m: number, weights: Float32Array[]): void {
@@ -327,35 +253,9 @@ export class WebgpuStack implements StackRuntime {
     }
   }
 
-  /**
-   * Encodes the steps (each a list of dispatches) and reads back the accumulators once at the end.
-   * Steps go out in command buffers of STEPS_PER_SUBMIT, so the GPU starts on the first while the
-   * host still encodes the rest of the epoch.
-   */
-  private async run(passes: Dispatch[][]): Promise<Float32Array> {
-    let encoder = this.device.createCommandEncoder();
-    let pass = encoder.beginComputePass();
-    passes.forEach((step, s) => {
-      if (s > 0 && s % STEPS_PER_SUBMIT === 0) {
-        pass.end();
-        this.device.queue.submit([encoder.finish()]);
-        encoder = this.device.createCommandEncoder();
-        pass = encoder.beginComputePass();
-      }
-      for (const d of step) {
-        pass.setPipeline(d.pipeline);
-        pass.setBindGroup(0, this.stepGroup, [s * STEP_STRIDE]);
-        pass.setBindGroup(1, d.group);
-        pass.dispatchWorkgroups(...d.size);
-      }
-    });
-    pass.end();
-    encoder.copyBufferToBuffer(this.accBuf, 0, this.readBuf, 0, this.size * 16);
-    this.device.queue.submit([encoder.finish()]);
-    await this.readBuf.mapAsync(GPUMapMode.READ);
-    const out = new Float32Array(this.readBuf.getMappedRange().slice(0));
-    this.readBuf.unmap();
-    return out;
+  /** The steps in compute passes, the accumulators read back once at the end (pipelines.ts runSteps). */
+  private run(passes: Dispatch[][]): Promise<Float32Array> {
+    return runSteps(this.device, this.stepGroup, passes, this.accBuf, this.readBuf, this.size * 4);
   }
 
   /**
@@ -458,26 +358,41 @@ export class WebgpuEngine implements Engine {
   private readonly kernels: Kernels;
   private readonly data = new WeakMap<Float32Array, { X: GPUBuffer; Y: GPUBuffer }>();
 
-  private constructor(readonly ctx: GpuContext, maxStack: number, tiles: TilePolicy) {
+  private constructor(readonly ctx: GpuContext, maxStack: number, tiles: TilePolicy, splitK: number | null, private readonly scratchBudget?: number) {
     this.name = `webgpu (${ctx.kind}: ${ctx.description})`;
     this.maxStack = maxStack;
     this.trialsPerRound = Math.max(1, Math.floor(maxStack / 3));
-    this.kernels = new Kernels(ctx.device, tiles);
+    this.kernels = new Kernels(ctx.device, tiles, splitK);
   }
 
-  /** A GPU adapter, or with allowSoftware SwiftShader too; null when there is none. */
-  static async create(opts: { allowSoftware?: boolean; maxStack?: number; tiles?: TilePolicy } = {}): Promise<WebgpuEngine | null> {
+  /**
+   * A GPU adapter, or with allowSoftware SwiftShader too; null when there is none. tiles, splitK and
+   * scratchBudget (bytes of conv-net activations per group of a stack) override the automatic
+   * choices, for tests and profiles.
+   */
+  static async create(opts: { allowSoftware?: boolean; maxStack?: number; tiles?: TilePolicy; splitK?: number; scratchBudget?: number } = {}): Promise<WebgpuEngine | null> {
     const ctx = await requestDevice(opts.allowSoftware ? 'software' : 'gpu');
-    return ctx ? new WebgpuEngine(ctx, opts.maxStack ?? (ctx.kind === 'gpu' ? 192 : 8), opts.tiles ?? 'auto') : null;
+    return ctx ? new WebgpuEngine(ctx, opts.maxStack ?? (ctx.kind === 'gpu' ? 192 : 8), opts.tiles ?? 'auto', opts.splitK ?? null, opts.scratchBudget) : null;
   }
 
   supports(job: ModelJob): boolean {
-    return webgpuUnsupported(job.config.model) === null;
+    return webgpuUnsupported(job.config.model, job.config.train.batchSize) === null;
   }
 
   canStack(a: ModelJob, b: ModelJob): boolean {
     const ma = a.config.model;
     const mb = b.config.model;
+    if (ma.layers || mb.layers) {
+      return (
+        a.data.x === b.data.x &&
+        a.config.train.batchSize === b.config.train.batchSize &&
+        a.metric === b.metric &&
+        ma.loss === mb.loss &&
+        ma.layers !== undefined &&
+        mb.layers !== undefined &&
+        sequentialStackKey(ma) === sequentialStackKey(mb)
+      );
+    }
     return (
       a.data.x === b.data.x &&
       a.config.train.batchSize === b.config.train.batchSize &&
@@ -503,16 +418,24 @@ export class WebgpuEngine implements Engine {
     return d;
   }
 
-  async createStack(jobs: ModelJob[]): Promise<WebgpuStack> {
+  /** A stack of conv nets: one WebgpuSequentialStack, or groups of them when the models' activations would not fit. */
+  private sequentialStack(jobs: ModelJob[], data: { X: GPUBuffer; Y: GPUBuffer }): WebgpuSequentialStack | GroupedSequentialStack {
+    const maxBinding = this.ctx.device.limits.maxStorageBufferBindingSize;
+    const perGroup = modelsPerGroup(jobs[0].config.model, jobs[0].config.train.batchSize, maxBinding, this.scratchBudget);
+    return jobs.length <= perGroup ? new WebgpuSequentialStack(this.ctx, this.kernels, jobs, data) : new GroupedSequentialStack(this.ctx, this.kernels, jobs, data, perGroup);
+  }
+
+  async createStack(jobs: ModelJob[]): Promise<WebgpuStack | WebgpuSequentialStack | GroupedSequentialStack> {
     for (const j of jobs) {
-      const why = webgpuUnsupported(j.config.model);
+      const why = webgpuUnsupported(j.config.model, j.config.train.batchSize);
       if (why) throw new Error(`webgpu engine: ${why} is not implemented`);
-      if (!this.canStack(jobs[0], j)) throw new Error('webgpu engine: a stack needs the same layer sizes, batch size, activations, loss and metric');
+      if (!this.canStack(jobs[0], j)) throw new Error('webgpu engine: a stack needs the same layer shapes, batch size, activations, loss and metric');
     }
     const device = this.ctx.device;
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
-    const stack = new WebgpuStack(this.ctx, this.kernels, jobs, this.upload(jobs[0]));
+    const data = this.upload(jobs[0]);
+    const stack = jobs[0].config.model.layers ? this.sequentialStack(jobs, data) : new WebgpuStack(this.ctx, this.kernels, jobs, data);
     const oom = await device.popErrorScope();
     const invalid = await device.popErrorScope();
     const error = oom ?? invalid;

@@ -1,0 +1,903 @@
+// See sequential.h. Row-major float32 buffers, NHWC; a flat sample of n features is 1 x 1 x n, so a
+// Dense layer is a 1x1 convolution over the pixels of its input (Keras's Dense on the last axis).
+#include "sequential.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "gemm.h"
+#include "mlp-internal.h"
+#include "optimizer.h"
+
+namespace nns {
+
+LayerSpec layerFromFields(const double* f) {
+  LayerSpec s;
+  s.kind = (LayerKind)(int)f[0];
+  s.kh = (int)f[1];
+  s.kw = (int)f[2];
+  s.sh = (int)f[3];
+  s.sw = (int)f[4];
+  s.same = f[5] != 0;
+  s.units = (int)f[6];
+  s.activation = (Activation)(int)f[7];
+  s.l1 = f[8];
+  s.l2 = f[9];
+  s.maxNorm = f[10];
+  s.rate = f[11];
+  s.momentum = f[12];
+  s.epsilon = f[13];
+  return s;
+}
+
+// ---------------------------------------------------------------- a small persistent thread pool
+
+class Pool {
+ public:
+  explicit Pool(int threads) {
+    for (int t = 1; t < threads; t++) workers_.emplace_back([this, t] { loop(t); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+  int threads() const { return (int)workers_.size() + 1; }
+  // f(task, thread) for every task in [0, tasks), on the caller (thread 0) and the workers.
+  void run(int tasks, const std::function<void(int, int)>& f) {
+    if (workers_.empty() || tasks <= 1) {
+      for (int i = 0; i < tasks; i++) f(i, 0);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      fn_ = &f;
+      tasks_ = tasks;
+      next_ = 0;
+      busy_ = (int)workers_.size();
+      gen_++;
+    }
+    cv_.notify_all();
+    work(0);
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.wait(lock, [&] { return busy_ == 0; });
+    fn_ = nullptr;
+  }
+
+ private:
+  void work(int t) {
+    for (int i; (i = next_++) < tasks_;) (*fn_)(i, t);
+  }
+  void loop(int t) {
+    long seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || gen_ != seen; });
+        if (stop_) return;
+        seen = gen_;
+      }
+      work(t);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (--busy_ == 0) done_.notify_one();
+    }
+  }
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable cv_, done_;
+  const std::function<void(int, int)>* fn_ = nullptr;
+  int tasks_ = 0, busy_ = 0;
+  std::atomic<int> next_{0};
+  long gen_ = 0;
+  bool stop_ = false;
+};
+
+// ---------------------------------------------------------------- layers
+
+struct Geom {
+  int inH = 1, inW = 1, inC = 1, outH = 1, outW = 1, outC = 1, padT = 0, padL = 0;
+  bool spatialIn = false;  // the input has rank 3 (an image), not 1
+  size_t inSize() const { return (size_t)inH * inW * inC; }
+  size_t outSize() const { return (size_t)outH * outW * outC; }
+};
+
+// TensorFlow's rules (src/models/layers.ts): out size and the padding before ('same': odd pixel after).
+static void axis(int in, int k, int s, bool same, int* out, int* before) {
+  if (same) {
+    *out = (in + s - 1) / s;
+    int total = std::max((*out - 1) * s + k - in, 0);
+    *before = total / 2;
+  } else {
+    *out = (in - k) / s + 1;
+    *before = 0;
+  }
+}
+
+struct SeqLayer {
+  LayerSpec spec;
+  Geom g;
+  bool last = false;
+  bool storeZ = false;  // keep the pre-activation apart (activations other than relu / linear)
+  std::vector<float> W, b, gamma, beta, mm, mv;
+  std::vector<float> gW, gb, ggamma, gbeta;
+  std::vector<std::vector<float>> gWc, gbc;  // per-chunk partial gradients
+  std::vector<float> slot[4][3];
+  // per batch
+  std::vector<float> Z, A, G;   // pre-activation (BN: xhat), output, dLoss/doutput
+  std::vector<int32_t> argmax;  // max pooling: the input offset (within the sample) of each output
+  std::vector<float> mask, mean, var;
+  bool hasKernel() const { return spec.kind == CONV2D || spec.kind == DENSE; }
+};
+
+struct Scratch {
+  GemmScratch gemm;
+  AlignedFloats col, dcol, tmp;
+};
+
+static void im2col(const Geom& g, const LayerSpec& s, const float* in, int n, float* col) {
+  const int C = g.inC, K = s.kh * s.kw * C;
+  for (int i = 0; i < n; i++) {
+    const float* x = in + (size_t)i * g.inSize();
+    for (int oy = 0; oy < g.outH; oy++)
+      for (int ox = 0; ox < g.outW; ox++) {
+        float* row = col + (((size_t)i * g.outH + oy) * g.outW + ox) * K;
+        const int x0 = ox * s.sw - g.padL;
+        const bool inside = x0 >= 0 && x0 + s.kw <= g.inW;
+        for (int ky = 0; ky < s.kh; ky++) {
+          const int iy = oy * s.sh - g.padT + ky;
+          float* dst = row + (size_t)ky * s.kw * C;
+          if (iy < 0 || iy >= g.inH) {
+            std::memset(dst, 0, sizeof(float) * s.kw * C);
+            continue;
+          }
+          const float* src = x + ((size_t)iy * g.inW) * C;
+          if (inside) {
+            std::memcpy(dst, src + (size_t)x0 * C, sizeof(float) * s.kw * C);
+            continue;
+          }
+          for (int kx = 0; kx < s.kw; kx++) {
+            const int ix = x0 + kx;
+            if (ix < 0 || ix >= g.inW) std::memset(dst + (size_t)kx * C, 0, sizeof(float) * C);
+            else std::memcpy(dst + (size_t)kx * C, src + (size_t)ix * C, sizeof(float) * C);
+          }
+        }
+      }
+  }
+}
+
+// dIn += the columns of dcol put back where im2col took them from.
+static void col2im(const Geom& g, const LayerSpec& s, const float* dcol, int n, float* din) {
+  const int C = g.inC, K = s.kh * s.kw * C;
+  for (int i = 0; i < n; i++) {
+    float* x = din + (size_t)i * g.inSize();
+    for (int oy = 0; oy < g.outH; oy++)
+      for (int ox = 0; ox < g.outW; ox++) {
+        const float* row = dcol + (((size_t)i * g.outH + oy) * g.outW + ox) * K;
+        for (int ky = 0; ky < s.kh; ky++) {
+          const int iy = oy * s.sh - g.padT + ky;
+          if (iy < 0 || iy >= g.inH) continue;
+          for (int kx = 0; kx < s.kw; kx++) {
+            const int ix = ox * s.sw - g.padL + kx;
+            if (ix < 0 || ix >= g.inW) continue;
+            const float* src = row + ((size_t)ky * s.kw + kx) * C;
+            float* dst = x + ((size_t)iy * g.inW + ix) * C;
+            for (int c = 0; c < C; c++) dst[c] += src[c];
+          }
+        }
+      }
+  }
+}
+
+// ---------------------------------------------------------------- one model
+
+class SeqModel {
+ public:
+  SeqModel(const Data& data, const std::vector<int>& inputShape, const std::vector<LayerSpec>& specs, ModelConfig cfg)
+      : data_(data), cfg_(std::move(cfg)) {
+    Geom cur;
+    if (inputShape.size() == 3) {
+      cur.outH = inputShape[0];
+      cur.outW = inputShape[1];
+      cur.outC = inputShape[2];
+    } else {
+      cur.outC = inputShape.empty() ? data.d : inputShape[0];
+    }
+    bool spatial = inputShape.size() == 3;
+    if ((int)cur.outSize() != data.d) throw std::runtime_error("sequential: the input shape does not match the data's " + std::to_string(data.d) + " features");
+    if (specs.empty() || specs.back().kind != DENSE) throw std::runtime_error("sequential: the last layer must be the output Dense");
+    for (size_t l = 0; l < specs.size(); l++) {
+      SeqLayer L;
+      L.spec = specs[l];
+      const LayerSpec& s = L.spec;
+      Geom& g = L.g;
+      g.inH = cur.outH;
+      g.inW = cur.outW;
+      g.inC = cur.outC;
+      g.spatialIn = spatial;
+      g.outH = g.inH;
+      g.outW = g.inW;
+      g.outC = g.inC;
+      switch (s.kind) {
+        case CONV2D:
+        case MAX_POOLING2D:
+        case AVERAGE_POOLING2D:
+          if (!spatial) throw std::runtime_error("sequential: layer " + std::to_string(l) + " needs images");
+          axis(g.inH, s.kh, s.sh, s.same, &g.outH, &g.padT);
+          axis(g.inW, s.kw, s.sw, s.same, &g.outW, &g.padL);
+          if (s.kind == CONV2D) g.outC = s.units;
+          break;
+        case FLATTEN:
+          g.outH = g.outW = 1;
+          g.outC = (int)g.inSize();
+          spatial = false;
+          break;
+        case GLOBAL_AVERAGE_POOLING2D:
+          if (!spatial) throw std::runtime_error("sequential: layer " + std::to_string(l) + " needs images");
+          g.outH = g.outW = 1;
+          spatial = false;
+          break;
+        case DENSE:
+          g.outC = s.units;
+          break;
+        case DROPOUT:
+        case BATCH_NORMALIZATION:
+          break;
+      }
+      if (g.outH < 1 || g.outW < 1 || g.outC < 1) throw std::runtime_error("sequential: layer " + std::to_string(l) + " has an empty output");
+      L.last = l + 1 == specs.size();
+      L.storeZ = L.hasKernel() && !L.last && s.activation != RELU && s.activation != LINEAR;
+      if (L.hasKernel()) {
+        size_t K = (size_t)s.kh * s.kw * g.inC;
+        if (s.kind == DENSE) K = g.inC;
+        L.W.assign(K * g.outC, 0);
+        L.b.assign(g.outC, 0);
+        L.gW.assign(L.W.size(), 0);
+        L.gb.assign(g.outC, 0);
+      } else if (s.kind == BATCH_NORMALIZATION) {
+        L.gamma.assign(g.outC, 1);
+        L.beta.assign(g.outC, 0);
+        L.mm.assign(g.outC, 0);
+        L.mv.assign(g.outC, 1);
+        L.ggamma.assign(g.outC, 0);
+        L.gbeta.assign(g.outC, 0);
+      }
+      const OptimizerConfig& o = cfg_.opt;
+      int count = o.name == SGD ? (o.momentum > 0 ? 1 : 0) : o.name == ADAGRAD ? 1 : o.name == RMSPROP ? 3 : 2;
+      std::vector<float>* params[4] = {&L.W, &L.b, &L.gamma, &L.beta};
+      for (int t = 0; t < 4; t++) {
+        if (params[t]->empty()) continue;
+        for (int k = 0; k < count; k++) L.slot[t][k].assign(params[t]->size(), o.name == ADAGRAD ? (float)o.initialAccumulator : 0.0f);
+      }
+      layers_.push_back(std::move(L));
+      cur = layers_.back().g;
+    }
+    if (layers_.back().g.outH * layers_.back().g.outW != 1) throw std::runtime_error("sequential: the output must be flat (add Flatten or GlobalAveragePooling2D)");
+    setThreads(1);
+  }
+
+  void setThreads(int n) {
+    n = std::max(1, n);
+    if (!pool_ || pool_->threads() != n) pool_.reset(new Pool(n));
+    if ((int)scratch_.size() < n) scratch_.resize(n);
+  }
+
+  std::vector<std::vector<float>> weights() const {
+    std::vector<std::vector<float>> out;
+    for (const SeqLayer& L : layers_) {
+      if (L.hasKernel()) {
+        out.push_back(L.W);
+        out.push_back(L.b);
+      } else if (L.spec.kind == BATCH_NORMALIZATION) {
+        out.push_back(L.gamma);
+        out.push_back(L.beta);
+        out.push_back(L.mm);
+        out.push_back(L.mv);
+      }
+    }
+    return out;
+  }
+
+  void setWeights(const std::vector<std::vector<float>>& w) {
+    size_t i = 0;
+    auto take = [&](std::vector<float>& dst) {
+      const std::vector<float>& src = w.at(i++);
+      if (src.size() != dst.size()) throw std::runtime_error("sequential setWeights: weight " + std::to_string(i - 1) + " has " + std::to_string(src.size()) + " values, expected " + std::to_string(dst.size()));
+      dst = src;
+    };
+    for (SeqLayer& L : layers_) {
+      if (L.hasKernel()) {
+        take(L.W);
+        take(L.b);
+      } else if (L.spec.kind == BATCH_NORMALIZATION) {
+        take(L.gamma);
+        take(L.beta);
+        take(L.mm);
+        take(L.mv);
+      }
+    }
+    if (i != w.size()) throw std::runtime_error("sequential setWeights: " + std::to_string(w.size()) + " arrays, expected " + std::to_string(i));
+  }
+
+  Sums trainEpoch(const std::vector<int>& order, double lr) {
+    int n = (int)order.size();
+    int B = cfg_.batchSize;
+    Sums sums;
+    std::vector<int> rows;
+    for (int start = 0; start < n; start += B) {
+      int R = std::min(B, n - start);
+      rows.resize(R);
+      for (int i = 0; i < R; i++) rows[i] = cfg_.fit[order[start + i]];
+      Sums s = step(rows, lr);
+      sums.loss += s.loss;
+      sums.metric += s.metric;
+    }
+    Sums out;
+    out.loss = sums.loss / n;
+    out.metric = cfg_.metric == LOSS ? out.loss : sums.metric / n;
+    return out;
+  }
+
+  Sums evaluate(int part) {
+    const std::vector<int>& list = part == 0 ? cfg_.validation : cfg_.test;
+    int n = (int)list.size();
+    Sums sums;
+    const int CHUNK = 256;
+    std::vector<int> rows;
+    for (int start = 0; start < n; start += CHUNK) {
+      int R = std::min(CHUNK, n - start);
+      rows.assign(list.begin() + start, list.begin() + start + R);
+      gather(rows);
+      forward(R, false);
+      Sums s = lossAndMetricRows(cfg_, layers_.back().A.data(), T_.data(), R, layers_.back().g.outC, P_, nullptr);
+      sums.loss += s.loss;
+      sums.metric += s.metric;
+    }
+    Sums out;
+    out.loss = sums.loss / n + penalty();
+    out.metric = cfg_.metric == LOSS ? out.loss : sums.metric / n;
+    return out;
+  }
+
+ private:
+  const Data& data_;
+  ModelConfig cfg_;
+  std::vector<SeqLayer> layers_;
+  long iterations_ = 0;
+  std::vector<float> X_, T_, P_, grad_;
+  std::unique_ptr<Pool> pool_;
+  std::vector<Scratch> scratch_;
+  // the batch's chunks of samples: [chunkStart(c), chunkStart(c + 1))
+  int rows_ = 0, chunk_ = 1, chunks_ = 1;
+
+  void setChunks(int R) {
+    rows_ = R;
+    chunk_ = std::max(16, (R + 7) / 8);
+    chunks_ = (R + chunk_ - 1) / chunk_;
+  }
+  int chunkStart(int c) const { return std::min(rows_, c * chunk_); }
+
+  void forEachChunk(const std::function<void(int, int, int, int)>& f) {
+    pool_->run(chunks_, [&](int c, int t) { f(c, chunkStart(c), chunkStart(c + 1), t); });
+  }
+
+  void gather(const std::vector<int>& rows) {
+    int R = (int)rows.size(), d = data_.d;
+    X_.resize((size_t)R * d);
+    bool scale = !cfg_.scalerOffset.empty();
+    for (int r = 0; r < R; r++) {
+      const float* src = data_.x + (size_t)rows[r] * d;
+      float* dst = X_.data() + (size_t)r * d;
+      if (scale)
+        for (int j = 0; j < d; j++) dst[j] = (src[j] - cfg_.scalerOffset[j]) * cfg_.scalerFactor[j];
+      else
+        std::memcpy(dst, src, d * sizeof(float));
+    }
+    int w = layers_.back().g.outC;
+    T_.assign((size_t)R * w, 0);
+    bool oneHot = data_.classification && w > 1;
+    for (int r = 0; r < R; r++) {
+      float y = data_.y[rows[r]];
+      if (oneHot) T_[(size_t)r * w + (int)y] = 1;
+      else T_[(size_t)r * w] = y;
+    }
+  }
+
+  const float* inputOf(int l) const { return l == 0 ? X_.data() : layers_[l - 1].A.data(); }
+
+  // Samples per product inside a chunk, so that the im2col block stays near the caches.
+  static int subBlock(const SeqLayer& L) { return std::max(1, 512 / (L.g.outH * L.g.outW)); }
+
+  // Z (or A) = conv(in) + b, then the activation, for samples [s0, s1).
+  void kernelForward(SeqLayer& L, const float* in, int s0, int s1, Scratch& sc) {
+    const Geom& g = L.g;
+    const LayerSpec& s = L.spec;
+    const bool direct = s.kind == DENSE || (s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1);
+    const int K = (int)(L.W.size() / g.outC), P = g.outH * g.outW, sub = subBlock(L);
+    for (int i = s0; i < s1; i += sub) {
+      int n = std::min(sub, s1 - i);
+      const float* col = in + (size_t)i * g.inSize();
+      if (!direct) {
+        float* buf = sc.col.reserve((size_t)n * P * K);
+        im2col(g, s, col, n, buf);
+        col = buf;
+      }
+      float* out = (L.storeZ ? L.Z.data() : L.A.data()) + (size_t)i * g.outSize();
+      gemm(n * P, g.outC, K, {col, K, false}, {L.W.data(), g.outC, false}, out, g.outC, L.b.data(), sc.gemm);
+      if (!L.last) activateRows(s.activation, out, L.A.data() + (size_t)i * g.outSize(), n * P, g.outC);
+    }
+  }
+
+  // Chunk c's weight gradients and dIn (when din != null) from G (dLoss/doutput) of samples [s0, s1).
+  void kernelBackward(SeqLayer& L, const float* in, float* din, int c, int s0, int s1, Scratch& sc) {
+    const Geom& g = L.g;
+    const LayerSpec& s = L.spec;
+    const bool direct = s.kind == DENSE || (s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1);
+    const int K = (int)(L.W.size() / g.outC), P = g.outH * g.outW, sub = subBlock(L);
+    float* G = L.G.data() + (size_t)s0 * g.outSize();
+    if (!L.last) {
+      const float* z = (L.storeZ ? L.Z.data() : L.A.data()) + (size_t)s0 * g.outSize();
+      activationBackward(s.activation, z, L.A.data() + (size_t)s0 * g.outSize(), G, (s1 - s0) * P, g.outC);
+    }
+    std::vector<float>& gW = L.gWc[c];
+    std::vector<float>& gb = L.gbc[c];
+    std::fill(gb.begin(), gb.end(), 0.0f);
+    if (din) std::memset(din + (size_t)s0 * g.inSize(), 0, sizeof(float) * (s1 - s0) * g.inSize());
+    for (int i = s0; i < s1; i += sub) {
+      int n = std::min(sub, s1 - i);
+      const float* col = in + (size_t)i * g.inSize();
+      if (!direct) {
+        float* buf = sc.col.reserve((size_t)n * P * K);
+        im2col(g, s, col, n, buf);
+        col = buf;
+      }
+      const float* gi = L.G.data() + (size_t)i * g.outSize();
+      float* dst = i == s0 ? gW.data() : sc.tmp.reserve(gW.size());
+      gemm(K, g.outC, n * P, {col, K, true}, {gi, g.outC, false}, dst, g.outC, nullptr, sc.gemm);
+      if (i != s0)
+        for (size_t k = 0; k < gW.size(); k++) gW[k] += dst[k];
+      for (int r = 0; r < n * P; r++) {
+        const float* gr = gi + (size_t)r * g.outC;
+        for (int j = 0; j < g.outC; j++) gb[j] += gr[j];
+      }
+      if (din) {
+        float* dx = din + (size_t)i * g.inSize();
+        if (direct) {
+          // dIn = G W^T straight into place (1x1: the columns are the input)
+          gemm(n * P, K, g.outC, {gi, g.outC, false}, {L.W.data(), g.outC, true}, dx, K, nullptr, sc.gemm);
+        } else {
+          float* dcol = sc.dcol.reserve((size_t)n * P * K);
+          gemm(n * P, K, g.outC, {gi, g.outC, false}, {L.W.data(), g.outC, true}, dcol, K, nullptr, sc.gemm);
+          col2im(g, s, dcol, n, dx);
+        }
+      }
+    }
+  }
+
+  void poolForward(SeqLayer& L, const float* in, int s0, int s1, bool training) {
+    const Geom& g = L.g;
+    const LayerSpec& s = L.spec;
+    const int C = g.inC;
+    const bool isMax = s.kind == MAX_POOLING2D;
+    for (int i = s0; i < s1; i++) {
+      const float* x = in + (size_t)i * g.inSize();
+      float* y = L.A.data() + (size_t)i * g.outSize();
+      int32_t* idx = isMax && training ? L.argmax.data() + (size_t)i * g.outSize() : nullptr;
+      for (int oy = 0; oy < g.outH; oy++) {
+        const int y0 = std::max(0, oy * s.sh - g.padT), y1 = std::min(g.inH, oy * s.sh - g.padT + s.kh);
+        for (int ox = 0; ox < g.outW; ox++) {
+          const int x0 = std::max(0, ox * s.sw - g.padL), x1 = std::min(g.inW, ox * s.sw - g.padL + s.kw);
+          float* yo = y + ((size_t)oy * g.outW + ox) * C;
+          int32_t* io = idx ? idx + ((size_t)oy * g.outW + ox) * C : nullptr;
+          if (isMax) {
+            // the first real cell of the window, then the first strictly larger one wins (PyTorch's
+            // and TensorFlow's choice among ties)
+            const int first = (y0 * g.inW + x0) * C;
+            for (int c = 0; c < C; c++) yo[c] = x[first + c];
+            if (io)
+              for (int c = 0; c < C; c++) io[c] = first + c;
+            for (int iy = y0; iy < y1; iy++)
+              for (int ix = x0; ix < x1; ix++) {
+                const int base = (iy * g.inW + ix) * C;
+                const float* xi = x + base;
+                if (io) {
+                  for (int c = 0; c < C; c++)
+                    if (xi[c] > yo[c]) {
+                      yo[c] = xi[c];
+                      io[c] = base + c;
+                    }
+                } else {
+                  for (int c = 0; c < C; c++) yo[c] = std::max(yo[c], xi[c]);
+                }
+              }
+          } else {
+            for (int c = 0; c < C; c++) yo[c] = 0;
+            for (int iy = y0; iy < y1; iy++)
+              for (int ix = x0; ix < x1; ix++) {
+                const float* xi = x + ((size_t)iy * g.inW + ix) * C;
+                for (int c = 0; c < C; c++) yo[c] += xi[c];
+              }
+            const float inv = 1.0f / (float)((y1 - y0) * (x1 - x0));
+            for (int c = 0; c < C; c++) yo[c] *= inv;
+          }
+        }
+      }
+    }
+  }
+
+  void poolBackward(SeqLayer& L, float* din, int s0, int s1) {
+    const Geom& g = L.g;
+    const LayerSpec& s = L.spec;
+    const int C = g.inC;
+    std::memset(din + (size_t)s0 * g.inSize(), 0, sizeof(float) * (s1 - s0) * g.inSize());
+    for (int i = s0; i < s1; i++) {
+      float* dx = din + (size_t)i * g.inSize();
+      const float* gy = L.G.data() + (size_t)i * g.outSize();
+      if (s.kind == MAX_POOLING2D) {
+        const int32_t* idx = L.argmax.data() + (size_t)i * g.outSize();
+        for (size_t o = 0; o < g.outSize(); o++) dx[idx[o]] += gy[o];
+        continue;
+      }
+      for (int oy = 0; oy < g.outH; oy++) {
+        const int y0 = std::max(0, oy * s.sh - g.padT), y1 = std::min(g.inH, oy * s.sh - g.padT + s.kh);
+        for (int ox = 0; ox < g.outW; ox++) {
+          const int x0 = std::max(0, ox * s.sw - g.padL), x1 = std::min(g.inW, ox * s.sw - g.padL + s.kw);
+          const float* go = gy + ((size_t)oy * g.outW + ox) * C;
+          const float inv = 1.0f / (float)((y1 - y0) * (x1 - x0));
+          for (int iy = y0; iy < y1; iy++)
+            for (int ix = x0; ix < x1; ix++) {
+              float* d = dx + ((size_t)iy * g.inW + ix) * C;
+              for (int c = 0; c < C; c++) d[c] += go[c] * inv;
+            }
+        }
+      }
+    }
+  }
+
+  void batchNormForward(SeqLayer& L, const float* in, int R, bool training) {
+    const int C = L.g.outC;
+    const size_t rows = (size_t)R * L.g.outH * L.g.outW;
+    const float eps = (float)L.spec.epsilon;
+    L.mean.assign(C, 0);
+    L.var.assign(C, 0);
+    if (training) {
+      std::vector<double> s(C, 0), q(C, 0);
+      for (size_t r = 0; r < rows; r++)
+        for (int c = 0; c < C; c++) s[c] += in[r * C + c];
+      for (int c = 0; c < C; c++) s[c] /= (double)rows;
+      for (size_t r = 0; r < rows; r++)
+        for (int c = 0; c < C; c++) {
+          double d = in[r * C + c] - s[c];
+          q[c] += d * d;
+        }
+      for (int c = 0; c < C; c++) {
+        L.mean[c] = (float)s[c];
+        L.var[c] = (float)(q[c] / (double)rows);
+      }
+    } else {
+      L.mean = L.mm;
+      L.var = L.mv;
+    }
+    std::vector<float> inv(C);
+    for (int c = 0; c < C; c++) inv[c] = 1.0f / std::sqrt(L.var[c] + eps);
+    for (size_t r = 0; r < rows; r++)
+      for (int c = 0; c < C; c++) {
+        size_t i = r * C + c;
+        float xhat = (in[i] - L.mean[c]) * inv[c];
+        L.Z[i] = xhat;
+        L.A[i] = xhat * L.gamma[c] + L.beta[c];
+      }
+  }
+
+  void batchNormBackward(SeqLayer& L, float* din, int R) {
+    const int C = L.g.outC;
+    const size_t rows = (size_t)R * L.g.outH * L.g.outW;
+    std::vector<double> sg(C, 0), sgx(C, 0);
+    const float* G = L.G.data();
+    for (size_t r = 0; r < rows; r++)
+      for (int c = 0; c < C; c++) {
+        size_t i = r * C + c;
+        sg[c] += G[i];
+        sgx[c] += (double)G[i] * L.Z[i];
+      }
+    std::vector<float> a(C), mg(C), mgx(C);
+    for (int c = 0; c < C; c++) {
+      L.gbeta[c] = (float)sg[c];
+      L.ggamma[c] = (float)sgx[c];
+      a[c] = (float)(L.gamma[c] / std::sqrt((double)L.var[c] + L.spec.epsilon));
+      mg[c] = (float)(sg[c] / (double)rows);
+      mgx[c] = (float)(sgx[c] / (double)rows);
+    }
+    if (!din) return;
+    for (size_t r = 0; r < rows; r++)
+      for (int c = 0; c < C; c++) {
+        size_t i = r * C + c;
+        din[i] = a[c] * (G[i] - mg[c] - L.Z[i] * mgx[c]);
+      }
+  }
+
+  void forward(int R, bool training) {
+    setChunks(R);
+    for (int l = 0; l < (int)layers_.size(); l++) {
+      SeqLayer& L = layers_[l];
+      const float* in = inputOf(l);
+      const size_t out = (size_t)R * L.g.outSize();
+      L.A.resize(out);
+      switch (L.spec.kind) {
+        case CONV2D:
+        case DENSE:
+          if (L.storeZ) L.Z.resize(out);
+          forEachChunk([&](int, int s0, int s1, int t) { kernelForward(L, in, s0, s1, scratch_[t]); });
+          break;
+        case MAX_POOLING2D:
+        case AVERAGE_POOLING2D:
+          if (training && L.spec.kind == MAX_POOLING2D) L.argmax.resize(out);
+          forEachChunk([&](int, int s0, int s1, int) { poolForward(L, in, s0, s1, training); });
+          break;
+        case FLATTEN:
+          std::memcpy(L.A.data(), in, out * sizeof(float));
+          break;
+        case GLOBAL_AVERAGE_POOLING2D: {
+          const int P = L.g.inH * L.g.inW, C = L.g.inC;
+          forEachChunk([&](int, int s0, int s1, int) {
+            for (int i = s0; i < s1; i++) {
+              float* y = L.A.data() + (size_t)i * C;
+              const float* x = in + (size_t)i * L.g.inSize();
+              for (int c = 0; c < C; c++) y[c] = 0;
+              for (int p = 0; p < P; p++)
+                for (int c = 0; c < C; c++) y[c] += x[(size_t)p * C + c];
+              for (int c = 0; c < C; c++) y[c] /= (float)P;
+            }
+          });
+          break;
+        }
+        case DROPOUT:
+          if (training && L.spec.rate > 0) {
+            L.mask.resize(out);
+            const uint32_t key = dropoutKey(cfg_.seed, (uint32_t)iterations_, (uint32_t)l);
+            const float keep = (float)(1.0 / (1.0 - L.spec.rate));
+            const double rate = L.spec.rate;
+            const size_t size = L.g.outSize();
+            forEachChunk([&](int, int s0, int s1, int) {
+              for (size_t i = (size_t)s0 * size; i < (size_t)s1 * size; i++) {
+                double u = (double)(hash32(key, (uint32_t)i) >> 8) / 16777216.0;
+                L.mask[i] = u >= rate ? keep : 0.0f;
+                L.A[i] = in[i] * L.mask[i];
+              }
+            });
+          } else {
+            std::memcpy(L.A.data(), in, out * sizeof(float));
+          }
+          break;
+        case BATCH_NORMALIZATION:
+          L.Z.resize(out);
+          batchNormForward(L, in, R, training);
+          break;
+      }
+    }
+  }
+
+  double penalty() const {
+    double total = 0;
+    for (const SeqLayer& L : layers_) {
+      if (!L.hasKernel() || (L.spec.l1 == 0 && L.spec.l2 == 0)) continue;
+      double s1 = 0, s2 = 0;
+      for (float w : L.W) {
+        s1 += std::fabs(w);
+        s2 += (double)w * w;
+      }
+      total += L.spec.l1 * s1 + L.spec.l2 * s2;
+    }
+    return total;
+  }
+
+  // gW = the chunks' partial sums, in chunk order, split over the threads by element ranges.
+  void reduceChunks(std::vector<float>& dst, const std::vector<std::vector<float>>& parts) {
+    const size_t n = dst.size();
+    const int tasks = std::min<int>(pool_->threads(), (int)std::max<size_t>(1, n / 4096));
+    pool_->run(tasks, [&](int k, int) {
+      size_t a = n * k / tasks, b = n * (k + 1) / tasks;
+      for (size_t i = a; i < b; i++) dst[i] = parts[0][i];
+      for (int c = 1; c < chunks_; c++)
+        for (size_t i = a; i < b; i++) dst[i] += parts[c][i];
+    });
+  }
+
+  Sums step(const std::vector<int>& rows, double lr) {
+    const int R = (int)rows.size();
+    const int NL = (int)layers_.size();
+    gather(rows);
+    forward(R, true);
+    SeqLayer& out = layers_.back();
+    Sums s = lossAndMetricRows(cfg_, out.A.data(), T_.data(), R, out.g.outC, P_, &out.G);
+    Sums result;
+    result.loss = (s.loss / R + penalty()) * R;
+    result.metric = s.metric;
+    for (int l = NL - 1; l >= 0; l--) {
+      SeqLayer& L = layers_[l];
+      const float* in = inputOf(l);
+      float* din = nullptr;
+      if (l > 0) {
+        layers_[l - 1].G.resize((size_t)R * L.g.inSize());
+        din = layers_[l - 1].G.data();
+      }
+      switch (L.spec.kind) {
+        case CONV2D:
+        case DENSE: {
+          if ((int)L.gWc.size() < chunks_) {
+            L.gWc.resize(chunks_);
+            L.gbc.resize(chunks_);
+          }
+          for (int c = 0; c < chunks_; c++) {
+            L.gWc[c].resize(L.W.size());
+            L.gbc[c].resize(L.b.size());
+          }
+          forEachChunk([&](int c, int s0, int s1, int t) { kernelBackward(L, in, din, c, s0, s1, scratch_[t]); });
+          reduceChunks(L.gW, L.gWc);
+          std::copy(L.gbc[0].begin(), L.gbc[0].end(), L.gb.begin());
+          for (int c = 1; c < chunks_; c++)
+            for (size_t j = 0; j < L.gb.size(); j++) L.gb[j] += L.gbc[c][j];
+          if (L.spec.l1 > 0 || L.spec.l2 > 0)
+            for (size_t i = 0; i < L.W.size(); i++) {
+              float w = L.W[i];
+              L.gW[i] += (float)(L.spec.l1 * ((w > 0) - (w < 0)) + 2 * L.spec.l2 * w);
+            }
+          break;
+        }
+        case MAX_POOLING2D:
+        case AVERAGE_POOLING2D:
+          if (din) forEachChunk([&](int, int s0, int s1, int) { poolBackward(L, din, s0, s1); });
+          break;
+        case FLATTEN:
+          if (din) std::memcpy(din, L.G.data(), (size_t)R * L.g.outSize() * sizeof(float));
+          break;
+        case GLOBAL_AVERAGE_POOLING2D:
+          if (din) {
+            const int P = L.g.inH * L.g.inW, C = L.g.inC;
+            forEachChunk([&](int, int s0, int s1, int) {
+              for (int i = s0; i < s1; i++) {
+                const float* gy = L.G.data() + (size_t)i * C;
+                float* dx = din + (size_t)i * L.g.inSize();
+                for (int p = 0; p < P; p++)
+                  for (int c = 0; c < C; c++) dx[(size_t)p * C + c] = gy[c] / (float)P;
+              }
+            });
+          }
+          break;
+        case DROPOUT:
+          if (din) {
+            const size_t n = (size_t)R * L.g.outSize();
+            if (L.spec.rate > 0)
+              for (size_t i = 0; i < n; i++) din[i] = L.G[i] * L.mask[i];
+            else
+              std::memcpy(din, L.G.data(), n * sizeof(float));
+          }
+          break;
+        case BATCH_NORMALIZATION:
+          batchNormBackward(L, din, R);
+          break;
+      }
+    }
+    // BN moving statistics from this batch (Keras: unbiased variance for images, the fused kernel's)
+    for (SeqLayer& L : layers_) {
+      if (L.spec.kind != BATCH_NORMALIZATION) continue;
+      const double n = (double)R * L.g.outH * L.g.outW;
+      const float m = (float)L.spec.momentum, rest = (float)(1 - L.spec.momentum);
+      const double unbias = L.g.spatialIn && n > 1 ? n / (n - 1) : 1.0;
+      for (int c = 0; c < L.g.outC; c++) {
+        L.mm[c] = L.mm[c] * m + L.mean[c] * rest;
+        L.mv[c] = L.mv[c] * m + (float)(L.var[c] * unbias) * rest;
+      }
+    }
+    applyUpdates(lr);
+    return result;
+  }
+
+  void applyUpdates(double lr) {
+    const OptimizerConfig& o = cfg_.opt;
+    double rate = o.decay > 0 ? lr / (1 + o.decay * iterations_) : lr;
+    long t = iterations_ + 1;
+    for (SeqLayer& L : layers_) {
+      std::vector<float>* params[4] = {&L.W, &L.b, &L.gamma, &L.beta};
+      std::vector<float>* grads[4] = {&L.gW, &L.gb, &L.ggamma, &L.gbeta};
+      for (int k = 0; k < 4; k++) {
+        if (params[k]->empty()) continue;
+        float* slots[3] = {L.slot[k][0].data(), L.slot[k][1].data(), L.slot[k][2].data()};
+        optimizerStep(o, params[k]->data(), grads[k]->data(), params[k]->size(), slots, rate, t);
+      }
+      if (L.hasKernel() && L.spec.maxNorm > 0) {
+        // Keras MaxNorm: per output unit / filter over all other axes
+        const int out = L.g.outC, in = (int)(L.W.size() / out);
+        for (int j = 0; j < out; j++) {
+          double sq = 0;
+          for (int i = 0; i < in; i++) sq += (double)L.W[(size_t)i * out + j] * L.W[(size_t)i * out + j];
+          double norm = std::sqrt(sq);
+          double factor = std::min(std::max(norm, 0.0), L.spec.maxNorm) / (1e-7 + norm);
+          for (int i = 0; i < in; i++) L.W[(size_t)i * out + j] = (float)(L.W[(size_t)i * out + j] * factor);
+        }
+      }
+    }
+    iterations_++;
+  }
+};
+
+// ---------------------------------------------------------------- the stack
+
+SequentialStack::SequentialStack(const Data& data, std::vector<int> inputShape, std::vector<std::vector<LayerSpec>> layers,
+                                 std::vector<ModelConfig> configs)
+    : data_(data) {
+  if (layers.size() != configs.size()) throw std::runtime_error("sequential: one layer list per model");
+  try {
+    for (size_t m = 0; m < configs.size(); m++) models_.push_back(new SeqModel(data_, inputShape, layers[m], std::move(configs[m])));
+  } catch (...) {
+    for (SeqModel* p : models_) delete p;
+    throw;
+  }
+}
+
+SequentialStack::~SequentialStack() {
+  for (SeqModel* m : models_) delete m;
+}
+
+// Runs f(model) for the active models, spread over `threads`: one model per thread while there are
+// at least as many models as threads, else each model gets threads / models of them.
+template <class F>
+static std::vector<Sums> overModels(std::vector<SeqModel*>& models, const std::vector<uint8_t>& active, int threads, F f) {
+  std::vector<Sums> out(models.size());
+  std::vector<int> todo;
+  for (size_t m = 0; m < models.size(); m++) {
+    if (m < active.size() && active[m]) todo.push_back((int)m);
+    else out[m].loss = out[m].metric = std::numeric_limits<double>::quiet_NaN();
+  }
+  if (todo.empty()) return out;
+  const int outer = std::max(1, std::min(threads, (int)todo.size()));
+  const int inner = std::max(1, threads / outer);
+  std::atomic<int> next{0};
+  std::string error;
+  std::mutex errorMu;
+  auto run = [&] {
+    for (int i; (i = next++) < (int)todo.size();) {
+      try {
+        SeqModel* model = models[todo[i]];
+        model->setThreads(inner);
+        out[todo[i]] = f(model, todo[i]);
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(errorMu);
+        if (error.empty()) error = e.what();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < outer; t++) pool.emplace_back(run);
+  run();
+  for (auto& th : pool) th.join();
+  if (!error.empty()) throw std::runtime_error(error);
+  return out;
+}
+
+std::vector<Sums> SequentialStack::trainEpoch(const std::vector<std::vector<int>>& orders, const std::vector<double>& lrs,
+                                              const std::vector<uint8_t>& active, int threads) {
+  return overModels(models_, active, threads, [&](SeqModel* model, int m) { return model->trainEpoch(orders.at(m), lrs.at(m)); });
+}
+
+std::vector<Sums> SequentialStack::evaluate(int part, const std::vector<uint8_t>& active, int threads) {
+  return overModels(models_, active, threads, [&](SeqModel* model, int) { return model->evaluate(part); });
+}
+
+std::vector<std::vector<float>> SequentialStack::getWeights(int m) const { return models_.at(m)->weights(); }
+
+void SequentialStack::setWeights(int m, const std::vector<std::vector<float>>& w) { models_.at(m)->setWeights(w); }
+
+}  // namespace nns
