@@ -14,6 +14,9 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <ctime>
+#include <cstdio>
+#include <cstdlib>
 
 #include "gemm.h"
 #include "mlp-internal.h"
@@ -165,7 +168,9 @@ static void im2col(const Geom& g, const LayerSpec& s, const float* in, int n, fl
           }
           const float* src = x + ((size_t)iy * g.inW) * C;
           if (inside) {
-            std::memcpy(dst, src + (size_t)x0 * C, sizeof(float) * s.kw * C);
+            // a plain loop: the runs are short when channels are few (3 floats for a 3x3 kernel on gray images)
+            const float* from = src + (size_t)x0 * C;
+            for (int k = 0; k < s.kw * C; k++) dst[k] = from[k];
             continue;
           }
           for (int kx = 0; kx < s.kw; kx++) {
@@ -198,6 +203,16 @@ static void col2im(const Geom& g, const LayerSpec& s, const float* dcol, int n, 
           }
         }
       }
+  }
+}
+
+// Max pooling, one window cell: where x > y, y = x and idx = base + c. Branch-free on restrict
+// pointers, so that it vectorizes.
+static void maxCell(const float* __restrict x, float* __restrict y, int32_t* __restrict idx, int base, int C) {
+  for (int c = 0; c < C; c++) {
+    const int32_t gt = -(int32_t)(x[c] > y[c]);
+    y[c] = y[c] < x[c] ? x[c] : y[c];
+    idx[c] = (idx[c] & ~gt) | ((base + c) & gt);
   }
 }
 
@@ -379,6 +394,28 @@ class SeqModel {
   std::vector<float> X_, T_, P_, grad_;
   std::unique_ptr<Pool> pool_;
   std::vector<Scratch> scratch_;
+  // NNSEARCH_PROFILE=1: seconds per layer (forward, backward) and in the updates, printed to stderr
+  // when the model is freed (for tuning; off otherwise)
+  bool profile_ = std::getenv("NNSEARCH_PROFILE") != nullptr;
+  std::vector<double> fwdSeconds_, bwdSeconds_;
+  double updateSeconds_ = 0, lossSeconds_ = 0;
+  // the calling thread's CPU time (other processes' load does not count; one model on one thread
+  // is the case to profile)
+  static double now() {
+    timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return t.tv_sec + 1e-9 * t.tv_nsec;
+  }
+
+ public:
+  ~SeqModel() {
+    if (!profile_ || fwdSeconds_.empty()) return;
+    for (size_t l = 0; l < layers_.size(); l++)
+      std::fprintf(stderr, "layer %zu kind %d: forward %.3f s, backward %.3f s\n", l, (int)layers_[l].spec.kind, fwdSeconds_[l], bwdSeconds_[l]);
+    std::fprintf(stderr, "loss %.3f s, updates %.3f s\n", lossSeconds_, updateSeconds_);
+  }
+
+ private:
   // the batch's chunks of samples: [chunkStart(c), chunkStart(c + 1))
   int rows_ = 0, chunk_ = 1, chunks_ = 1;
 
@@ -486,6 +523,44 @@ class SeqModel {
     }
   }
 
+  static void addPenaltyGradient(SeqLayer& L) {
+    if (L.spec.l1 > 0 || L.spec.l2 > 0)
+      for (size_t i = 0; i < L.W.size(); i++) {
+        float w = L.W[i];
+        L.gW[i] += (float)(L.spec.l1 * ((w > 0) - (w < 0)) + 2 * L.spec.l2 * w);
+      }
+  }
+
+  // Dense: dZ through the activation and dIn per chunk of samples; dW = in^T dZ as one product over
+  // the whole batch, its rows (input features) split over the threads in blocks of 64 (each element
+  // sums over the same samples in the same order whoever computes it, so the thread count does not
+  // change it); db by columns, in sample order.
+  void denseBackward(SeqLayer& L, const float* in, float* din, int R) {
+    const Geom& g = L.g;
+    const int K = g.inC, N = g.outC, rows = R * g.outH * g.outW;
+    forEachChunk([&](int, int s0, int s1, int t) {
+      const int r0 = s0 * g.outH * g.outW, r1 = s1 * g.outH * g.outW;
+      float* G = L.G.data() + (size_t)r0 * N;
+      if (!L.last) {
+        const float* z = (L.storeZ ? L.Z.data() : L.A.data()) + (size_t)r0 * N;
+        activationBackward(L.spec.activation, z, L.A.data() + (size_t)r0 * N, G, r1 - r0, N);
+      }
+      if (din) gemm(r1 - r0, K, N, {G, N, false}, {L.W.data(), N, true}, din + (size_t)r0 * K, K, nullptr, scratch_[t].gemm);
+    });
+    const int BLOCK = 64, blocks = (K + BLOCK - 1) / BLOCK;
+    pool_->run(blocks + 1, [&](int b, int t) {
+      if (b == blocks) {  // the bias
+        std::fill(L.gb.begin(), L.gb.end(), 0.0f);
+        for (int r = 0; r < rows; r++)
+          for (int j = 0; j < N; j++) L.gb[j] += L.G[(size_t)r * N + j];
+        return;
+      }
+      const int i0 = b * BLOCK, n = std::min(BLOCK, K - i0);
+      gemm(n, N, rows, {in + i0, K, true}, {L.G.data(), N, false}, L.gW.data() + (size_t)i0 * N, N, nullptr, scratch_[t].gemm);
+    });
+    addPenaltyGradient(L);
+  }
+
   void poolForward(SeqLayer& L, const float* in, int s0, int s1, bool training) {
     const Geom& g = L.g;
     const LayerSpec& s = L.spec;
@@ -513,11 +588,7 @@ class SeqModel {
                 const int base = (iy * g.inW + ix) * C;
                 const float* xi = x + base;
                 if (io) {
-                  for (int c = 0; c < C; c++)
-                    if (xi[c] > yo[c]) {
-                      yo[c] = xi[c];
-                      io[c] = base + c;
-                    }
+                  maxCell(xi, yo, io, base, C);
                 } else {
                   for (int c = 0; c < C; c++) yo[c] = std::max(yo[c], xi[c]);
                 }
@@ -630,7 +701,13 @@ class SeqModel {
 
   void forward(int R, bool training) {
     setChunks(R);
+    fwdSeconds_.resize(layers_.size());
     for (int l = 0; l < (int)layers_.size(); l++) {
+      const double t0 = profile_ ? now() : 0;
+      struct Lap {
+        double t0; double* sink; bool on;
+        ~Lap() { if (on) *sink += now() - t0; }
+      } lap{t0, &fwdSeconds_[l], profile_ && training};
       SeqLayer& L = layers_[l];
       const float* in = inputOf(l);
       const size_t out = (size_t)R * L.g.outSize();
@@ -725,7 +802,12 @@ class SeqModel {
     Sums result;
     result.loss = (s.loss / R + penalty()) * R;
     result.metric = s.metric;
+    bwdSeconds_.resize(layers_.size());
     for (int l = NL - 1; l >= 0; l--) {
+      struct Lap {
+        double t0; double* sink; bool on;
+        ~Lap() { if (on) *sink += now() - t0; }
+      } lap{profile_ ? now() : 0, &bwdSeconds_[l], profile_};
       SeqLayer& L = layers_[l];
       const float* in = inputOf(l);
       float* din = nullptr;
@@ -734,8 +816,10 @@ class SeqModel {
         din = layers_[l - 1].G.data();
       }
       switch (L.spec.kind) {
-        case CONV2D:
-        case DENSE: {
+        case DENSE:
+          denseBackward(L, in, din, R);
+          break;
+        case CONV2D: {
           if ((int)L.gWc.size() < chunks_) {
             L.gWc.resize(chunks_);
             L.gbc.resize(chunks_);
@@ -749,11 +833,7 @@ class SeqModel {
           std::copy(L.gbc[0].begin(), L.gbc[0].end(), L.gb.begin());
           for (int c = 1; c < chunks_; c++)
             for (size_t j = 0; j < L.gb.size(); j++) L.gb[j] += L.gbc[c][j];
-          if (L.spec.l1 > 0 || L.spec.l2 > 0)
-            for (size_t i = 0; i < L.W.size(); i++) {
-              float w = L.W[i];
-              L.gW[i] += (float)(L.spec.l1 * ((w > 0) - (w < 0)) + 2 * L.spec.l2 * w);
-            }
+          addPenaltyGradient(L);
           break;
         }
         case MAX_POOLING2D:
@@ -801,7 +881,9 @@ class SeqModel {
         L.mv[c] = L.mv[c] * m + (float)(L.var[c] * unbias) * rest;
       }
     }
+    const double u0 = profile_ ? now() : 0;
     applyUpdates(lr);
+    if (profile_) updateSeconds_ += now() - u0;
     return result;
   }
 

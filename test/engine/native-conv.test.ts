@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NativeEngine, loadNativeAddon, nativeSupports } from '../../src/engine/native-engine.js';
 import type { ModelJob, StackRuntime } from '../../src/engine/runtime.js';
+import { dropoutKey, dropoutMask } from '../../src/models/dropout.js';
 import { sequentialInitialWeights } from '../../src/models/weights.js';
 import { convGolden, convJob, modelOf, optimizerConfig, worst, type ConvGoldenCase } from './conv-golden.js';
 import { skipWithout } from '../helpers.js';
@@ -123,5 +124,62 @@ describe.skipIf(noAddon)('native Sequential stacks and threads', () => {
     const wider = modelOf(c);
     wider.layers = wider.layers!.map((l) => (l.kind === 'conv2d' ? { ...l, filters: l.filters + 1 } : l));
     expect(engine.canStack(jobs[0], { ...jobs[1], config: { ...jobs[1].config, model: wider } })).toBe(false);
+  });
+});
+
+describe.skipIf(noAddon)('native Sequential dropout', () => {
+  // dense(relu) -> dropout -> dense(softmax); one SGD step at learning rate 1 against the same
+  // step computed here in float64 with the mask of src/models/dropout.ts (key: model seed, update
+  // step 0, the Dropout layer's index in `layers`; counter: row * units + unit).
+  it('drops the units of the shared counter-based mask and scales the kept ones by 1 / (1 - rate)', async () => {
+    const c = convGolden.cases[0];
+    const [d, H, U, R, rate, seed] = [c.shape[0] * c.shape[1] * c.shape[2], 12, c.classes, 8, 0.4, 77];
+    const model = modelOf(c, {
+      optimizer: optimizerConfig('sgd', 1),
+      layers: [
+        { kind: 'flatten' },
+        { kind: 'dense', units: H, activation: 'relu', init: 'glorot_uniform', l1: 0, l2: 0, maxNorm: null },
+        { kind: 'dropout', rate },
+        { kind: 'dense', units: U, activation: 'softmax', init: 'glorot_uniform', l1: 0, l2: 0, maxNorm: null },
+      ],
+    });
+    const job = convJob(c, model, R, seed, R);
+    const w0 = sequentialInitialWeights(model.layers!, model.inputShape!, 5);
+    const stack = await stackOf(NativeEngine.create(1)!, [job], [w0]);
+    await stack.trainEpoch([identity(R)], [1], [true]);
+    const w1 = await stack.snapshot(0);
+    stack.dispose();
+
+    const mask = dropoutMask(new Float32Array(R * H), R, H, rate, dropoutKey(seed, 0, 2));
+    expect(mask.some((m) => m === 0) && mask.some((m) => m > 1)).toBe(true);
+    const [W1, b1, W2, b2] = w0;
+    const x = job.data.x;
+    const dW1 = new Float64Array(d * H), db1 = new Float64Array(H), dW2 = new Float64Array(H * U), db2 = new Float64Array(U);
+    for (let r = 0; r < R; r++) {
+      const h = Array.from({ length: H }, (_, j) => {
+        let s = b1[j];
+        for (let i = 0; i < d; i++) s += x[r * d + i] * W1[i * H + j];
+        return Math.max(s, 0);
+      });
+      const a = h.map((v, j) => v * mask[r * H + j]);
+      const z = Array.from({ length: U }, (_, k) => a.reduce((s, v, j) => s + v * W2[j * U + k], b2[k]));
+      const mx = Math.max(...z);
+      const e = z.map((v) => Math.exp(v - mx));
+      const sum = e.reduce((s, v) => s + v, 0);
+      const dz = e.map((v, k) => (v / sum - (k === job.data.y[r] ? 1 : 0)) / R);
+      for (let k = 0; k < U; k++) {
+        db2[k] += dz[k];
+        for (let j = 0; j < H; j++) dW2[j * U + k] += a[j] * dz[k];
+      }
+      for (let j = 0; j < H; j++) {
+        const dh = dz.reduce((s, v, k) => s + v * W2[j * U + k], 0) * mask[r * H + j] * (h[j] > 0 ? 1 : 0);
+        db1[j] += dh;
+        for (let i = 0; i < d; i++) dW1[i * H + j] += x[r * d + i] * dh;
+      }
+    }
+    [dW1, db1, dW2, db2].forEach((g, i) => {
+      const measured = Array.from(w0[i], (v, j) => v - w1[i][j]);
+      expect(worst(measured, g, 2e-6, 1e-4), `weight ${i}`).toBeLessThanOrEqual(1);
+    });
   });
 });
