@@ -21,6 +21,7 @@
 #include "gemm.h"
 #include "mlp-internal.h"
 #include "optimizer.h"
+#include "sequential-simd.h"
 
 namespace nns {
 
@@ -203,16 +204,6 @@ static void col2im(const Geom& g, const LayerSpec& s, const float* dcol, int n, 
           }
         }
       }
-  }
-}
-
-// Max pooling, one window cell: where x > y, y = x and idx = base + c. Branch-free on restrict
-// pointers, so that it vectorizes.
-static void maxCell(const float* __restrict x, float* __restrict y, int32_t* __restrict idx, int base, int C) {
-  for (int c = 0; c < C; c++) {
-    const int32_t gt = -(int32_t)(x[c] > y[c]);
-    y[c] = y[c] < x[c] ? x[c] : y[c];
-    idx[c] = (idx[c] & ~gt) | ((base + c) & gt);
   }
 }
 
@@ -532,9 +523,9 @@ class SeqModel {
   }
 
   // Dense: dZ through the activation and dIn per chunk of samples; dW = in^T dZ as one product over
-  // the whole batch, its rows (input features) split over the threads in blocks of 64 (each element
-  // sums over the same samples in the same order whoever computes it, so the thread count does not
-  // change it); db by columns, in sample order.
+  // the whole batch, its rows (input features) split over the threads (the GEMM sums each element
+  // over the same samples in the same order whichever block holds its row, so the thread count
+  // does not change it); db by columns, in sample order.
   void denseBackward(SeqLayer& L, const float* in, float* din, int R) {
     const Geom& g = L.g;
     const int K = g.inC, N = g.outC, rows = R * g.outH * g.outW;
@@ -547,7 +538,9 @@ class SeqModel {
       }
       if (din) gemm(r1 - r0, K, N, {G, N, false}, {L.W.data(), N, true}, din + (size_t)r0 * K, K, nullptr, scratch_[t].gemm);
     });
-    const int BLOCK = 64, blocks = (K + BLOCK - 1) / BLOCK;
+    // as many row blocks as threads (each a product that packs G once), in multiples of 64 rows
+    const int threads = pool_->threads();
+    const int BLOCK = std::max(64, (K + threads - 1) / threads + 63) / 64 * 64, blocks = (K + BLOCK - 1) / BLOCK;
     pool_->run(blocks + 1, [&](int b, int t) {
       if (b == blocks) {  // the bias
         std::fill(L.gb.begin(), L.gb.end(), 0.0f);
