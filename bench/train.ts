@@ -8,7 +8,8 @@
  * one thread at hidden {64, 256, 1024} x batch {32, 100, 512}; two threads (a native stack against
  * two single-thread processes, and one two-thread process); the whole init-mode grid through the CLI
  * against the same fits in PyTorch. Also the machine's load, tfjs wasm, memory over trials, and the
- * WebGPU paths where a GPU is present. Prints JSON.
+ * WebGPU paths where a GPU is present. And a LeNet-style CNN (bench/cnn.ts) on Fashion-MNIST beside
+ * PyTorch CPU: one model on 1 and 2 threads, a stack of 2 models on 2 threads. Prints JSON.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -24,14 +25,17 @@ import { gpuPaths } from './gpu-paths.js';
 import { MachineWatch } from './machine.js';
 import { flopsPerSample, mnistSplit, randomMnistLike } from './workload.js';
 import { wholeSearch } from './whole-search.js';
+import { cnnRows } from './cnn.js';
 
 const HELP = `npm run bench [-- options]
 
 CPU training speed of the native trainer beside NumPy/OpenBLAS and PyTorch (bench/anchors/, run in
-the same command with Debian's /usr/bin/python3 when it has them), on the embedded MNIST digits.
+the same command with Debian's /usr/bin/python3 when it has them), on the embedded MNIST digits (MLPs)
+and Fashion-MNIST (a LeNet-style CNN, or the embedded digits without /usr/share/datasets/fashion-mnist).
 Prints one JSON document; takes about 2 minutes on 2 quiet cores (--quick: about 1).
 
   --quick          fewer samples and epochs, a 2-epoch init-mode search
+  --cnn            only the CNN rows (LeNet-style on Fashion-MNIST beside PyTorch CPU; about 2 minutes)
   --gpu-software   also time the WebGPU engine on SwiftShader (a functional check, not a speed)
   --help           this text
 
@@ -161,7 +165,20 @@ function goals(one: OneThreadRow[], two: TwoRow[]) {
   };
 }
 
+const CNN = { train: quick ? 2000 : 8000, held: quick ? 1000 : 2000, epochs: quick ? 2 : 3 };
+
+/** --cnn: the CNN rows alone. */
+async function cnnOnly(): Promise<void> {
+  const watch = new MachineWatch();
+  const dir = mkdtempSync(join(tmpdir(), 'nns-bench-'));
+  const native = nativeKernelReport(quick ? 0.3 : 1);
+  const cnn = await cnnRows({ ...CNN, seed: SEED, torchPython: pythonWith('torch'), dir });
+  const machine = watch.finish();
+  console.log(JSON.stringify({ bench: 'train (CPU), CNN rows only', quick, machine, warnings: machine.warnings, native: native ?? { error: 'native trainer not built' }, cnn }, null, 2));
+}
+
 async function main(): Promise<void> {
+  if (argv.includes('--cnn')) return cnnOnly();
   const watch = new MachineWatch();
   const cores = availableParallelism();
   const dir = mkdtempSync(join(tmpdir(), 'nns-bench-'));
@@ -190,6 +207,7 @@ async function main(): Promise<void> {
     torch_1_process_2_threads: side([torch[2]]),
   });
   for (const p of [...numpy, ...torch]) p?.close();
+  const cnn = await cnnRows({ ...CNN, seed: SEED, torchPython, dir });
   const search = wholeSearch(dir, cores, torchPython, quick ? 2 : null);
 
   const tfjs = await TfjsEngine.create('wasm');
@@ -221,6 +239,7 @@ async function main(): Promise<void> {
         },
         one_thread: one,
         two_threads: two,
+        cnn,
         whole_search: search,
         goals: goals(one, two),
         tfjs_wasm_one_model: { ...tfjsRun, hidden: 64, batch: 100, training_digits: small.train },

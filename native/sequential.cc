@@ -14,10 +14,14 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <ctime>
+#include <cstdio>
+#include <cstdlib>
 
 #include "gemm.h"
 #include "mlp-internal.h"
 #include "optimizer.h"
+#include "sequential-simd.h"
 
 namespace nns {
 
@@ -165,7 +169,9 @@ static void im2col(const Geom& g, const LayerSpec& s, const float* in, int n, fl
           }
           const float* src = x + ((size_t)iy * g.inW) * C;
           if (inside) {
-            std::memcpy(dst, src + (size_t)x0 * C, sizeof(float) * s.kw * C);
+            // a plain loop: the runs are short when channels are few (3 floats for a 3x3 kernel on gray images)
+            const float* from = src + (size_t)x0 * C;
+            for (int k = 0; k < s.kw * C; k++) dst[k] = from[k];
             continue;
           }
           for (int kx = 0; kx < s.kw; kx++) {
@@ -379,6 +385,28 @@ class SeqModel {
   std::vector<float> X_, T_, P_, grad_;
   std::unique_ptr<Pool> pool_;
   std::vector<Scratch> scratch_;
+  // NNSEARCH_PROFILE=1: seconds per layer (forward, backward) and in the updates, printed to stderr
+  // when the model is freed (for tuning; off otherwise)
+  bool profile_ = std::getenv("NNSEARCH_PROFILE") != nullptr;
+  std::vector<double> fwdSeconds_, bwdSeconds_;
+  double updateSeconds_ = 0, lossSeconds_ = 0;
+  // the calling thread's CPU time (other processes' load does not count; one model on one thread
+  // is the case to profile)
+  static double now() {
+    timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return t.tv_sec + 1e-9 * t.tv_nsec;
+  }
+
+ public:
+  ~SeqModel() {
+    if (!profile_ || fwdSeconds_.empty()) return;
+    for (size_t l = 0; l < layers_.size(); l++)
+      std::fprintf(stderr, "layer %zu kind %d: forward %.3f s, backward %.3f s\n", l, (int)layers_[l].spec.kind, fwdSeconds_[l], bwdSeconds_[l]);
+    std::fprintf(stderr, "loss %.3f s, updates %.3f s\n", lossSeconds_, updateSeconds_);
+  }
+
+ private:
   // the batch's chunks of samples: [chunkStart(c), chunkStart(c + 1))
   int rows_ = 0, chunk_ = 1, chunks_ = 1;
 
@@ -486,6 +514,46 @@ class SeqModel {
     }
   }
 
+  static void addPenaltyGradient(SeqLayer& L) {
+    if (L.spec.l1 > 0 || L.spec.l2 > 0)
+      for (size_t i = 0; i < L.W.size(); i++) {
+        float w = L.W[i];
+        L.gW[i] += (float)(L.spec.l1 * ((w > 0) - (w < 0)) + 2 * L.spec.l2 * w);
+      }
+  }
+
+  // Dense: dZ through the activation and dIn per chunk of samples; dW = in^T dZ as one product over
+  // the whole batch, its rows (input features) split over the threads (the GEMM sums each element
+  // over the same samples in the same order whichever block holds its row, so the thread count
+  // does not change it); db by columns, in sample order.
+  void denseBackward(SeqLayer& L, const float* in, float* din, int R) {
+    const Geom& g = L.g;
+    const int K = g.inC, N = g.outC, rows = R * g.outH * g.outW;
+    forEachChunk([&](int, int s0, int s1, int t) {
+      const int r0 = s0 * g.outH * g.outW, r1 = s1 * g.outH * g.outW;
+      float* G = L.G.data() + (size_t)r0 * N;
+      if (!L.last) {
+        const float* z = (L.storeZ ? L.Z.data() : L.A.data()) + (size_t)r0 * N;
+        activationBackward(L.spec.activation, z, L.A.data() + (size_t)r0 * N, G, r1 - r0, N);
+      }
+      if (din) gemm(r1 - r0, K, N, {G, N, false}, {L.W.data(), N, true}, din + (size_t)r0 * K, K, nullptr, scratch_[t].gemm);
+    });
+    // as many row blocks as threads (each a product that packs G once), in multiples of 64 rows
+    const int threads = pool_->threads();
+    const int BLOCK = std::max(64, (K + threads - 1) / threads + 63) / 64 * 64, blocks = (K + BLOCK - 1) / BLOCK;
+    pool_->run(blocks + 1, [&](int b, int t) {
+      if (b == blocks) {  // the bias
+        std::fill(L.gb.begin(), L.gb.end(), 0.0f);
+        for (int r = 0; r < rows; r++)
+          for (int j = 0; j < N; j++) L.gb[j] += L.G[(size_t)r * N + j];
+        return;
+      }
+      const int i0 = b * BLOCK, n = std::min(BLOCK, K - i0);
+      gemm(n, N, rows, {in + i0, K, true}, {L.G.data(), N, false}, L.gW.data() + (size_t)i0 * N, N, nullptr, scratch_[t].gemm);
+    });
+    addPenaltyGradient(L);
+  }
+
   void poolForward(SeqLayer& L, const float* in, int s0, int s1, bool training) {
     const Geom& g = L.g;
     const LayerSpec& s = L.spec;
@@ -513,11 +581,7 @@ class SeqModel {
                 const int base = (iy * g.inW + ix) * C;
                 const float* xi = x + base;
                 if (io) {
-                  for (int c = 0; c < C; c++)
-                    if (xi[c] > yo[c]) {
-                      yo[c] = xi[c];
-                      io[c] = base + c;
-                    }
+                  maxCell(xi, yo, io, base, C);
                 } else {
                   for (int c = 0; c < C; c++) yo[c] = std::max(yo[c], xi[c]);
                 }
@@ -628,66 +692,134 @@ class SeqModel {
       }
   }
 
-  void forward(int R, bool training) {
-    setChunks(R);
-    for (int l = 0; l < (int)layers_.size(); l++) {
-      SeqLayer& L = layers_[l];
-      const float* in = inputOf(l);
-      const size_t out = (size_t)R * L.g.outSize();
-      L.A.resize(out);
-      switch (L.spec.kind) {
-        case CONV2D:
-        case DENSE:
-          if (L.storeZ) L.Z.resize(out);
-          forEachChunk([&](int, int s0, int s1, int t) { kernelForward(L, in, s0, s1, scratch_[t]); });
-          break;
-        case MAX_POOLING2D:
-        case AVERAGE_POOLING2D:
-          if (training && L.spec.kind == MAX_POOLING2D) L.argmax.resize(out);
-          forEachChunk([&](int, int s0, int s1, int) { poolForward(L, in, s0, s1, training); });
-          break;
-        case FLATTEN:
-          std::memcpy(L.A.data(), in, out * sizeof(float));
-          break;
-        case GLOBAL_AVERAGE_POOLING2D: {
-          const int P = L.g.inH * L.g.inW, C = L.g.inC;
-          forEachChunk([&](int, int s0, int s1, int) {
-            for (int i = s0; i < s1; i++) {
-              float* y = L.A.data() + (size_t)i * C;
-              const float* x = in + (size_t)i * L.g.inSize();
-              for (int c = 0; c < C; c++) y[c] = 0;
-              for (int p = 0; p < P; p++)
-                for (int c = 0; c < C; c++) y[c] += x[(size_t)p * C + c];
-              for (int c = 0; c < C; c++) y[c] /= (float)P;
-            }
-          });
-          break;
+  // One layer's forward for samples [s0, s1): every kind but BatchNormalization, whose statistics
+  // span the batch.
+  void forwardRange(int l, int s0, int s1, int t, bool training) {
+    SeqLayer& L = layers_[l];
+    const float* in = inputOf(l);
+    const size_t size = L.g.outSize();
+    switch (L.spec.kind) {
+      case CONV2D:
+      case DENSE:
+        kernelForward(L, in, s0, s1, scratch_[t]);
+        break;
+      case MAX_POOLING2D:
+      case AVERAGE_POOLING2D:
+        poolForward(L, in, s0, s1, training);
+        break;
+      case GLOBAL_AVERAGE_POOLING2D: {
+        const int P = L.g.inH * L.g.inW, C = L.g.inC;
+        for (int i = s0; i < s1; i++) {
+          float* y = L.A.data() + (size_t)i * C;
+          const float* x = in + (size_t)i * L.g.inSize();
+          for (int c = 0; c < C; c++) y[c] = 0;
+          for (int p = 0; p < P; p++)
+            for (int c = 0; c < C; c++) y[c] += x[(size_t)p * C + c];
+          for (int c = 0; c < C; c++) y[c] /= (float)P;
         }
-        case DROPOUT:
-          if (training && L.spec.rate > 0) {
-            L.mask.resize(out);
-            const uint32_t key = dropoutKey(cfg_.seed, (uint32_t)iterations_, (uint32_t)l);
-            const float keep = (float)(1.0 / (1.0 - L.spec.rate));
-            const double rate = L.spec.rate;
-            const size_t size = L.g.outSize();
-            forEachChunk([&](int, int s0, int s1, int) {
-              for (size_t i = (size_t)s0 * size; i < (size_t)s1 * size; i++) {
-                double u = (double)(hash32(key, (uint32_t)i) >> 8) / 16777216.0;
-                L.mask[i] = u >= rate ? keep : 0.0f;
-                L.A[i] = in[i] * L.mask[i];
-              }
-            });
-          } else {
-            std::memcpy(L.A.data(), in, out * sizeof(float));
+        break;
+      }
+      case DROPOUT:
+        if (training && L.spec.rate > 0) {
+          const uint32_t key = dropoutKey(cfg_.seed, (uint32_t)iterations_, (uint32_t)l);
+          const float keep = (float)(1.0 / (1.0 - L.spec.rate));
+          const double rate = L.spec.rate;
+          for (size_t i = (size_t)s0 * size; i < (size_t)s1 * size; i++) {
+            double u = (double)(hash32(key, (uint32_t)i) >> 8) / 16777216.0;
+            L.mask[i] = u >= rate ? keep : 0.0f;
+            L.A[i] = in[i] * L.mask[i];
           }
           break;
-        case BATCH_NORMALIZATION:
-          L.Z.resize(out);
-          batchNormForward(L, in, R, training);
-          break;
-      }
+        }
+        [[fallthrough]];  // a copy
+      case FLATTEN:
+        std::memcpy(L.A.data() + (size_t)s0 * size, in + (size_t)s0 * size, (size_t)(s1 - s0) * size * sizeof(float));
+        break;
+      case BATCH_NORMALIZATION:
+        break;
     }
   }
+
+  // Samples that go through a run of layers together in the forward pass, so each layer's output
+  // is read by the next while still in the caches (the per-sample results do not depend on it).
+  static const int FORWARD_SAMPLES = 4;
+
+  void forward(int R, bool training) {
+    setChunks(R);
+    const int NL = (int)layers_.size();
+    fwdSeconds_.resize(NL);
+    for (SeqLayer& L : layers_) {
+      const size_t out = (size_t)R * L.g.outSize();
+      L.A.resize(out);
+      if (L.storeZ || L.spec.kind == BATCH_NORMALIZATION) L.Z.resize(out);
+      if (training && L.spec.kind == MAX_POOLING2D) L.argmax.resize(out);
+      if (training && L.spec.kind == DROPOUT && L.spec.rate > 0) L.mask.resize(out);
+    }
+    const bool lap = profile_ && training && pool_->threads() == 1;
+    for (int l = 0; l < NL;) {
+      if (layers_[l].spec.kind == BATCH_NORMALIZATION) {
+        const double t0 = lap ? now() : 0;
+        batchNormForward(layers_[l], inputOf(l), R, training);
+        if (lap) fwdSeconds_[l] += now() - t0;
+        l++;
+        continue;
+      }
+      int end = l;
+      while (end < NL && layers_[end].spec.kind != BATCH_NORMALIZATION) end++;
+      forEachChunk([&](int, int s0, int s1, int t) {
+        for (int s = s0; s < s1; s += FORWARD_SAMPLES)
+          for (int k = l; k < end; k++) {
+            const double t0 = lap ? now() : 0;
+            forwardRange(k, s, std::min(s + FORWARD_SAMPLES, s1), t, training);
+            if (lap) fwdSeconds_[k] += now() - t0;
+          }
+      });
+      l = end;
+    }
+  }
+
+  // One layer's backward for chunk c (samples [s0, s1)): Conv2D (its chunk's weight gradient),
+  // pooling, Flatten, GlobalAveragePooling2D, Dropout.
+  void backwardRange(int l, int c, int s0, int s1, int t) {
+    SeqLayer& L = layers_[l];
+    const float* in = inputOf(l);
+    float* din = l > 0 ? layers_[l - 1].G.data() : nullptr;
+    const size_t size = L.g.outSize();
+    switch (L.spec.kind) {
+      case CONV2D:
+        kernelBackward(L, in, din, c, s0, s1, scratch_[t]);
+        break;
+      case MAX_POOLING2D:
+      case AVERAGE_POOLING2D:
+        if (din) poolBackward(L, din, s0, s1);
+        break;
+      case GLOBAL_AVERAGE_POOLING2D:
+        if (din) {
+          const int P = L.g.inH * L.g.inW, C = L.g.inC;
+          for (int i = s0; i < s1; i++) {
+            const float* gy = L.G.data() + (size_t)i * C;
+            float* dx = din + (size_t)i * L.g.inSize();
+            for (int p = 0; p < P; p++)
+              for (int ch = 0; ch < C; ch++) dx[(size_t)p * C + ch] = gy[ch] / (float)P;
+          }
+        }
+        break;
+      case DROPOUT:
+        if (din && L.spec.rate > 0) {
+          for (size_t i = (size_t)s0 * size; i < (size_t)s1 * size; i++) din[i] = L.G[i] * L.mask[i];
+          break;
+        }
+        [[fallthrough]];  // a copy
+      case FLATTEN:
+        if (din) std::memcpy(din + (size_t)s0 * size, L.G.data() + (size_t)s0 * size, (size_t)(s1 - s0) * size * sizeof(float));
+        break;
+      case DENSE:
+      case BATCH_NORMALIZATION:
+        break;
+    }
+  }
+
+  static bool chunkedBackward(LayerKind k) { return k != DENSE && k != BATCH_NORMALIZATION; }
 
   double penalty() const {
     double total = 0;
@@ -725,70 +857,55 @@ class SeqModel {
     Sums result;
     result.loss = (s.loss / R + penalty()) * R;
     result.metric = s.metric;
-    for (int l = NL - 1; l >= 0; l--) {
+    bwdSeconds_.resize(NL);
+    for (int l = 1; l < NL; l++) layers_[l - 1].G.resize((size_t)R * layers_[l].g.inSize());
+    const bool lap = profile_ && pool_->threads() == 1;
+    // Dense and BatchNormalization layers one at a time over the whole batch; every run of the other
+    // kinds chunk by chunk, each chunk through the whole run (its gradients still in the caches).
+    for (int l = NL - 1; l >= 0;) {
       SeqLayer& L = layers_[l];
-      const float* in = inputOf(l);
-      float* din = nullptr;
-      if (l > 0) {
-        layers_[l - 1].G.resize((size_t)R * L.g.inSize());
-        din = layers_[l - 1].G.data();
+      float* din = l > 0 ? layers_[l - 1].G.data() : nullptr;
+      if (!chunkedBackward(L.spec.kind)) {
+        const double t0 = lap ? now() : 0;
+        if (L.spec.kind == DENSE) denseBackward(L, inputOf(l), din, R);
+        else batchNormBackward(L, din, R);
+        if (lap) bwdSeconds_[l] += now() - t0;
+        l--;
+        continue;
       }
-      switch (L.spec.kind) {
-        case CONV2D:
-        case DENSE: {
-          if ((int)L.gWc.size() < chunks_) {
-            L.gWc.resize(chunks_);
-            L.gbc.resize(chunks_);
-          }
-          for (int c = 0; c < chunks_; c++) {
-            L.gWc[c].resize(L.W.size());
-            L.gbc[c].resize(L.b.size());
-          }
-          forEachChunk([&](int c, int s0, int s1, int t) { kernelBackward(L, in, din, c, s0, s1, scratch_[t]); });
-          reduceChunks(L.gW, L.gWc);
-          std::copy(L.gbc[0].begin(), L.gbc[0].end(), L.gb.begin());
-          for (int c = 1; c < chunks_; c++)
-            for (size_t j = 0; j < L.gb.size(); j++) L.gb[j] += L.gbc[c][j];
-          if (L.spec.l1 > 0 || L.spec.l2 > 0)
-            for (size_t i = 0; i < L.W.size(); i++) {
-              float w = L.W[i];
-              L.gW[i] += (float)(L.spec.l1 * ((w > 0) - (w < 0)) + 2 * L.spec.l2 * w);
-            }
-          break;
+      int first = l;
+      while (first > 0 && chunkedBackward(layers_[first - 1].spec.kind)) first--;
+      for (int k = first; k <= l; k++) {
+        SeqLayer& C = layers_[k];
+        if (C.spec.kind != CONV2D) continue;
+        if ((int)C.gWc.size() < chunks_) {
+          C.gWc.resize(chunks_);
+          C.gbc.resize(chunks_);
         }
-        case MAX_POOLING2D:
-        case AVERAGE_POOLING2D:
-          if (din) forEachChunk([&](int, int s0, int s1, int) { poolBackward(L, din, s0, s1); });
-          break;
-        case FLATTEN:
-          if (din) std::memcpy(din, L.G.data(), (size_t)R * L.g.outSize() * sizeof(float));
-          break;
-        case GLOBAL_AVERAGE_POOLING2D:
-          if (din) {
-            const int P = L.g.inH * L.g.inW, C = L.g.inC;
-            forEachChunk([&](int, int s0, int s1, int) {
-              for (int i = s0; i < s1; i++) {
-                const float* gy = L.G.data() + (size_t)i * C;
-                float* dx = din + (size_t)i * L.g.inSize();
-                for (int p = 0; p < P; p++)
-                  for (int c = 0; c < C; c++) dx[(size_t)p * C + c] = gy[c] / (float)P;
-              }
-            });
-          }
-          break;
-        case DROPOUT:
-          if (din) {
-            const size_t n = (size_t)R * L.g.outSize();
-            if (L.spec.rate > 0)
-              for (size_t i = 0; i < n; i++) din[i] = L.G[i] * L.mask[i];
-            else
-              std::memcpy(din, L.G.data(), n * sizeof(float));
-          }
-          break;
-        case BATCH_NORMALIZATION:
-          batchNormBackward(L, din, R);
-          break;
+        for (int c = 0; c < chunks_; c++) {
+          C.gWc[c].resize(C.W.size());
+          C.gbc[c].resize(C.b.size());
+        }
       }
+      forEachChunk([&](int c, int s0, int s1, int t) {
+        for (int k = l; k >= first; k--) {
+          const double t0 = lap ? now() : 0;
+          backwardRange(k, c, s0, s1, t);
+          if (lap) bwdSeconds_[k] += now() - t0;
+        }
+      });
+      for (int k = first; k <= l; k++) {
+        SeqLayer& C = layers_[k];
+        if (C.spec.kind != CONV2D) continue;
+        const double t0 = lap ? now() : 0;
+        reduceChunks(C.gW, C.gWc);
+        std::copy(C.gbc[0].begin(), C.gbc[0].end(), C.gb.begin());
+        for (int c = 1; c < chunks_; c++)
+          for (size_t j = 0; j < C.gb.size(); j++) C.gb[j] += C.gbc[c][j];
+        addPenaltyGradient(C);
+        if (lap) bwdSeconds_[k] += now() - t0;
+      }
+      l = first - 1;
     }
     // BN moving statistics from this batch (Keras: unbiased variance for images, the fused kernel's)
     for (SeqLayer& L : layers_) {
@@ -801,7 +918,9 @@ class SeqModel {
         L.mv[c] = L.mv[c] * m + (float)(L.var[c] * unbias) * rest;
       }
     }
+    const double u0 = profile_ ? now() : 0;
     applyUpdates(lr);
+    if (profile_) updateSeconds_ += now() - u0;
     return result;
   }
 
