@@ -360,7 +360,9 @@ class SeqModel {
     const std::vector<int>& list = part == 0 ? cfg_.validation : cfg_.test;
     int n = (int)list.size();
     Sums sums;
-    const int CHUNK = 256;
+    // inference a batch at a time (at least 32 samples, at most 256): a conv net's activations are
+    // large, and the buffers grow to the largest batch they have held
+    const int CHUNK = std::min(256, std::max(32, cfg_.batchSize));
     std::vector<int> rows;
     for (int start = 0; start < n; start += CHUNK) {
       int R = std::min(CHUNK, n - start);
