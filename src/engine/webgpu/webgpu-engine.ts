@@ -25,6 +25,8 @@ function bytes(a: Float32Array): Float32Array<ArrayBuffer> {
 
 /** Why the GPU engine cannot train a model, or null when it can. */
 export function webgpuUnsupported(m: ModelConfig): string | null {
+  // no WGSL kernels for Keras Sequential layers yet: conv nets fall back to the native trainer
+  if (m.layers) return 'Keras Sequential layers (conv nets)';
   if (m.batchNorm) return 'batch normalization';
   if (m.activation === 'softmax') return 'a softmax hidden activation';
   if (m.hidden.length > MAX_HIDDEN) return `more than ${MAX_HIDDEN} hidden layers`;
