@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fitStack } from '../../src/engine/fit.js';
-import { NativeEngine, loadNativeAddon, nativeSupports } from '../../src/engine/native-engine.js';
+import { NativeEngine, loadNativeAddon, nativeSupports, nativeUnsupported } from '../../src/engine/native-engine.js';
 import type { ModelJob, StackRuntime } from '../../src/engine/runtime.js';
 import { dropoutKey, dropoutMask } from '../../src/models/dropout.js';
 import type { ModelConfig, OptimizerConfig } from '../../src/models/config.js';
@@ -120,6 +120,13 @@ describe.skipIf(noAddon)('native Sequential stacks and threads', () => {
     expect(two.weights[0]).toEqual(one.weights[0]);
     expect(two.losses).toEqual(one.losses);
     expect(one.losses[2][0]).toBeLessThan(one.losses[0][0]);
+  });
+
+  it('declines a Sequential model whose output Dense is not flat (no Flatten or pooling before it), saying why', async () => {
+    const spatial = modelOf(c, { layers: modelOf(c).layers!.filter((l) => l.kind !== 'flatten') });
+    expect(nativeUnsupported(spatial)).toMatch(/not a Dense on flat input/);
+    expect(nativeSupports(spatial)).toBe(false);
+    await expect(NativeEngine.create(1)!.createStack([convJob(c, spatial)])).rejects.toThrow(/not implemented/);
   });
 
   it('stacks only models whose layer shapes agree', () => {
