@@ -32,10 +32,10 @@ const HELP = `npm run bench [-- options]
 CPU training speed of the native trainer beside NumPy/OpenBLAS and PyTorch (bench/anchors/, run in
 the same command with Debian's /usr/bin/python3 when it has them), on the embedded MNIST digits (MLPs)
 and Fashion-MNIST (a LeNet-style CNN, or the embedded digits without /usr/share/datasets/fashion-mnist).
-Prints one JSON document; takes about 2 minutes on 2 quiet cores (--quick: about 1).
+Prints one JSON document; takes about 4 minutes on 2 quiet cores, the CNN rows included (--quick: about 2).
 
   --quick          fewer samples and epochs, a 2-epoch init-mode search
-  --cnn            only the CNN rows (LeNet-style on Fashion-MNIST beside PyTorch CPU; about 2 minutes)
+  --cnn            only the CNN rows (LeNet-style on Fashion-MNIST beside PyTorch CPU; about 2 minutes on 2 quiet cores)
   --gpu-software   also time the WebGPU engine on SwiftShader (a functional check, not a speed)
   --help           this text
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -79,11 +80,23 @@ class Pool {
     std::unique_lock<std::mutex> lock(mu_);
     done_.wait(lock, [&] { return busy_ == 0; });
     fn_ = nullptr;
+    if (error_) {
+      std::exception_ptr e = error_;
+      error_ = nullptr;
+      std::rethrow_exception(e);  // a task's exception (bad_alloc...) reaches the caller, not std::terminate
+    }
   }
 
  private:
   void work(int t) {
-    for (int i; (i = next_++) < tasks_;) (*fn_)(i, t);
+    for (int i; (i = next_++) < tasks_;) {
+      try {
+        (*fn_)(i, t);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(errorMu_);
+        if (!error_) error_ = std::current_exception();
+      }
+    }
   }
   void loop(int t) {
     long seen = 0;
@@ -107,6 +120,8 @@ class Pool {
   std::atomic<int> next_{0};
   long gen_ = 0;
   bool stop_ = false;
+  std::mutex errorMu_;
+  std::exception_ptr error_;
 };
 
 // ---------------------------------------------------------------- layers
@@ -360,7 +375,9 @@ class SeqModel {
     const std::vector<int>& list = part == 0 ? cfg_.validation : cfg_.test;
     int n = (int)list.size();
     Sums sums;
-    const int CHUNK = 256;
+    // inference a batch at a time (at least 32 samples, at most 256): a conv net's activations are
+    // large, and the buffers grow to the largest batch they have held
+    const int CHUNK = std::min(256, std::max(32, cfg_.batchSize));
     std::vector<int> rows;
     for (int start = 0; start < n; start += CHUNK) {
       int R = std::min(CHUNK, n - start);

@@ -4,6 +4,10 @@
 // the same layer shapes and per-model hyperparameters, as the MLP Stack (mlp.h), with the same
 // losses, metrics, optimizers and dropout masks.
 //
+// Dropout masks are the MLP's (mlp.h dropoutKey): key dropoutKey(model seed, update step, index of
+// the Dropout layer in the model's layer list), unit i of the batch's NHWC activations (sample r,
+// feature j of that layer's output) at counter r * features + j, kept when u >= rate.
+//
 // Threads: the models of a stack are spread over the threads; when there are more threads than
 // models, each model splits every batch into fixed chunks of samples run on its share of threads.
 // The chunks depend only on the batch size, and per-chunk weight gradients are summed in chunk

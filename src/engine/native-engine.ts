@@ -40,16 +40,22 @@ export function loadNativeAddon(): NativeAddon | null {
   return cached;
 }
 
-/** Whether the native trainer implements this model (the loss forms it knows; Sequential models whose output Dense is flat). */
-export function nativeSupports(m: ModelConfig): boolean {
+/** Why the native trainer cannot train this model, or null: the loss forms it knows; Sequential models ending in a flat output Dense. */
+export function nativeUnsupported(m: ModelConfig): string | null {
   if (m.layers) {
     const shapes = sequentialShapes(m.layers, m.inputShape ?? [m.inputDim]);
-    if (!shapes.ok || m.layers.at(-1)?.kind !== 'dense' || shapes.shapes.at(-1)!.length !== 1) return false;
+    if (!shapes.ok) return `layer ${shapes.index}: ${shapes.message}`;
+    if (m.layers.at(-1)?.kind !== 'dense' || shapes.shapes.at(-1)!.length !== 1) return 'a Sequential model whose last layer is not a Dense on flat input';
   }
   const ce = m.loss === 'categorical_crossentropy' || m.loss === 'sparse_categorical_crossentropy';
-  if (ce) return m.outputActivation === 'softmax';
-  if (m.loss === 'binary_crossentropy') return m.outputActivation === 'sigmoid';
-  return true;
+  if (ce && m.outputActivation !== 'softmax') return `${m.loss} with a ${m.outputActivation} output`;
+  if (m.loss === 'binary_crossentropy' && m.outputActivation !== 'sigmoid') return `${m.loss} with a ${m.outputActivation} output`;
+  return null;
+}
+
+/** Whether the native trainer implements this model (see nativeUnsupported). */
+export function nativeSupports(m: ModelConfig): boolean {
+  return nativeUnsupported(m) === null;
 }
 
 /** Numbers per layer in the addon's layer list (native/sequential.h, LayerSpec and LAYER_FIELDS). */
@@ -228,7 +234,10 @@ export class NativeEngine implements Engine {
   }
 
   async createStack(jobs: ModelJob[]): Promise<StackRuntime> {
-    for (const j of jobs) if (!this.supports(j)) throw new Error(`native engine: ${j.config.model.loss} with a ${j.config.model.outputActivation} output is not implemented`);
+    for (const j of jobs) {
+      const why = nativeUnsupported(j.config.model);
+      if (why) throw new Error(`native engine: ${why} is not implemented`);
+    }
     return new NativeStack(this.addon, jobs, this.threads);
   }
 

@@ -7,10 +7,10 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fitStack } from '../../src/engine/fit.js';
-import { NativeEngine, loadNativeAddon, nativeSupports } from '../../src/engine/native-engine.js';
+import { NativeEngine, loadNativeAddon, nativeSupports, nativeUnsupported } from '../../src/engine/native-engine.js';
 import type { ModelJob, StackRuntime } from '../../src/engine/runtime.js';
 import { dropoutKey, dropoutMask } from '../../src/models/dropout.js';
-import type { ModelConfig } from '../../src/models/config.js';
+import type { ModelConfig, OptimizerConfig } from '../../src/models/config.js';
 import { initialWeights, sequentialInitialWeights } from '../../src/models/weights.js';
 import { Rng } from '../../src/rng.js';
 import { convGolden, convJob, modelOf, optimizerConfig, worst, type ConvGoldenCase } from './conv-golden.js';
@@ -120,6 +120,13 @@ describe.skipIf(noAddon)('native Sequential stacks and threads', () => {
     expect(two.weights[0]).toEqual(one.weights[0]);
     expect(two.losses).toEqual(one.losses);
     expect(one.losses[2][0]).toBeLessThan(one.losses[0][0]);
+  });
+
+  it('declines a Sequential model whose output Dense is not flat (no Flatten or pooling before it), saying why', async () => {
+    const spatial = modelOf(c, { layers: modelOf(c).layers!.filter((l) => l.kind !== 'flatten') });
+    expect(nativeUnsupported(spatial)).toMatch(/not a Dense on flat input/);
+    expect(nativeSupports(spatial)).toBe(false);
+    await expect(NativeEngine.create(1)!.createStack([convJob(c, spatial)])).rejects.toThrow(/not implemented/);
   });
 
   it('stacks only models whose layer shapes agree', () => {
@@ -277,6 +284,45 @@ describe.skipIf(noAddon)('native Sequential on flat data matches the native MLP 
     expect(worst(b.losses, a.losses, 1e-7, 1e-6)).toBeLessThanOrEqual(1);
     expect(b.test.loss).toBeCloseTo(a.test.loss, 6);
   });
+
+  // every optimizer of the MLP trainer, through the same optimizer code: dense(relu) -> dense(softmax)
+  const optimizers: [string, OptimizerConfig][] = [
+    ['sgd nesterov', { ...optimizerConfig('sgd', 0.05, 0.9), nesterov: true }],
+    ['adagrad', optimizerConfig('adagrad', 0.05)],
+    ['rmsprop centered with momentum', { ...optimizerConfig('rmsprop', 0.005, 0.5), centered: true }],
+    ['adadelta', { ...optimizerConfig('adadelta', 1), rho: 0.95 }],
+    ['adamax with decay', { ...optimizerConfig('adamax', 0.01), decay: 0.01 }],
+  ];
+  for (const [what, optimizer] of optimizers) {
+    it(`trains dense(relu) -> dense(softmax) with ${what} to the MLP's weights`, async () => {
+      const ds = blobs(60, 4, 3, 8, 1.2);
+      const mlp: ModelConfig = {
+        inputDim: 4, outputDim: 3, hidden: [{ units: 7, dropout: 0 }], activation: 'relu', outputActivation: 'softmax', init: 'glorot_uniform',
+        l1: 0.001, l2: 0, batchNorm: false, maxNorm: null, loss: 'categorical_crossentropy', optimizer,
+      };
+      const kernel = { init: 'glorot_uniform' as const, l1: 0.001, l2: 0, maxNorm: null };
+      const seq: ModelConfig = { ...mlp, hidden: [], inputShape: [4], layers: [{ kind: 'dense', units: 7, activation: 'relu', ...kernel }, { kind: 'dense', units: 3, activation: 'softmax', ...kernel }] };
+      const engine = NativeEngine.create(1)!;
+      const w0 = initialWeights(mlp, 2);
+      const after = async (model: ModelConfig) => {
+        const job: ModelJob = {
+          config: { model, train: { epochs: 3, batchSize: 8, shuffle: false, validationSplit: 0, earlyStopping: null, lrSchedule: null } },
+          data: { x: ds.x, y: ds.y, d: 4, task: 'classification', nClasses: 3, fit: identity(60), validation: new Int32Array(0), test: identity(60), scaler: null },
+          seed: 2,
+          metric: 'accuracy',
+        };
+        const stack = await stackOf(engine, [job], [w0]);
+        for (let e = 0; e < 3; e++) await stack.trainEpoch([identity(60)], [optimizer.learningRate], [true]);
+        const w = await stack.snapshot(0);
+        stack.dispose();
+        return w;
+      };
+      const a = await after(mlp);
+      const b = await after(seq);
+      expect(a[0].some((v, j) => Math.abs(v - w0[0][j]) > 1e-4)).toBe(true);
+      a.forEach((w, i) => expect(worst(b[i], w, 1e-6, 1e-5), `weight ${i}`).toBeLessThanOrEqual(1));
+    });
+  }
 
   it('rejects weights of the wrong shape with an error, not a crash', async () => {
     const c = convGolden.cases[0];

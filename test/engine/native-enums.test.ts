@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LAYER_FIELDS } from '../../src/engine/native-engine.js';
 import { NATIVE_ENUMS, NATIVE_NAMES, nativeCode } from '../../src/engine/native-enums.js';
 import { KERAS_CLASS_NAMES } from '../../src/models/layers.js';
 import { ACTIVATIONS, EPOCH_METRICS, LOSSES, OPTIMIZERS } from '../../src/spec/vocabulary.js';
@@ -27,6 +28,11 @@ describe('native enums (no compiled addon needed)', () => {
       expect(new Set(codes).size, kind).toBe(names.length);
       expect(Object.keys(NATIVE_NAMES[kind]).sort()).toEqual([...names].sort());
     }
+  });
+
+  it('passes each Sequential layer in as many numbers as native/sequential.h reads', () => {
+    const header = readFileSync(join(import.meta.dirname, '../../native/sequential.h'), 'utf8');
+    expect(Number(/constexpr int LAYER_FIELDS = (\d+);/.exec(header)?.[1])).toBe(LAYER_FIELDS);
   });
 
   it('finds the code by name, not by list position', () => {
