@@ -16,7 +16,7 @@
  * which parses again to itself (the stored spec is validated again by report and export).
  */
 import { z } from 'zod';
-import { ACTIVATIONS, INITIALIZERS, INITIALIZER_ALIASES } from './vocabulary.js';
+import { ACTIVATIONS, BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, INITIALIZERS, INITIALIZER_ALIASES } from './vocabulary.js';
 import { keyword } from './keyword.js';
 
 const positiveInt = z.number().int().positive();
@@ -46,7 +46,7 @@ export const LAYER_ARGS = {
   GlobalAveragePooling2D: z.strictObject({}),
   Dense: z.strictObject({ units: positiveInt, ...kernelArgs }),
   Dropout: z.strictObject({ rate: z.number().min(0).lt(1) }),
-  BatchNormalization: z.strictObject({ momentum: z.number().min(0).lt(1).default(0.99), epsilon: z.number().positive().default(1e-3) }),
+  BatchNormalization: z.strictObject({ momentum: z.number().min(0).lt(1).default(BATCH_NORM_MOMENTUM), epsilon: z.number().positive().default(BATCH_NORM_EPSILON) }),
 } as const;
 export type LayerClass = keyof typeof LAYER_ARGS;
 export const LAYER_CLASSES = Object.keys(LAYER_ARGS) as LayerClass[];
