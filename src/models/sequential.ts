@@ -7,7 +7,7 @@
 import { SpecError } from '../errors.js';
 import { itemParts, type LayerItem } from '../spec/layers-spec.js';
 import type { ModelSpec } from '../spec/schema.js';
-import type { Activation } from '../spec/vocabulary.js';
+import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, type Activation } from '../spec/vocabulary.js';
 import { describeShape, KERAS_CLASS_NAMES, sequentialShapes, type KernelSettings, type SequentialLayer } from './layers.js';
 
 const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
@@ -75,7 +75,7 @@ function specLayers(model: ModelSpec): { layers: SequentialLayer[]; origins: str
     const filters = Math.max(1, Math.round(cb.filters * Math.pow(cb.growth, b)));
     for (let c = 0; c < cb.convs; c++) {
       add({ kind: 'conv2d', filters, kernelSize: pair(cb.kernel_size), strides: [1, 1], padding: cb.padding, activation: model.activation, ...kernel }, `${at}, Conv2D)`);
-      if (cb.batch_norm) add({ kind: 'batch_normalization', momentum: 0.99, epsilon: 1e-3 }, `${at}, BatchNormalization)`);
+      if (cb.batch_norm) add({ kind: 'batch_normalization', momentum: BATCH_NORM_MOMENTUM, epsilon: BATCH_NORM_EPSILON }, `${at}, BatchNormalization)`);
     }
     if (cb.pool !== 'none') {
       const poolSize = pair(cb.pool_size);
@@ -88,7 +88,7 @@ function specLayers(model: ModelSpec): { layers: SequentialLayer[]; origins: str
   const rates = Array.isArray(model.dropout) ? model.dropout : new Array<number>(widths.length).fill(model.dropout);
   widths.forEach((units, i) => {
     add({ kind: 'dense', units, activation: model.activation, ...kernel }, `model.units[${i}]`);
-    if (model.batch_norm) add({ kind: 'batch_normalization', momentum: 0.99, epsilon: 1e-3 }, 'model.batch_norm');
+    if (model.batch_norm) add({ kind: 'batch_normalization', momentum: BATCH_NORM_MOMENTUM, epsilon: BATCH_NORM_EPSILON }, 'model.batch_norm');
     if (rates[i] > 0) add({ kind: 'dropout', rate: rates[i] }, `model.dropout`);
   });
   return { layers, origins };

@@ -16,7 +16,7 @@
  * which parses again to itself (the stored spec is validated again by report and export).
  */
 import { z } from 'zod';
-import { ACTIVATIONS, INITIALIZERS, INITIALIZER_ALIASES } from './vocabulary.js';
+import { ACTIVATIONS, BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, INITIALIZERS, INITIALIZER_ALIASES } from './vocabulary.js';
 import { keyword } from './keyword.js';
 
 const positiveInt = z.number().int().positive();
@@ -46,7 +46,7 @@ export const LAYER_ARGS = {
   GlobalAveragePooling2D: z.strictObject({}),
   Dense: z.strictObject({ units: positiveInt, ...kernelArgs }),
   Dropout: z.strictObject({ rate: z.number().min(0).lt(1) }),
-  BatchNormalization: z.strictObject({ momentum: z.number().min(0).lt(1).default(0.99), epsilon: z.number().positive().default(1e-3) }),
+  BatchNormalization: z.strictObject({ momentum: z.number().min(0).lt(1).default(BATCH_NORM_MOMENTUM), epsilon: z.number().positive().default(BATCH_NORM_EPSILON) }),
 } as const;
 export type LayerClass = keyof typeof LAYER_ARGS;
 export const LAYER_CLASSES = Object.keys(LAYER_ARGS) as LayerClass[];
@@ -101,6 +101,9 @@ export const LayerItemSchema = z.unknown().transform((raw, ctx): LayerItem => {
     ctx.addIssue({ code: 'custom', message: 'give kernel_initializer or init, not both', path: [name, 'init'], input: raw });
     return z.NEVER;
   }
+  const keras = kerasKernelArgs(args, name, ctx, raw);
+  if (keras === null) return z.NEVER;
+  args = keras;
   const parsed = LAYER_ARGS[cls].safeParse(args, { reportInput: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -117,6 +120,34 @@ export const LayerItemSchema = z.unknown().transform((raw, ctx): LayerItem => {
   }
   return { [cls]: out } as LayerItem;
 });
+
+/**
+ * Keras's own spelling of the kernel settings, `kernel_regularizer: {l1: .., l2: ..}` (keras.regularizers.L1L2)
+ * and `kernel_constraint: {max_norm: ..}` (keras.constraints.MaxNorm), read as the flat l1, l2,
+ * max_norm arguments. Null (with an issue) when one is malformed or given twice.
+ */
+function kerasKernelArgs(args: unknown, name: string, ctx: z.RefinementCtx, raw: unknown): unknown {
+  if (!args || typeof args !== 'object' || Array.isArray(args)) return args;
+  const out: Record<string, unknown> = { ...(args as Record<string, unknown>) };
+  const forms: [string, string[]][] = [['kernel_regularizer', ['l1', 'l2']], ['kernel_constraint', ['max_norm']]];
+  for (const [key, fields] of forms) {
+    if (!(key in out)) continue;
+    const v = out[key];
+    delete out[key];
+    if (!v || typeof v !== 'object' || Array.isArray(v) || Object.keys(v).some((k) => !fields.includes(k))) {
+      ctx.addIssue({ code: 'custom', message: `expected {${fields.join(', ')}} (or the flat ${fields.join(', ')} arguments)`, path: [name, key], input: raw });
+      return null;
+    }
+    for (const [k, x] of Object.entries(v)) {
+      if (k in out) {
+        ctx.addIssue({ code: 'custom', message: `${k} is given twice (in ${key} and as an argument)`, path: [name, key, k], input: raw });
+        return null;
+      }
+      out[k] = x;
+    }
+  }
+  return out;
+}
 
 /**
  * The compact form of a conv net's feature extractor: `count` blocks, block b holding `convs`

@@ -63,6 +63,13 @@ describe('model.layers', () => {
     expect(out).toMatchObject({ activation: 'softmax', l1: 0.01 });
   });
 
+  it("takes Keras's kernel_regularizer and kernel_constraint forms", () => {
+    const spec = specFrom(`name: x\nmodel:\n  layers:\n    - Conv2D: {filters: 4, kernel_size: 3, kernel_regularizer: {l2: 0.01}, kernel_constraint: {max_norm: 2}}\n    - Flatten\n`);
+    expect(resolveTrial(spec, {}, MNIST).model.layers![0]).toMatchObject({ l1: 0, l2: 0.01, maxNorm: 2 });
+    expect(problems(`name: x\nmodel:\n  layers:\n    - Dense: {units: 4, l2: 0.1, kernel_regularizer: {l2: 0.01}}\n`)[0]).toMatch(/kernel_regularizer\.l2: l2 is given twice/);
+    expect(problems(`name: x\nmodel:\n  layers:\n    - Dense: {units: 4, kernel_regularizer: l2}\n`)[0]).toMatch(/Dense\.kernel_regularizer: expected \{l1, l2\}/);
+  });
+
   it('names unknown classes and arguments', () => {
     expect(problems(`name: x\nmodel:\n  layers:\n    - Conv3D: {filters: 3}\n`)[0]).toMatch(/model\.layers\[0\]: unknown layer 'Conv3D'/);
     expect(problems(`name: x\nmodel:\n  layers:\n    - Conv2D: {filters: 3, kernel_size: 3, kernel: 3}\n`)[0]).toMatch(/model\.layers\[0\]\.Conv2D\.kernel: unknown key/);
