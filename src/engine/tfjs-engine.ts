@@ -403,7 +403,10 @@ class TfjsSequential extends TfjsModelBase {
           let variance: Tensor;
           if (masks) {
             ({ mean, variance } = tf.moments(h, h.shape.map((_, a) => a).slice(0, -1)));
-            bnStats?.push({ mean: tf.keep(mean), variance: tf.keep(variance) });
+            // Keras's fused kernel (images, rank 4) moves the variance with Bessel's correction,
+            // n/(n-1) over the batch's n = rows x height x width cells per channel; flat input does not.
+            const n = h.size / h.shape[h.shape.length - 1];
+            bnStats?.push({ mean: tf.keep(mean), variance: tf.keep(h.rank === 4 && n > 1 ? tf.mul(variance, n / (n - 1)) : variance) });
           } else {
             mean = bn.movingMean;
             variance = bn.movingVar;

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { holdOut } from '../cv/kfold.js';
 import { fitScaler } from '../cv/scaling.js';
 import type { Dataset } from '../data/dataset.js';
@@ -76,10 +77,11 @@ export function scorePredictions(predictions: Float32Array, y: Float32Array, cla
   return s / y.length;
 }
 
-export async function exportModel(store: Storage, study: StudyRecord, opts: { dir: string; backend: BackendName; trial?: number }): Promise<ExportMeta> {
+export async function exportModel(store: Storage, study: StudyRecord, opts: { dir: string; backend: BackendName; trial?: number; full?: boolean }): Promise<ExportMeta> {
   const spec = storedSpec(study.specJson);
   const trial = await bestTrial(store, study, opts.trial);
-  const { train, test } = loadDataset(spec.data, '/', spec.seed);
+  const { limit: _limit, ...unlimited } = spec.data;
+  const { train, test } = loadDataset(opts.full ? unlimited : spec.data, '/', spec.seed);
   if (test && test.d !== train.d) throw new DataError(`the test split has ${test.d} features, the training data ${train.d}`);
   const config = resolveTrial(spec, trial.params, { d: train.d, task: train.task, nClasses: train.nClasses, ...(train.shape ? { shape: train.shape } : {}) });
   const seed = mixSeed(spec.seed, EXPORT_STREAM);
@@ -91,7 +93,8 @@ export async function exportModel(store: Storage, study: StudyRecord, opts: { di
     : new Rng(seed).permutation(train.n).slice(0, Math.min(MONITOR_ROWS, train.n)).sort();
   const scaler = fitScaler(spec.data.scaling, all.x, train.d, trainRows);
   const data: FoldData = { x: all.x, y: all.y, d: train.d, task: train.task, nClasses: train.nClasses, fit, validation, test: monitor, scaler };
-  const engine = await createEngine(opts.backend, { threads: 1 });
+  // one model: the native trainer splits its batches over every core, with the same numbers as on one
+  const engine = await createEngine(opts.backend, { threads: availableParallelism() });
   const metric = train.task === 'classification' ? 'accuracy' : 'mse';
   let outcome;
   try {

@@ -14,12 +14,14 @@ export interface ExportArgs {
   dir: string;
   backend: BackendName;
   trial?: number;
+  /** Refit on the whole training split, ignoring data.limit. */
+  full?: boolean;
 }
 
 export function exportCommand(args: ExportArgs, io: Output): Promise<void> {
   return withStorage(args.db, 'read', async (store) => {
     const study = await pickStudy(store, args.study);
-    const meta = await exportModel(store, study, { dir: args.dir, backend: args.backend, trial: args.trial });
+    const meta = await exportModel(store, study, { dir: args.dir, backend: args.backend, trial: args.trial, full: args.full ?? false });
     io.out(`exported trial ${meta.trial} of ${meta.study} ${formatParams(meta.params)} to ${args.dir} (model.json, weights.bin, nnsearch.json)`);
     io.out(`refit on ${meta.trainedOn}, ${meta.epochs} epochs, engine ${meta.engine}`);
     if (meta.test) io.out(`test split (${meta.test.source}): ${meta.test.metric} ${meta.test.engine.toFixed(4)}; reloaded LayersModel: ${meta.test.reloaded.toFixed(4)}`);
@@ -34,11 +36,12 @@ export function registerExport<T>(y: Argv<T>, io: Output): Argv<T> {
     (c) =>
       withBackend(withStudy(withDb(c)), 'training engine for the refit')
         .option('best', { type: 'string', demandOption: true, describe: 'directory to write model.json, weights.bin and nnsearch.json to' })
-        .option('trial', { type: 'string', describe: 'export this trial (its number) instead of the best' }),
+        .option('trial', { type: 'string', describe: 'export this trial (its number) instead of the best' })
+        .option('full', { type: 'boolean', default: false, describe: 'refit on the whole training split, ignoring data.limit (search on a subset, train the final model on everything)' }),
     (a) => {
       if (a.best.trim() === '') throw new UsageError('--best: give the directory to write the model to (e.g. --best model/)');
       if (a.trial !== undefined && !/^\d+$/.test(a.trial)) throw new UsageError(`--trial: expected a trial number, got '${a.trial}'`);
-      return exportCommand({ db: a.db, study: a.study, dir: a.best, trial: a.trial === undefined ? undefined : Number(a.trial), backend: a.backend }, io);
+      return exportCommand({ db: a.db, study: a.study, dir: a.best, trial: a.trial === undefined ? undefined : Number(a.trial), backend: a.backend, full: a.full }, io);
     },
   );
 }
