@@ -261,13 +261,11 @@ export class WebgpuSequentialStack implements StackRuntime {
       }
     });
     jobs.forEach((j, m) => {
-      if (j.config.model.optimizer.name === 'adagrad') {
-        const v = j.config.model.optimizer.initialAccumulator;
-        for (const b of bn) for (const slots of b.slots) device.queue.writeBuffer(slots[0], m * b.C * 4, new Float32Array(b.C).fill(v));
-      }
       this.writeWeights(m, sequentialInitialWeights(j.config.model.layers!, j.config.model.inputShape ?? [j.config.model.inputDim], j.seed));
       if (j.config.model.optimizer.name === 'adagrad') {
+        // Adagrad's accumulators start at initial_accumulator_value
         const v = j.config.model.optimizer.initialAccumulator;
+        for (const b of bn) for (const slots of b.slots) device.queue.writeBuffer(slots[0], m * b.C * 4, new Float32Array(b.C).fill(v));
         this.params.forEach((k, i) => {
           device.queue.writeBuffer(slotsW[i][0], m * k.K * k.COUT * 4, new Float32Array(k.K * k.COUT).fill(v));
           device.queue.writeBuffer(slotsB[i][0], m * k.COUT * 4, new Float32Array(k.COUT).fill(v));
