@@ -183,6 +183,44 @@ describe.skipIf(noGpu || noNative)('WebGPU conv nets against the native Sequenti
     }
   }, 180_000);
 
+  it('unusual layer orders equal the native trainer: pooling, Flatten or GAP first, strides past the kernel, Dense on images, dropout on images', async () => {
+    const c = stripped[1]; // 9x11x3 images
+    const k = { init: 'glorot_uniform' as const, l1: 0, l2: 0, maxNorm: null };
+    const variants: SequentialLayer[][] = [
+      [
+        { kind: 'max_pooling2d', poolSize: [3, 3], strides: [2, 2], padding: 'same' },
+        { kind: 'dropout', rate: 0.3 },
+        { kind: 'conv2d', filters: 4, kernelSize: [2, 2], strides: [3, 2], padding: 'valid', activation: 'relu', ...k },
+        { kind: 'dense', units: 6, activation: 'elu', ...k },
+        { kind: 'average_pooling2d', poolSize: [1, 2], strides: [1, 3], padding: 'same' },
+        { kind: 'flatten' },
+        { kind: 'dense', units: 2, activation: 'softmax', ...k },
+      ],
+      [
+        { kind: 'flatten' },
+        { kind: 'dense', units: 12, activation: 'tanh', ...k },
+        { kind: 'batch_normalization', momentum: 0.8, epsilon: 0.01 },
+        { kind: 'dropout', rate: 0.2 },
+        { kind: 'dense', units: 2, activation: 'softmax', ...k },
+      ],
+      [
+        { kind: 'global_average_pooling2d' },
+        { kind: 'dense', units: 2, activation: 'softmax', ...k },
+      ],
+    ];
+    for (const [v, layers] of variants.entries()) {
+      const job = convJob(c, modelOf(c, { layers }), c.n - 2, 41 + v, 5);
+      expect(engine.supports(job), `variant ${v}`).toBe(true);
+      const w = sequentialInitialWeights(layers, c.shape, 41 + v);
+      const order = [identity(c.n - 2).reverse()];
+      const a = await train(engine, [job], [w], order);
+      const b = await train(native!, [job], [w], order);
+      expect(worst(a.losses.flat(), b.losses.flat(), 1e-6, 1e-4), `variant ${v} losses`).toBeLessThanOrEqual(1);
+      a.final[0].forEach((x, i) => expect(worst(x, b.final[0][i], 1e-5, 1e-3), `variant ${v} weight ${i}`).toBeLessThanOrEqual(1));
+      expect(a.test[0].loss).toBeCloseTo(b.test[0].loss, 4);
+    }
+  }, 180_000);
+
   it('stacks only models whose layer shapes and activations agree', () => {
     const c = stripped[0];
     const a = convJob(c, modelOf(c, { layers: withoutBn(c) }));
