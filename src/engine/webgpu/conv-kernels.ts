@@ -615,7 +615,8 @@ fn real_rows(m: u32) -> u32 {
 /**
  * Training statistics, one workgroup per (channel, model): the batch mean and (biased) variance of
  * the real rows, two passes; then the moving statistics' update (Keras: unbiased for images) when
- * the model trains this step.
+ * the model trains this step. With EVAL, the moving statistics copied to STATS (the forward kernel
+ * reads STATS only).
  */
 export function bnStatsKernel(): string {
   return `${COMMON}
@@ -646,6 +647,13 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wg: ve
   let lid = lid3.x;
   let c = wg.x;
   let m = wg.z;
+  if (EVAL == 1u) {
+    if (lid == 0u) {
+      STATS[m * 2u * C + c] = MM[m * C + c];
+      STATS[(m * 2u + 1u) * C + c] = MV[m * C + c];
+    }
+    return;
+  }
   let n = real_rows(m) * P;
   let base = m * B * P * C + c;
   var s = 0.0;
@@ -667,30 +675,29 @@ fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wg: ve
 `;
 }
 
-/** Normalization, element-wise: XHAT = (x - mean) / sqrt(var + EPS) (batch or moving statistics), OUT = gamma XHAT + beta. */
-export function bnForwardKernel(): string {
+/**
+ * Normalization, element-wise: XHAT = (x - mean) / sqrt(var + EPS) with STATS (the batch's or the
+ * moving ones), OUT = gamma XHAT + beta; with an activation after (an MLP's Dense -> BN ->
+ * activation), Y = gamma XHAT + beta is kept for its act' and OUT = act(Y).
+ */
+export function bnForwardKernel(after: Activation | null = null): string {
   return `${COMMON}
 ${BN_COMMON}
+${after ? actFunctions('after', after) : ''}
 @group(1) @binding(0) var<storage, read> IN: array<f32>;
 @group(1) @binding(1) var<storage, read> STATS: array<f32>;
-@group(1) @binding(2) var<storage, read> MM: array<f32>;
-@group(1) @binding(3) var<storage, read> MV: array<f32>;
-@group(1) @binding(4) var<storage, read> gamma: array<f32>;
-@group(1) @binding(5) var<storage, read> beta: array<f32>;
-@group(1) @binding(6) var<storage, read_write> XHAT: array<f32>;
-@group(1) @binding(7) var<storage, read_write> OUT: array<f32>;
+@group(1) @binding(2) var<storage, read> gamma: array<f32>;
+@group(1) @binding(3) var<storage, read> beta: array<f32>;
+@group(1) @binding(4) var<storage, read_write> XHAT: array<f32>;
+@group(1) @binding(5) var<storage, read_write> OUT: array<f32>;
+${after ? '@group(1) @binding(6) var<storage, read_write> Y: array<f32>;' : ''}
 ${ELEMENTS('B * P * C')}
     let c = i % C;
-    var mean = MM[m * C + c];
-    var v = MV[m * C + c];
-    if (EVAL == 0u) {
-      mean = STATS[m * 2u * C + c];
-      v = STATS[(m * 2u + 1u) * C + c];
-    }
     let at = m * B * P * C + i;
-    let xhat = (IN[at] - mean) * (1.0 / sqrt(v + EPS));
+    let xhat = (IN[at] - STATS[m * 2u * C + c]) * (1.0 / sqrt(STATS[(m * 2u + 1u) * C + c] + EPS));
     XHAT[at] = xhat;
-    OUT[at] = xhat * gamma[m * C + c] + beta[m * C + c];
+    let y = xhat * gamma[m * C + c] + beta[m * C + c];
+    ${after ? 'Y[at] = y;\n    OUT[at] = after(y);' : 'OUT[at] = y;'}
   }
 }
 `;
