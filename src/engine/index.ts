@@ -4,7 +4,7 @@
  * - native: the C++ stacked trainer (built at install when a compiler is present)
  * - wasm, cpu, tfjs-webgpu, tensorflow: TensorFlow.js on that backend
  * - auto: the fastest available: webgpu on a machine with a GPU, else native, else wasm.
- * Models an engine does not implement (batch norm on the GPU, rare loss/output pairings natively)
+ * Models an engine does not implement (a softmax hidden activation on the GPU, rare loss/output pairings natively)
  * train on the next engine down.
  */
 import { existsSync } from 'node:fs';

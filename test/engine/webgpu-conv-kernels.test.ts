@@ -4,7 +4,7 @@
  * the host side that need no device (dispatch sizes).
  */
 import { describe, expect, it } from 'vitest';
-import { convGemmKernel, dropoutKernel, elementWorkgroups, gapBackwardKernel, gapForwardKernel, gatherKernel, layerMaxNormKernel, layerPenaltyKernel, MAX_ELEMENT_WORKGROUPS, poolBackwardKernel, poolForwardKernel, wgradReduceKernel, wgradSplit, type ConvGemmKind } from '../../src/engine/webgpu/conv-kernels.js';
+import { bnBackwardKernel, bnForwardKernel, bnGradKernel, bnStatsKernel, convGemmKernel, dropoutKernel, elementWorkgroups, gapBackwardKernel, gapForwardKernel, gatherKernel, layerMaxNormKernel, layerPenaltyKernel, MAX_ELEMENT_WORKGROUPS, poolBackwardKernel, poolForwardKernel, wgradReduceKernel, wgradSplit, type ConvGemmKind } from '../../src/engine/webgpu/conv-kernels.js';
 import { requestDevice, type GpuContext } from '../../src/engine/webgpu/device.js';
 import { GEMM_TILES } from '../../src/engine/webgpu/kernels.js';
 import { ACTIVATIONS, type Activation } from '../../src/spec/vocabulary.js';
@@ -65,6 +65,15 @@ describe.skipIf(noDawn)('conv-net WGSL kernels on the null backend', () => {
     for (const evaluation of [0, 1]) expect(await compiles(gatherKernel(), { B: 32, FEATURES: 784, LIST: 1000, EVAL: evaluation })).toBeNull();
     expect(await compiles(layerMaxNormKernel(), { IN: 288, OUT: 64, BATCH: 32 })).toBeNull();
     for (const evaluation of [0, 1]) expect(await compiles(layerPenaltyKernel(), { SIZE: 18432, BATCH: 32, SLOT: 2 * evaluation, EVAL: evaluation })).toBeNull();
+  });
+
+  it('batch normalization: statistics with the moving update, normalization, gamma/beta gradients, input gradient with every act\' below', async () => {
+    const bn = { B: 8, P: 49, C: 16, EPS: 1e-3, MOMENTUM: 0.99 };
+    for (const [unbias, evaluation] of [[0, 0], [1, 0]]) expect(await compiles(bnStatsKernel(), { ...bn, UNBIAS: unbias, EVAL: evaluation })).toBeNull();
+    expect(await compiles(bnStatsKernel(), { ...bn, EVAL: 1 })).toBeNull();
+    for (const after of [null, ...hidden]) expect(await compiles(bnForwardKernel(after), bn), `bn forward, ${after} after`).toBeNull();
+    expect(await compiles(bnGradKernel(), bn)).toBeNull();
+    for (const prev of [null, ...hidden]) expect(await compiles(bnBackwardKernel(prev), bn), `bn backward ${prev}`).toBeNull();
   });
 
   it('rejects invalid WGSL (the check can fail)', async () => {

@@ -1,14 +1,13 @@
 /**
  * The WebGPU engine training Keras Sequential conv nets for real, on a GPU or on SwiftShader (a
  * conformant CPU Vulkan driver from Debian's chromium) where there is none:
- * - PyTorch goldens (test/fixtures/conv/golden.json) of the cases without batch normalization:
- *   inference loss and accuracy, every weight's gradient of one batch, 3 epochs of SGD/Adam
- *   (same and valid padding, strides 2, max and average pooling, L2, MaxNorm)
- * - the batch-normalized golden cases with their BatchNormalization layers removed (average pooling
- *   'same' with stride 2, a 1x1 conv, GAP, strides (1, 2) and (3, 1), max pooling 'same'), and a
- *   stack of 3 models with dropout and different optimizers, against the native Sequential trainer
- *   (itself checked against the same goldens)
- * - batch normalization is declined, so engine/index.ts trains it on the CPU.
+ * - PyTorch goldens (test/fixtures/conv/golden.json): inference loss and accuracy, every weight's
+ *   gradient of one batch and the moving statistics after it, 3 epochs of SGD/Adam (same and valid
+ *   padding, strides 2, (1, 2) and (3, 1), max and average pooling, GAP, batch norm, L2, MaxNorm)
+ * - the batch-normalized golden cases with their BatchNormalization layers removed, stacks of 3
+ *   models with dropout, batch norm, ragged last batches and different optimizers, against the
+ *   native Sequential trainer (itself checked against the same goldens)
+ * - a whole fit through --backend webgpu, and what the GPU declines falling back to native.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitScaler } from '../../src/cv/scaling.js';
@@ -16,6 +15,7 @@ import { fitStack } from '../../src/engine/fit.js';
 import { createEngine } from '../../src/engine/index.js';
 import { NativeEngine } from '../../src/engine/native-engine.js';
 import type { Engine, ModelJob, StackRuntime } from '../../src/engine/runtime.js';
+import { elementWorkgroups, wgradSplit } from '../../src/engine/webgpu/conv-kernels.js';
 import { modelsPerGroup, scratchBytes } from '../../src/engine/webgpu/sequential-stack.js';
 import { WebgpuEngine } from '../../src/engine/webgpu/webgpu-engine.js';
 import type { SequentialLayer } from '../../src/models/layers.js';
@@ -43,7 +43,7 @@ async function stackOf(engine: WebgpuEngine | NativeEngine, jobs: ModelJob[], we
 const withBatchNorm = (c: ConvGoldenCase) => c.layers.some((l) => l.kind === 'batch_normalization');
 
 describe.skipIf(noGpu)(`WebGPU conv nets match PyTorch ${convGolden.torch}`, () => {
-  for (const c of convGolden.cases.filter((x) => !withBatchNorm(x))) {
+  for (const c of convGolden.cases) {
     for (const [tiles, engine] of [['auto', () => gpu!], ['64 x 64 split', () => tiled!]] as const) {
       describe(`${c.name} (${tiles} tiles)`, () => {
         it('is supported', () => {
@@ -58,7 +58,7 @@ describe.skipIf(noGpu)(`WebGPU conv nets match PyTorch ${convGolden.torch}`, () 
           expect(r.metric).toBeCloseTo(c.forward.accuracy, 10);
         });
 
-        it('computes the gradient of every weight for one batch (SGD at learning rate 1)', async () => {
+        it('computes the gradient of every weight for one batch (SGD at learning rate 1), and the moving statistics', async () => {
           const model = modelOf(c, { optimizer: optimizerConfig('sgd', 1), noMaxNorm: true });
           const stack = await stackOf(engine(), [convJob(c, model, c.batch)], [initialOf(c)]);
           await stack.trainEpoch([identity(c.batch)], [1], [true]);
@@ -66,8 +66,12 @@ describe.skipIf(noGpu)(`WebGPU conv nets match PyTorch ${convGolden.torch}`, () 
           stack.dispose();
           expect(after.length).toBe(c.initial.length);
           c.gradients.forEach((g, i) => {
-            const measured = c.initial[i].map((w0, j) => w0 - after[i][j]);
-            expect(worst(measured, g!, 2e-6, 1e-4), `weight ${i}`).toBeLessThanOrEqual(1);
+            if (g) {
+              const measured = c.initial[i].map((w0, j) => w0 - after[i][j]);
+              expect(worst(measured, g, 2e-6, 1e-4), `weight ${i}`).toBeLessThanOrEqual(1);
+            } else {
+              expect(worst(after[i], c.movingAfterStep[i]!, 1e-6, 1e-5), `moving statistic ${i}`).toBeLessThanOrEqual(1);
+            }
           });
         });
 
@@ -84,11 +88,10 @@ describe.skipIf(noGpu)(`WebGPU conv nets match PyTorch ${convGolden.torch}`, () 
     }
   }
 
-  it('declines batch normalization (it trains on the CPU engines) and takes the same model without it', () => {
-    const c = convGolden.cases.find(withBatchNorm)!;
-    expect(gpu!.supports(convJob(c, modelOf(c)))).toBe(false);
-    const layers = modelOf(c).layers!.filter((l) => l.kind !== 'batch_normalization');
-    expect(gpu!.supports(convJob(c, modelOf(c, { layers })))).toBe(true);
+  it('declines a softmax hidden activation (it trains on the CPU engines)', () => {
+    const c = convGolden.cases[0];
+    const layers = modelOf(c).layers!.map((l, i) => (l.kind === 'conv2d' && i === 0 ? { ...l, activation: 'softmax' as const } : l));
+    expect(gpu!.supports(convJob(c, modelOf(c, { layers })))).toBe(false);
   });
 });
 
@@ -161,6 +164,63 @@ describe.skipIf(noGpu || noNative)('WebGPU conv nets against the native Sequenti
     }
   }, 120_000);
 
+  it('a stack of 3 models with batch normalization (last batches of 4 and 1 rows), dropout and different optimizers equals 3 native models', async () => {
+    for (const c of stripped) {
+      const layers = modelOf(c).layers!.flatMap((l): SequentialLayer[] => (l.kind === 'global_average_pooling2d' ? [l, { kind: 'dropout', rate: 0.2 }] : [l]));
+      const jobs = [0, 1, 2].map((k) => {
+        const model = modelOf(c, { layers, optimizer: optimizerConfig(k === 1 ? 'sgd' : k === 2 ? 'adagrad' : 'adam', 0.004 * (k + 1), k === 1 ? 0.9 : 0) });
+        return convJob(c, model, c.n - [0, 3, 5][k], 31 + k, 5);
+      });
+      const weights = jobs.map((j) => sequentialInitialWeights(layers, c.shape, j.seed));
+      const orders = jobs.map((j, k) => identity(j.data.fit.length).map((i) => (i * (k + 2) + 1) % j.data.fit.length));
+      const together = await train(engine, jobs, weights, orders);
+      for (let m = 0; m < 3; m++) {
+        const alone = await train(native!, [jobs[m]], [weights[m]], [orders[m]]);
+        expect(worst(together.losses.map((l) => l[m]), alone.losses.map((l) => l[0]), 1e-6, 1e-4), `${c.name}: model ${m} losses`).toBeLessThanOrEqual(1);
+        together.final[m].forEach((x, i) => expect(worst(x, alone.final[0][i], 1e-5, 1e-3), `${c.name}: model ${m} weight ${i}`).toBeLessThanOrEqual(1));
+        expect(together.test[m].loss).toBeCloseTo(alone.test[0].loss, 4);
+      }
+    }
+  }, 180_000);
+
+  it('unusual layer orders equal the native trainer: pooling, Flatten or GAP first, strides past the kernel, Dense on images, dropout on images', async () => {
+    const c = stripped[1]; // 9x11x3 images
+    const k = { init: 'glorot_uniform' as const, l1: 0, l2: 0, maxNorm: null };
+    const variants: SequentialLayer[][] = [
+      [
+        { kind: 'max_pooling2d', poolSize: [3, 3], strides: [2, 2], padding: 'same' },
+        { kind: 'dropout', rate: 0.3 },
+        { kind: 'conv2d', filters: 4, kernelSize: [2, 2], strides: [3, 2], padding: 'valid', activation: 'relu', ...k },
+        { kind: 'dense', units: 6, activation: 'elu', ...k },
+        { kind: 'average_pooling2d', poolSize: [1, 2], strides: [1, 3], padding: 'same' },
+        { kind: 'flatten' },
+        { kind: 'dense', units: 2, activation: 'softmax', ...k },
+      ],
+      [
+        { kind: 'flatten' },
+        { kind: 'dense', units: 12, activation: 'tanh', ...k },
+        { kind: 'batch_normalization', momentum: 0.8, epsilon: 0.01 },
+        { kind: 'dropout', rate: 0.2 },
+        { kind: 'dense', units: 2, activation: 'softmax', ...k },
+      ],
+      [
+        { kind: 'global_average_pooling2d' },
+        { kind: 'dense', units: 2, activation: 'softmax', ...k },
+      ],
+    ];
+    for (const [v, layers] of variants.entries()) {
+      const job = convJob(c, modelOf(c, { layers }), c.n - 2, 41 + v, 5);
+      expect(engine.supports(job), `variant ${v}`).toBe(true);
+      const w = sequentialInitialWeights(layers, c.shape, 41 + v);
+      const order = [identity(c.n - 2).reverse()];
+      const a = await train(engine, [job], [w], order);
+      const b = await train(native!, [job], [w], order);
+      expect(worst(a.losses.flat(), b.losses.flat(), 1e-6, 1e-4), `variant ${v} losses`).toBeLessThanOrEqual(1);
+      a.final[0].forEach((x, i) => expect(worst(x, b.final[0][i], 1e-5, 1e-3), `variant ${v} weight ${i}`).toBeLessThanOrEqual(1));
+      expect(a.test[0].loss).toBeCloseTo(b.test[0].loss, 4);
+    }
+  }, 180_000);
+
   it('stacks only models whose layer shapes and activations agree', () => {
     const c = stripped[0];
     const a = convJob(c, modelOf(c, { layers: withoutBn(c) }));
@@ -198,8 +258,8 @@ describe.skipIf(noGpu || noNative)('--backend webgpu with conv nets', () => {
     };
   }
 
-  it('a whole fit of a conv net (validation, scaler, shuffling, early stopping with restore) equals the native one', async () => {
-    const c = convGolden.cases.find((x) => !withBatchNorm(x))!;
+  it('a whole fit of a conv net with batch norm (validation, scaler, shuffling, early stopping with restore) equals the native one', async () => {
+    const c = convGolden.cases.find(withBatchNorm)!;
     const job = fitJob(c, modelOf(c).layers!);
     expect(engine.name).toMatch(/^webgpu/);
     const [a] = await fitStack(engine, [job]);
@@ -211,12 +271,63 @@ describe.skipIf(noGpu || noNative)('--backend webgpu with conv nets', () => {
     a.history.forEach((h, e) => expect(h.valLoss!).toBeCloseTo(b.history[e].valLoss!, 4));
   }, 60_000);
 
-  it('a batch-normalized conv net falls back to the native trainer (the same numbers exactly)', async () => {
-    const c = convGolden.cases.find(withBatchNorm)!;
-    const job = fitJob(c, modelOf(c).layers!);
+  it('a conv net the GPU declines (softmax hidden activation) falls back to the native trainer (the same numbers exactly)', async () => {
+    const c = convGolden.cases[0];
+    const job = fitJob(c, modelOf(c).layers!.map((l, i) => (l.kind === 'conv2d' && i === 0 ? { ...l, activation: 'softmax' as const } : l)));
     const [a] = await fitStack(engine, [job]);
     const [b] = await fitStack(native!, [job]);
     expect(a.history.map((h) => h.loss)).toEqual(b.history.map((h) => h.loss));
     expect(a.score).toBe(b.score);
   }, 60_000);
+});
+
+describe.skipIf(noGpu || noNative)('WebGPU conv nets at a LeNet shape', () => {
+  // conv 32 3x3 - maxpool 2 - conv 16 3x3 - maxpool 2 - flatten - dense 128 - dense 10 on 28x28x1
+  // images at batch 50 (the bench's LeNet, narrowed for SwiftShader's speed): weight gradients split
+  // in 96 and 11 slices and element kernels striding over more than their 4096 workgroups, all
+  // chosen automatically
+  const n = 60;
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const x = Float32Array.from({ length: n * 784 }, () => rand());
+  const y = Float32Array.from({ length: n }, (_, i) => (i * 7) % 10);
+  const kernel = { init: 'glorot_uniform' as const, l1: 0, l2: 0, maxNorm: null };
+  const layers: SequentialLayer[] = [
+    { kind: 'conv2d', filters: 32, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', ...kernel },
+    { kind: 'max_pooling2d', poolSize: [2, 2], strides: [2, 2], padding: 'valid' },
+    { kind: 'conv2d', filters: 16, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu', ...kernel },
+    { kind: 'max_pooling2d', poolSize: [2, 2], strides: [2, 2], padding: 'valid' },
+    { kind: 'flatten' },
+    { kind: 'dense', units: 128, activation: 'relu', ...kernel },
+    { kind: 'dense', units: 10, activation: 'softmax', ...kernel },
+  ];
+  const c = { ...convGolden.cases[0], shape: [28, 28, 1] as [number, number, number], classes: 10, n, x: [] as number[], y: [] as number[] };
+  const jobs = [0].map((k) => {
+    const j = convJob(c, modelOf(c, { layers, optimizer: optimizerConfig('adam', 0.001 * (k + 1)) }), n, 21 + k, 50);
+    return { ...j, data: { ...j.data, x, y } };
+  });
+
+  it('trains an epoch of 60 images (2 batches, the last ragged) as the native trainer does', async () => {
+    const conv1 = 50 * 26 * 26 * 32;
+    expect(elementWorkgroups(conv1)).toBeLessThan(conv1 / 256); // the element kernels stride
+    expect(wgradSplit(2, 1, 50 * 26 * 26)).toBe(96);
+    expect(wgradSplit(19, 1, 50 * 11 * 11)).toBe(11);
+    const weights = jobs.map((j) => sequentialInitialWeights(layers, [28, 28, 1], j.seed));
+    const orders = jobs.map((j) => identity(j.data.fit.length));
+    const stack = await stackOf(gpu!, jobs, weights);
+    const trained = await stack.trainEpoch(orders, [0.001], [true]);
+    const wa = [await stack.snapshot(0)];
+    const ta = await stack.evaluate('test', [true]);
+    stack.dispose();
+    for (let m = 0; m < jobs.length; m++) {
+      const ref = await stackOf(native!, [jobs[m]], [weights[m]]);
+      const [b] = await ref.trainEpoch([orders[m]], [jobs[m].config.model.optimizer.learningRate], [true]);
+      const wb = await ref.snapshot(0);
+      const [tb] = await ref.evaluate('test', [true]);
+      ref.dispose();
+      expect(worst([trained[m].loss], [b.loss], 1e-6, 1e-4)).toBeLessThanOrEqual(1);
+      wa[m].forEach((w, i) => expect(worst(w, wb[i], 1e-5, 1e-3), `model ${m} weight ${i}`).toBeLessThanOrEqual(1));
+      expect(worst([ta[m].loss], [tb.loss], 1e-6, 1e-4)).toBeLessThanOrEqual(1);
+    }
+  }, 300_000);
 });

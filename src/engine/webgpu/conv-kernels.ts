@@ -586,3 +586,200 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wg: vec
 }
 `;
 }
+
+/**
+ * BatchNormalization over the last axis: C channels, P positions per sample (H x W for images, 1
+ * for flat input); EPS and MOMENTUM are the layer's (the same in every model of a stack). Training
+ * normalizes by the statistics of the batch's real rows (a ragged last batch counts only its own);
+ * evaluation by the moving statistics. Formulas as the native trainer's (Keras's).
+ */
+const BN_COMMON = /* wgsl */ `
+override B: u32;
+override P: u32;
+override C: u32;
+override EPS: f32;
+override MOMENTUM: f32 = 0.99;
+override UNBIAS: u32 = 0u; // 1: the moving variance takes the unbiased batch variance (image input)
+override EVAL: u32 = 0u;
+`;
+
+/** Rows of this step's batch that are real for model m (needs `models` and `step`). */
+const REAL_ROWS = /* wgsl */ `
+fn real_rows(m: u32) -> u32 {
+  let n = select(models[m].n_fit, models[m].n_eval, EVAL == 1u);
+  let start = step.index * B;
+  return select(0u, min(B, n - start), n > start);
+}
+`;
+
+/**
+ * Training statistics, one workgroup per (channel, model): the batch mean and (biased) variance of
+ * the real rows, two passes; then the moving statistics' update (Keras: unbiased for images) when
+ * the model trains this step. With EVAL, the moving statistics copied to STATS (the forward kernel
+ * reads STATS only).
+ */
+export function bnStatsKernel(): string {
+  return `${COMMON}
+${BN_COMMON}
+${REAL_ROWS}
+@group(0) @binding(0) var<uniform> step: Step;
+@group(1) @binding(0) var<storage, read> IN: array<f32>;
+@group(1) @binding(1) var<storage, read_write> STATS: array<f32>; // [M][2][C]: mean, variance
+@group(1) @binding(2) var<storage, read_write> MM: array<f32>;
+@group(1) @binding(3) var<storage, read_write> MV: array<f32>;
+@group(1) @binding(4) var<storage, read> models: array<Model>;
+var<workgroup> part: array<f32, 256>;
+
+fn reduce(lid: u32, v: f32) -> f32 {
+  part[lid] = v;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s = s >> 1u) {
+    if (lid < s) { part[lid] = part[lid] + part[lid + s]; }
+    workgroupBarrier();
+  }
+  let total = part[0];
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wg: vec3u) {
+  let lid = lid3.x;
+  let c = wg.x;
+  let m = wg.z;
+  if (EVAL == 1u) {
+    if (lid == 0u) {
+      STATS[m * 2u * C + c] = MM[m * C + c];
+      STATS[(m * 2u + 1u) * C + c] = MV[m * C + c];
+    }
+    return;
+  }
+  let n = real_rows(m) * P;
+  let base = m * B * P * C + c;
+  var s = 0.0;
+  for (var i = lid; i < n; i = i + 256u) { s = s + IN[base + i * C]; }
+  let mean = reduce(lid, s) / f32(max(n, 1u));
+  var q = 0.0;
+  for (var i = lid; i < n; i = i + 256u) { let d = IN[base + i * C] - mean; q = q + d * d; }
+  let v = reduce(lid, q) / f32(max(n, 1u));
+  if (lid == 0u) {
+    STATS[m * 2u * C + c] = mean;
+    STATS[(m * 2u + 1u) * C + c] = v;
+    if (models[m].is_active != 0u && n > 0u) {
+      let unbiased = select(v, v * f32(n) / f32(n - 1u), UNBIAS == 1u && n > 1u);
+      MM[m * C + c] = MM[m * C + c] * MOMENTUM + mean * (1.0 - MOMENTUM);
+      MV[m * C + c] = MV[m * C + c] * MOMENTUM + unbiased * (1.0 - MOMENTUM);
+    }
+  }
+}
+`;
+}
+
+/**
+ * Normalization, element-wise: XHAT = (x - mean) / sqrt(var + EPS) with STATS (the batch's or the
+ * moving ones), OUT = gamma XHAT + beta; with an activation after (an MLP's Dense -> BN ->
+ * activation), Y = gamma XHAT + beta is kept for its act' and OUT = act(Y).
+ */
+export function bnForwardKernel(after: Activation | null = null): string {
+  return `${COMMON}
+${BN_COMMON}
+${after ? actFunctions('after', after) : ''}
+@group(1) @binding(0) var<storage, read> IN: array<f32>;
+@group(1) @binding(1) var<storage, read> STATS: array<f32>;
+@group(1) @binding(2) var<storage, read> gamma: array<f32>;
+@group(1) @binding(3) var<storage, read> beta: array<f32>;
+@group(1) @binding(4) var<storage, read_write> XHAT: array<f32>;
+@group(1) @binding(5) var<storage, read_write> OUT: array<f32>;
+${after ? '@group(1) @binding(6) var<storage, read_write> Y: array<f32>;' : ''}
+${ELEMENTS('B * P * C')}
+    let c = i % C;
+    let at = m * B * P * C + i;
+    let xhat = (IN[at] - STATS[m * 2u * C + c]) * (1.0 / sqrt(STATS[(m * 2u + 1u) * C + c] + EPS));
+    XHAT[at] = xhat;
+    let y = xhat * gamma[m * C + c] + beta[m * C + c];
+    ${after ? 'Y[at] = y;\n    OUT[at] = after(y);' : 'OUT[at] = y;'}
+  }
+}
+`;
+}
+
+/**
+ * The gradients of gamma (sum of D XHAT) and beta (sum of D) over the real rows, one workgroup per
+ * (channel, model); and the input gradient's per-channel coefficients COEF [M][3][C]:
+ * gamma / sqrt(var + EPS), mean(D), mean(D XHAT).
+ */
+export function bnGradKernel(): string {
+  return `${COMMON}
+${BN_COMMON}
+${REAL_ROWS}
+@group(0) @binding(0) var<uniform> step: Step;
+@group(1) @binding(0) var<storage, read> D: array<f32>;
+@group(1) @binding(1) var<storage, read> XHAT: array<f32>;
+@group(1) @binding(2) var<storage, read> STATS: array<f32>;
+@group(1) @binding(3) var<storage, read> gamma: array<f32>;
+@group(1) @binding(4) var<storage, read_write> GGAMMA: array<f32>;
+@group(1) @binding(5) var<storage, read_write> GBETA: array<f32>;
+@group(1) @binding(6) var<storage, read_write> COEF: array<f32>;
+@group(1) @binding(7) var<storage, read> models: array<Model>;
+var<workgroup> part: array<vec2f, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_id) lid3: vec3u, @builtin(workgroup_id) wg: vec3u) {
+  let lid = lid3.x;
+  let c = wg.x;
+  let m = wg.z;
+  let n = real_rows(m) * P;
+  let base = m * B * P * C + c;
+  var s = vec2f(0.0, 0.0);
+  for (var i = lid; i < n; i = i + 256u) {
+    let g = D[base + i * C];
+    s = s + vec2f(g, g * XHAT[base + i * C]);
+  }
+  part[lid] = s;
+  workgroupBarrier();
+  for (var k = 128u; k > 0u; k = k >> 1u) {
+    if (lid < k) { part[lid] = part[lid] + part[lid + k]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    let sums = part[0];
+    GBETA[m * C + c] = sums.x;
+    GGAMMA[m * C + c] = sums.y;
+    let inv = 1.0 / f32(max(n, 1u));
+    COEF[m * 3u * C + c] = gamma[m * C + c] / sqrt(STATS[(m * 2u + 1u) * C + c] + EPS);
+    COEF[(m * 3u + 1u) * C + c] = sums.x * inv;
+    COEF[(m * 3u + 2u) * C + c] = sums.y * inv;
+  }
+}
+`;
+}
+
+/**
+ * The input gradient, element-wise: gamma / sqrt(var + EPS) (D - mean(D) - XHAT mean(D XHAT)) on
+ * the real rows (coefficients from bnGradKernel), 0 on padded rows; times act' below.
+ */
+export function bnBackwardKernel(prev: Activation | null = null): string {
+  const p = prevGrad(prev, 5);
+  return `${COMMON}
+${BN_COMMON}
+${REAL_ROWS}
+@group(0) @binding(0) var<uniform> step: Step;
+@group(1) @binding(0) var<storage, read> D: array<f32>;
+@group(1) @binding(1) var<storage, read> XHAT: array<f32>;
+@group(1) @binding(2) var<storage, read> COEF: array<f32>;
+@group(1) @binding(3) var<storage, read_write> G: array<f32>;
+@group(1) @binding(4) var<storage, read> models: array<Model>;
+${p.decl}
+${ELEMENTS('B * P * C')}
+    let c = i % C;
+    let at = m * B * P * C + i;
+    if (i / (P * C) >= real_rows(m)) {
+      G[at] = 0.0;
+      continue;
+    }
+    let v = COEF[m * 3u * C + c] * (D[at] - COEF[(m * 3u + 1u) * C + c] - XHAT[at] * COEF[(m * 3u + 2u) * C + c]);
+    G[at] = ${p.apply('v', 'at')};
+  }
+}
+`;
+}

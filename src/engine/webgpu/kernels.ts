@@ -332,6 +332,14 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
 `;
 }
 
+/** Why lossKernel has no form for this loss and output activation, or null. */
+export function lossUnsupported(loss: Loss, outAct: Activation): string | null {
+  const ce = loss === 'categorical_crossentropy' || loss === 'sparse_categorical_crossentropy';
+  if (ce && outAct !== 'softmax') return `${loss} without a softmax output`;
+  if (loss === 'binary_crossentropy' && outAct !== 'sigmoid') return 'binary_crossentropy without a sigmoid output';
+  return null;
+}
+
 /**
  * Loss and metric of each model's batch, added to acc[m] = (loss sum, metric sum); with GRAD the
  * gradient of the batch-mean loss w.r.t. the logits goes to dZ. One workgroup per model.

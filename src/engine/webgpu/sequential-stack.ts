@@ -9,18 +9,47 @@
  * backward write D, the gradient of their input's producer (dL/dZ where that is a Conv2D/Dense
  * layer, its act' applied in the epilogue); every kernel is updated right after its gradients are
  * taken, by kernels.ts's optimizer kernel. Flatten is free (NHWC is already flat): it aliases its
- * input's buffers. BatchNormalization is not implemented here; such models train on the CPU
- * engines (engine/index.ts falls back).
+ * input's buffers. BatchNormalization normalizes by the statistics of each batch's real rows and
+ * updates its moving statistics in the same kernel (conv-kernels.ts bnStatsKernel).
  */
 import type { ModelConfig } from '../../models/config.js';
 import { paddingBeforeAfter, sequentialShapes, type SequentialLayer } from '../../models/layers.js';
-import { sequentialInitialWeights } from '../../models/weights.js';
-import type { Activation } from '../../spec/vocabulary.js';
+import { initialWeights } from '../../models/weights.js';
+import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, type Activation } from '../../spec/vocabulary.js';
 import type { LossAndMetric, ModelJob, StackRuntime } from '../runtime.js';
 import type { GpuContext } from './device.js';
-import { convGemmBindings, convGemmKernel, dropoutKernel, elementWorkgroups, gapBackwardKernel, gapForwardKernel, gatherKernel, layerMaxNormKernel, layerPenaltyKernel, poolBackwardKernel, poolForwardKernel, wgradReduceKernel, wgradSplit, type ConvGemmKind, type ConvGeometry } from './conv-kernels.js';
-import { GEMM_TILES, gemmTile, lossKernel, MAX_HIDDEN, MAX_OUTPUTS, MODEL_WORDS, optimizerKernel, type Access } from './kernels.js';
+import { bnBackwardKernel, bnForwardKernel, bnGradKernel, bnStatsKernel, convGemmBindings, convGemmKernel, dropoutKernel, elementWorkgroups, gapBackwardKernel, gapForwardKernel, gatherKernel, layerMaxNormKernel, layerPenaltyKernel, poolBackwardKernel, poolForwardKernel, wgradReduceKernel, wgradSplit, type ConvGemmKind, type ConvGeometry } from './conv-kernels.js';
+import { GEMM_TILES, gemmTile, lossKernel, lossUnsupported, MAX_HIDDEN, MAX_OUTPUTS, MODEL_WORDS, optimizerKernel, type Access } from './kernels.js';
 import { bytes, Kernels, runSteps, STEP_STRIDE, writeModelWords, type Dispatch, type DropoutSlot } from './pipelines.js';
+
+/**
+ * Layers as the stack runs them: Keras's, plus what an MLP with batch norm needs (its hidden layer
+ * is Dense -> BatchNormalization -> activation -> Dropout): an activation after a
+ * BatchNormalization, and a Dropout's mask key (the MLP's hidden-layer index, models/dropout.ts).
+ */
+export type GpuLayer = SequentialLayer & { after?: Activation; dropKey?: number };
+
+/** Converted MLPs and their originals (whose initial weights they start from: models/weights.ts initialWeights). */
+const mlpOf = new WeakMap<ModelConfig, ModelConfig>();
+
+/** An MLP (ModelConfig without `layers`) as the Sequential model the stack trains; the same weights in the same order. */
+export function mlpAsSequential(m: ModelConfig): ModelConfig {
+  const kernel = { init: m.init, l1: m.l1, l2: m.l2, maxNorm: m.maxNorm };
+  const layers: GpuLayer[] = [];
+  m.hidden.forEach((h, l) => {
+    if (m.batchNorm) {
+      layers.push({ kind: 'dense', units: h.units, activation: 'linear', ...kernel });
+      layers.push({ kind: 'batch_normalization', momentum: BATCH_NORM_MOMENTUM, epsilon: BATCH_NORM_EPSILON, after: m.activation });
+    } else {
+      layers.push({ kind: 'dense', units: h.units, activation: m.activation, ...kernel });
+    }
+    if (h.dropout > 0) layers.push({ kind: 'dropout', rate: h.dropout, dropKey: l });
+  });
+  layers.push({ kind: 'dense', units: m.outputDim, activation: m.outputActivation, ...kernel });
+  const converted = { ...m, layers, inputShape: [m.inputDim] };
+  mlpOf.set(converted, m);
+  return converted;
+}
 
 /** Workgroups a dispatch may have along one dimension (WebGPU's default limit). */
 const MAX_WORKGROUPS = 65535;
@@ -39,6 +68,8 @@ interface PlannedLayer {
   act: Activation | null;
   /** Dropout: its slot in the Model struct. */
   dropSlot: number;
+  /** Its input is an image (rank 3): BatchNormalization's moving variance is then unbiased, as Keras's fused kernel's. */
+  spatialIn: boolean;
 }
 
 const isKernel = (l: SequentialLayer): l is Extract<SequentialLayer, { kind: 'conv2d' | 'dense' }> => l.kind === 'conv2d' || l.kind === 'dense';
@@ -67,8 +98,9 @@ export function planLayers(m: ModelConfig, B: number): PlannedLayer[] {
       });
     }
     if (layer.kind === 'dense') Object.assign(geo, { OH: H, OW: W_ });
-    const act = isKernel(layer) && i < layers.length - 1 && layer.activation !== 'linear' ? layer.activation : null;
-    const planned: PlannedLayer = { layer, geo, inSize: size(inShape), outSize: size(outShape), below, act, dropSlot: layer.kind === 'dropout' ? dropSlot++ : -1 };
+    const after = (layer as GpuLayer).after;
+    const act = isKernel(layer) && i < layers.length - 1 && layer.activation !== 'linear' ? layer.activation : layer.kind === 'batch_normalization' && after && after !== 'linear' ? after : null;
+    const planned: PlannedLayer = { layer, geo, inSize: size(inShape), outSize: size(outShape), below, act, dropSlot: layer.kind === 'dropout' ? dropSlot++ : -1, spatialIn: inShape.length === 3 };
     if (layer.kind !== 'flatten') below = i;
     return planned;
   });
@@ -83,10 +115,11 @@ export function sequentialUnsupported(m: ModelConfig, batchSize?: number): strin
   const shapes = sequentialShapes(layers, m.inputShape ?? [m.inputDim]);
   if (!shapes.ok) return `layer ${shapes.index}: ${shapes.message}`;
   if (layers.at(-1)?.kind !== 'dense' || shapes.shapes.at(-1)!.length !== 1) return 'a Sequential model whose last layer is not a Dense layer on flat input';
-  if (layers.some((l) => l.kind === 'batch_normalization')) return 'batch normalization';
   if (layers.slice(0, -1).some((l) => isKernel(l) && l.activation === 'softmax')) return 'a softmax hidden activation';
   if (layers.filter((l) => l.kind === 'dropout').length > MAX_HIDDEN) return `more than ${MAX_HIDDEN} Dropout layers`;
   if (m.outputDim > MAX_OUTPUTS) return `more than ${MAX_OUTPUTS} outputs`;
+  const loss = lossUnsupported(m.loss, m.outputActivation);
+  if (loss) return loss;
   if (batchSize !== undefined) {
     // the row tiles of the convolutions' products (16 rows each) along one dispatch dimension
     for (const p of planLayers(m, batchSize)) {
@@ -110,6 +143,8 @@ export function sequentialStackKey(m: ModelConfig): string {
         case 'max_pooling2d':
         case 'average_pooling2d': return [l.kind, ...l.poolSize, ...l.strides, l.padding];
         case 'dense': return [l.kind, l.units, i === layers.length - 1 ? m.outputActivation : l.activation];
+        // momentum and epsilon are compiled in
+        case 'batch_normalization': return [l.kind, l.momentum, l.epsilon, (l as GpuLayer).after ?? 'linear'];
         default: return [l.kind];
       }
     }),
@@ -129,6 +164,8 @@ export class WebgpuSequentialStack implements StackRuntime {
   private readonly readBuf: GPUBuffer;
   /** Per Conv2D/Dense layer (in layer order): kernel [M x K x COUT] and bias [M x COUT]. */
   private readonly params: { W: GPUBuffer; b: GPUBuffer; K: number; COUT: number }[] = [];
+  /** Every weight array of a model, in Keras order (snapshot, restore): buffer [M x n]. */
+  private readonly weightList: { buf: GPUBuffer; n: number }[] = [];
   private readonly nFitMax: number;
   private readonly iterations: number[];
   private readonly trainSteps: Dispatch[];
@@ -199,7 +236,8 @@ export class WebgpuSequentialStack implements StackRuntime {
         return;
       }
       const n = M * B * p.outSize;
-      Z.push(isKernel(p.layer) ? temp(`Z${l}`, n) : null);
+      // Z: a Conv2D/Dense layer's pre-activation, a BatchNormalization's normalized input
+      Z.push(isKernel(p.layer) || (p.layer.kind === 'batch_normalization' && p.act) ? temp(`Z${l}`, n) : null);
       A.push(l === L - 1 ? Z[l]! : temp(`A${l}`, n));
       D.push(temp(`D${l}`, n));
       ARG.push(p.layer.kind === 'max_pooling2d' ? temp(`ARG${l}`, n) : null);
@@ -234,10 +272,34 @@ export class WebgpuSequentialStack implements StackRuntime {
       device.queue.writeBuffer(r, 0, words);
       reg.push(r);
     });
+    // BatchNormalization: gamma and beta (trained), moving mean and variance; per-step statistics
+    const bn: { C: number; xhat: GPUBuffer; gamma: GPUBuffer; beta: GPUBuffer; mm: GPUBuffer; mv: GPUBuffer; gGamma: GPUBuffer; gBeta: GPUBuffer; slots: GPUBuffer[][]; stats: GPUBuffer; coef: GPUBuffer }[] = [];
+    const bnOf: number[] = [];
+    plan.forEach((p, l) => {
+      if (isKernel(p.layer)) {
+        const k = this.params[kernelOf[l]];
+        this.weightList.push({ buf: k.W, n: k.K * k.COUT }, { buf: k.b, n: k.COUT });
+      } else if (p.layer.kind === 'batch_normalization') {
+        const C = p.geo.CIN;
+        bnOf[l] = bn.length;
+        const b = {
+          C,
+          xhat: temp(`XHAT${l}`, M * B * p.outSize),
+          gamma: f32(M * C), beta: f32(M * C), mm: f32(M * C), mv: f32(M * C), gGamma: f32(M * C), gBeta: f32(M * C),
+          slots: [0, 1].map(() => [0, 1, 2].map(() => f32(M * C))),
+          stats: temp(`STATS${l}`, M * 2 * C), coef: temp(`COEF${l}`, M * 3 * C),
+        };
+        bn.push(b);
+        for (const buf of [b.gamma, b.beta, b.mm, b.mv]) this.weightList.push({ buf, n: C });
+      }
+    });
     jobs.forEach((j, m) => {
-      this.writeWeights(m, sequentialInitialWeights(j.config.model.layers!, j.config.model.inputShape ?? [j.config.model.inputDim], j.seed));
+      const mc = j.config.model;
+      this.writeWeights(m, initialWeights(mlpOf.get(mc) ?? mc, j.seed));
       if (j.config.model.optimizer.name === 'adagrad') {
+        // Adagrad's accumulators start at initial_accumulator_value
         const v = j.config.model.optimizer.initialAccumulator;
+        for (const b of bn) for (const slots of b.slots) device.queue.writeBuffer(slots[0], m * b.C * 4, new Float32Array(b.C).fill(v));
         this.params.forEach((k, i) => {
           device.queue.writeBuffer(slotsW[i][0], m * k.K * k.COUT * 4, new Float32Array(k.K * k.COUT).fill(v));
           device.queue.writeBuffer(slotsB[i][0], m * k.COUT * 4, new Float32Array(k.COUT).fill(v));
@@ -317,8 +379,16 @@ export class WebgpuSequentialStack implements StackRuntime {
             break;
           case 'flatten':
             break;
-          case 'batch_normalization':
-            throw new Error('webgpu engine: batch normalization is not implemented');
+          case 'batch_normalization': {
+            const b = bn[bnOf[l]];
+            const layer = p.layer;
+            const constants = { B, P: g.H * g.W_, C: g.CIN, EPS: layer.epsilon, MOMENTUM: layer.momentum, EVAL: part ? 1 : 0 };
+            // the batch's statistics (and the moving update), or in evaluation the moving ones, into STATS
+            out.push(dispatch(`bn statistics L${l}`, bnStatsKernel(), ['read', 'rw', 'rw', 'rw', 'read'], { ...constants, UNBIAS: p.spatialIn ? 1 : 0 }, [input(l), b.stats, b.mm, b.mv, this.modelsBuf], [g.CIN, 1, M]));
+            const fwd: [Access, GPUBuffer][] = [['read', input(l)], ['read', b.stats], ['read', b.gamma], ['read', b.beta], ['rw', b.xhat], ['rw', A[l]], ...(p.act ? [['rw', Z[l]!] as [Access, GPUBuffer]] : [])];
+            out.push(dispatch(`bn L${l}`, bnForwardKernel(p.act), fwd.map((x) => x[0]), { B, P: g.H * g.W_, C: g.CIN, EPS: layer.epsilon }, fwd.map((x) => x[1]), elements(B * p.outSize)));
+            break;
+          }
         }
       });
       const C = cfg.outputDim;
@@ -367,6 +437,20 @@ export class WebgpuSequentialStack implements StackRuntime {
           backward.push(dispatch(`pool backward L${l}`, poolBackwardKernel(max ? 'max' : 'average', t.act), prevAccess(max ? ['read', 'rw', 'read'] : ['read', 'rw']), geo(l), prevList(max ? [D[l]!, t.G, ARG[l]!] : [D[l]!, t.G]), elements(B * g.H * g.W_ * g.CIN)));
           break;
         }
+        case 'batch_normalization': {
+          const b = bn[bnOf[l]];
+          const C = g.CIN;
+          const constants = { B, P: g.H * g.W_, C, EPS: p.layer.epsilon };
+          backward.push(dispatch(`bn gradients L${l}`, bnGradKernel(), ['read', 'read', 'read', 'read', 'rw', 'rw', 'rw', 'read'], constants, [D[l]!, b.xhat, b.stats, b.gamma, b.gGamma, b.gBeta, b.coef, this.modelsBuf], [C, 1, M]));
+          if (t) backward.push(dispatch(`bn backward L${l}`, bnBackwardKernel(t.act), prevAccess(['read', 'read', 'read', 'rw', 'read']), constants, prevList([D[l]!, b.xhat, b.coef, t.G, this.modelsBuf]), elements(B * p.outSize)));
+          for (const [param, grad, slots, what] of [
+            [b.gamma, b.gGamma, b.slots[0], 'gamma'],
+            [b.beta, b.gBeta, b.slots[1], 'beta'],
+          ] as [GPUBuffer, GPUBuffer, GPUBuffer[], string][]) {
+            backward.push(dispatch(`optimizer ${what}${l}`, optimizerKernel(), ['rw', 'read', 'rw', 'rw', 'rw', 'read'], { SIZE: C, BATCH: B }, [param, grad, ...slots, this.modelsBuf], [Math.ceil(C / 256), 1, M]));
+          }
+          break;
+        }
         case 'global_average_pooling2d':
           if (t) backward.push(dispatch(`gap backward L${l}`, gapBackwardKernel(t.act), prevAccess(['read', 'rw']), geo(l), prevList([D[l]!, t.G]), elements(B * p.inSize)));
           break;
@@ -389,15 +473,12 @@ export class WebgpuSequentialStack implements StackRuntime {
   }
 
   private writeModel(m: number, j: ModelJob, iterBase: number, lr?: number, active = true, nEval = 0): void {
-    const dropouts: DropoutSlot[] = j.config.model.layers!.flatMap((l, i) => (l.kind === 'dropout' ? [{ rate: l.rate, layer: i }] : []));
+    const dropouts: DropoutSlot[] = j.config.model.layers!.flatMap((l, i) => (l.kind === 'dropout' ? [{ rate: l.rate, layer: (l as GpuLayer).dropKey ?? i }] : []));
     writeModelWords(this.models, m, j, { iterBase, lr, active, nEval, l1: 0, l2: 0, maxNorm: null, dropouts });
   }
 
   private writeWeights(m: number, weights: Float32Array[]): void {
-    this.params.forEach((k, i) => {
-      this.device.queue.writeBuffer(k.W, m * k.K * k.COUT * 4, bytes(weights[2 * i]));
-      this.device.queue.writeBuffer(k.b, m * k.COUT * 4, bytes(weights[2 * i + 1]));
-    });
+    this.weightList.forEach((w, i) => this.device.queue.writeBuffer(w.buf, m * w.n * 4, bytes(weights[i])));
   }
 
   private run(passes: Dispatch[][]): Promise<Float32Array> {
@@ -458,18 +539,16 @@ export class WebgpuSequentialStack implements StackRuntime {
     });
   }
 
-  /** Model m's weights in Keras order: per Conv2D/Dense layer, kernel then bias. */
+  /** Model m's weights in Keras order: Conv2D/Dense kernel and bias; BatchNormalization gamma, beta, moving mean and variance. */
   async snapshot(m: number): Promise<Float32Array[]> {
-    const sizes = this.params.flatMap((k) => [k.K * k.COUT, k.COUT]);
+    const sizes = this.weightList.map((w) => w.n);
     const total = sizes.reduce((a, b) => a + b, 0);
     const staging = this.device.createBuffer({ size: total * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = this.device.createCommandEncoder();
     let offset = 0;
-    for (const k of this.params) {
-      encoder.copyBufferToBuffer(k.W, m * k.K * k.COUT * 4, staging, offset * 4, k.K * k.COUT * 4);
-      offset += k.K * k.COUT;
-      encoder.copyBufferToBuffer(k.b, m * k.COUT * 4, staging, offset * 4, k.COUT * 4);
-      offset += k.COUT;
+    for (const w of this.weightList) {
+      encoder.copyBufferToBuffer(w.buf, m * w.n * 4, staging, offset * 4, w.n * 4);
+      offset += w.n;
     }
     this.device.queue.submit([encoder.finish()]);
     await staging.mapAsync(GPUMapMode.READ);
@@ -524,7 +603,7 @@ export function scratchBytes(m: ModelConfig, B: number): { largest: number; tota
   for (const p of planLayers(m, B)) {
     if (p.layer.kind === 'flatten') continue;
     const n = 4 * B * p.outSize;
-    const buffers = 2 + (isKernel(p.layer) ? 1 : 0) + (p.layer.kind === 'max_pooling2d' ? 1 : 0);
+    const buffers = 2 + (isKernel(p.layer) ? 1 : 0) + (p.layer.kind === 'batch_normalization' ? (p.act ? 2 : 1) : 0) + (p.layer.kind === 'max_pooling2d' ? 1 : 0);
     largest = Math.max(largest, n);
     total += buffers * n;
   }

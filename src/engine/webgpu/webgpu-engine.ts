@@ -1,6 +1,6 @@
 /**
  * The WebGPU engine: stacks of MLPs trained by nnsearch's own WGSL kernels (kernels.ts) through
- * Dawn. A whole epoch of a stack — every step of every model — is one compute pass in one command
+ * Dawn; Sequential models (conv nets) and MLPs with batch norm train on sequential-stack.ts. A whole epoch of a stack — every step of every model — is one compute pass in one command
  * buffer; the host reads back two numbers per model per epoch. Models of a stack share layer sizes,
  * batch size, activations and loss; each has its own data fold, learning rate, optimizer and
  * settings, dropout and seed.
@@ -9,8 +9,8 @@ import type { ModelConfig } from '../../models/config.js';
 import { initialWeights, layerWidths } from '../../models/weights.js';
 import type { Engine, LossAndMetric, ModelJob, StackRuntime } from '../runtime.js';
 import { requestDevice, type GpuContext } from './device.js';
-import { GEMM_TILES, gemmBindings, gemmKernel, gemmTile, lossKernel, MAX_HIDDEN, MAX_OUTPUTS, maxNormKernel, MODEL_WORDS, optimizerKernel, penaltyKernel, type GemmKind } from './kernels.js';
-import { GroupedSequentialStack, modelsPerGroup, sequentialStackKey, sequentialUnsupported, WebgpuSequentialStack } from './sequential-stack.js';
+import { GEMM_TILES, gemmBindings, gemmKernel, gemmTile, lossKernel, lossUnsupported, MAX_HIDDEN, MAX_OUTPUTS, maxNormKernel, MODEL_WORDS, optimizerKernel, penaltyKernel, type GemmKind } from './kernels.js';
+import { GroupedSequentialStack, mlpAsSequential, modelsPerGroup, sequentialStackKey, sequentialUnsupported, WebgpuSequentialStack } from './sequential-stack.js';
 import { bytes, Kernels, runSteps, STEP_STRIDE, writeModelWords, type Dispatch, type TilePolicy } from './pipelines.js';
 
 export type { TilePolicy } from './pipelines.js';
@@ -20,13 +20,13 @@ export type { TilePolicy } from './pipelines.js';
 /** Why the GPU engine cannot train a model, or null when it can. */
 export function webgpuUnsupported(m: ModelConfig, batchSize?: number): string | null {
   if (m.layers) return sequentialUnsupported(m, batchSize);
-  if (m.batchNorm) return 'batch normalization';
   if (m.activation === 'softmax') return 'a softmax hidden activation';
   if (m.hidden.length > MAX_HIDDEN) return `more than ${MAX_HIDDEN} hidden layers`;
   if (m.outputDim > MAX_OUTPUTS) return `more than ${MAX_OUTPUTS} outputs`;
-  const ce = m.loss === 'categorical_crossentropy' || m.loss === 'sparse_categorical_crossentropy';
-  if (ce && m.outputActivation !== 'softmax') return `${m.loss} without a softmax output`;
-  if (m.loss === 'binary_crossentropy' && m.outputActivation !== 'sigmoid') return 'binary_crossentropy without a sigmoid output';
+  const loss = lossUnsupported(m.loss, m.outputActivation);
+  if (loss) return loss;
+  // with batch norm: as the Sequential model Dense -> BatchNormalization -> activation -> Dropout
+  if (m.batchNorm) return sequentialUnsupported(mlpAsSequential(m), batchSize);
   return null;
 }
 
@@ -400,6 +400,7 @@ export class WebgpuEngine implements Engine {
       ma.activation === mb.activation &&
       ma.outputActivation === mb.outputActivation &&
       ma.loss === mb.loss &&
+      ma.batchNorm === mb.batchNorm &&
       JSON.stringify(layerWidths(ma)) === JSON.stringify(layerWidths(mb))
     );
   }
@@ -435,7 +436,12 @@ export class WebgpuEngine implements Engine {
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
     const data = this.upload(jobs[0]);
-    const stack = jobs[0].config.model.layers ? this.sequentialStack(jobs, data) : new WebgpuStack(this.ctx, this.kernels, jobs, data);
+    const model = jobs[0].config.model;
+    const stack = model.layers
+      ? this.sequentialStack(jobs, data)
+      : model.batchNorm
+        ? this.sequentialStack(jobs.map((j) => ({ ...j, config: { ...j.config, model: mlpAsSequential(j.config.model) } })), data)
+        : new WebgpuStack(this.ctx, this.kernels, jobs, data);
     const oom = await device.popErrorScope();
     const invalid = await device.popErrorScope();
     const error = oom ?? invalid;
