@@ -4,10 +4,14 @@
  */
 
 /**
- * running: claimed by a live worker. complete / fail: final. interrupted: stopped by Ctrl-C or by
- * its worker's death; the next run claims it again and trains only its missing folds.
+ * running: claimed by a live worker. complete / fail / pruned: final (pruned: stopped early by the
+ * study's pruner; its value is its last intermediate value, as Optuna's). interrupted: stopped by
+ * Ctrl-C or by its worker's death; the next run claims it again and trains only its missing folds.
  */
-export type TrialState = 'running' | 'complete' | 'fail' | 'interrupted';
+export type TrialState = 'running' | 'complete' | 'fail' | 'pruned' | 'interrupted';
+
+/** The states a trial ends in; a trial in one of them never changes again. */
+export const FINAL_STATES: readonly TrialState[] = ['complete', 'fail', 'pruned'];
 
 export type FailReason = 'diverged' | 'error';
 

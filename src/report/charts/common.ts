@@ -5,6 +5,7 @@
  * returns an Apache ECharts option as plain JSON; the page's script (client/app.ts) replaces each
  * "@fn:name" string with that function before rendering. Pure.
  */
+import type { TrialState } from '../../records.js';
 import type { Distribution, ParamValue } from '../../search/space.js';
 import { formatValue } from '../format.js';
 
@@ -31,7 +32,7 @@ export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 export interface ChartTrial {
   number: number;
-  state: 'complete' | 'fail' | 'running' | 'interrupted';
+  state: TrialState;
   params: Record<string, ParamValue>;
   /** Mean test score (complete trials). */
   value: number | null;
