@@ -19,7 +19,7 @@ import type { EpochRecord } from '../records.js';
 import type { Engine, ModelJob } from '../engine/runtime.js';
 import { describeParams } from '../models/config.js';
 import type { Pruner } from '../search/pruners/index.js';
-import type { Sampler } from '../search/sampler.js';
+import type { Sampler, TrialView } from '../search/sampler.js';
 import { gridAt, gridAxes } from '../search/grid.js';
 import { activeOnly, paramsKey, spaceSize, type ParamSpace } from '../search/space.js';
 import { claimTrial } from '../store/claim.js';
@@ -174,7 +174,7 @@ function claim(store: Storage, study: StudyRecord, p: PreparedStudy, opts: RunOp
       size: opts.sampler.name === 'grid' ? opts.sampler.size : Infinity,
       budget: opts.budget,
       propose: async (index) => {
-        const params = opts.sampler.propose(index, await store.listTrials(study.id));
+        const params = opts.sampler.propose(index, await samplerHistory(store, study));
         // conditional parameters that do not apply to this configuration are not part of it
         return params && activeOnly(p.spec.space, params);
       },
@@ -184,6 +184,15 @@ function claim(store: Storage, study: StudyRecord, p: PreparedStudy, opts: RunOp
     },
     p.spec.space,
   );
+}
+
+/** The study's trials as samplers see them: pruned trials with their last step (TPE ranks them by it). */
+async function samplerHistory(store: Storage, study: StudyRecord): Promise<TrialView[]> {
+  const trials = await store.listTrials(study.id);
+  if (!trials.some((t) => t.state === 'pruned')) return trials;
+  const last = new Map<number, number>();
+  for (const v of await store.intermediateValues(study.id)) if (v.kind === 'step') last.set(v.trialId, Math.max(last.get(v.trialId) ?? -1, v.step));
+  return trials.map((t) => (t.state === 'pruned' ? { ...t, prunedStep: last.get(t.id) ?? null } : t));
 }
 
 /** The trial's configuration and its missing folds' jobs; a trial whose configuration is invalid fails here. */

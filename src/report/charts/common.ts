@@ -36,6 +36,8 @@ export interface ChartTrial {
   params: Record<string, ParamValue>;
   /** Mean test score (complete trials). */
   value: number | null;
+  /** A pruned trial's value where it was stopped. */
+  reached?: number | null;
   std: number | null;
   /** Per-fold test scores. */
   folds: number[];
@@ -61,7 +63,10 @@ export function fmtScore(v: number): string {
 /** The hover text of a trial: number, state, scores, every parameter, the folds (HTML). */
 export function trialTip(t: ChartTrial, metric: string): string {
   const head = `<b>trial ${t.number}</b>${t.state === 'complete' ? '' : ` <i>${esc(t.failReason ?? t.state)}</i>`}`;
-  const score = t.value !== null ? `${esc(metric)} <b>${fmtScore(t.value)}</b>${t.std !== null ? ` ± ${fmtScore(t.std)}` : ''}` : '';
+  const score =
+    t.value !== null ? `${esc(metric)} <b>${fmtScore(t.value)}</b>${t.std !== null ? ` ± ${fmtScore(t.std)}` : ''}`
+    : t.reached != null && Number.isFinite(t.reached) ? `${esc(metric)} ${fmtScore(t.reached)} when pruned`
+    : '';
   const train = t.train !== null ? `train ${fmtScore(t.train)}` : '';
   const params = Object.entries(t.params).map(([k, v]) => `${esc(k)}: ${esc(formatValue(v))}`);
   const folds = t.folds.length ? `folds: ${t.folds.map((v) => fmtScore(v)).join(', ')}` : '';
