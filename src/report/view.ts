@@ -135,7 +135,8 @@ export function buildView(input: ViewInput): ReportView {
     const h = historyOption(trials, study.goal, metric, window);
     sections.push({ id: 'history-section', title: 'Optimization history', html: '', charts: [chart('history', h.option, h.caption, 360, true)] });
     if (input.intermediate?.some((s) => s.values.length > 0)) {
-      const iv = intermediateOption(trials, input.intermediate, metric, window);
+      // unzoomed: early epochs lie below the final scores the window is made for
+      const iv = intermediateOption(trials, input.intermediate, metric, null);
       sections.push({ id: 'intermediate-section', title: 'Intermediate values', html: '', charts: [chart('intermediate', iv.option, iv.caption, 360, true)] });
     }
     if (space.length > 0) {
