@@ -32,6 +32,7 @@ reduced configs/fashion-mnist.yaml; prints JSON (model-epochs, wall time, best C
   --pruners a,b       default none,median,asha,hyperband,wilcoxon
   --specs a,b         random-mlp, fashion-mnist (default both)
   --fashion-limit N   Fashion-MNIST images used (default 6000)
+  --folds K           cv.folds of every spec (default: the spec's, 3); wilcoxon needs 5 or more to prune
   --workers N         native threads (default: the cores)
   --json FILE         also write the JSON there
   --help              this text
@@ -43,6 +44,7 @@ interface Args {
   pruners: PrunerConfig['name'][];
   specs: string[];
   fashionLimit: number;
+  folds: number | null;
   workers: number;
   json: string | null;
   quick: boolean;
@@ -54,7 +56,7 @@ function args(): Args {
     process.stdout.write(HELP);
     process.exit(0);
   }
-  const known = new Set(['--quick', '--seeds', '--budget', '--pruners', '--specs', '--fashion-limit', '--workers', '--json']);
+  const known = new Set(['--quick', '--seeds', '--budget', '--pruners', '--specs', '--fashion-limit', '--folds', '--workers', '--json']);
   for (const x of a) if (x.startsWith('-') && !known.has(x)) throw new Error(`unknown option ${x} (see --help)`);
   const get = (flag: string) => {
     const i = a.indexOf(flag);
@@ -70,6 +72,7 @@ function args(): Args {
     pruners,
     specs: get('--specs')?.split(',') ?? (quick ? ['random-mlp'] : ['random-mlp', 'fashion-mnist']),
     fashionLimit: Number(get('--fashion-limit') ?? 6000),
+    folds: get('--folds') === undefined ? null : Number(get('--folds')),
     workers: Number(get('--workers') ?? availableParallelism()),
     json: get('--json') ?? null,
     quick,
@@ -81,6 +84,7 @@ function specText(name: string, o: Args): string {
   let text = readFileSync(join(packageRoot(), `configs/${name}.yaml`), 'utf8');
   if (name === 'fashion-mnist') text = text.replace(/path: (.*)\n/, `path: $1\n  limit: ${o.fashionLimit}\n`);
   if (o.quick) text = text.replace(/epochs: \d+/, 'epochs: 4');
+  if (o.folds !== null) text = text.replace(/folds: \d+/, `folds: ${o.folds}`);
   return text;
 }
 
@@ -184,7 +188,7 @@ async function main(): Promise<void> {
           goal_met: fewer >= 3 && deltaPp >= -0.3,
         });
       }
-      specs[name] = { spec: `configs/${name}.yaml${name === 'fashion-mnist' ? ` (data.limit ${o.fashionLimit})` : ''}${o.quick ? ', epochs 4' : ''}`, pruners: byPruner };
+      specs[name] = { spec: `configs/${name}.yaml${name === 'fashion-mnist' ? ` (data.limit ${o.fashionLimit})` : ''}${o.quick ? ', epochs 4' : ''}${o.folds !== null ? `, cv.folds ${o.folds}` : ''}`, pruners: byPruner };
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
