@@ -10,9 +10,6 @@
  */
 export type TrialState = 'running' | 'complete' | 'fail' | 'pruned' | 'interrupted';
 
-/** The states a trial ends in; a trial in one of them never changes again. */
-export const FINAL_STATES: readonly TrialState[] = ['complete', 'fail', 'pruned'];
-
 export type FailReason = 'diverged' | 'error';
 
 /** One epoch of one model, as stored and plotted. */
