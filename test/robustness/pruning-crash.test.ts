@@ -97,7 +97,7 @@ function expectFinal(s: State, budget: number): void {
 
 describe('pruning under kill -9 and several processes', () => {
   it('kill -9 at random moments: one final state per trial, no decision or intermediate value undone, the budget met', async () => {
-    const dir = studyDir(spec('prune-crash', 40));
+    const dir = studyDir(spec('prune-crash', 150));
     const db = join(dir, 'nnsearch.db');
     const args = ['random', 'spec.yaml', '--budget', '16', '--quiet', '--backend', backend, '--workers', '2'];
     const rng = new Rng(13);
