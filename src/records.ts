@@ -4,10 +4,11 @@
  */
 
 /**
- * running: claimed by a live worker. complete / fail: final. interrupted: stopped by Ctrl-C or by
- * its worker's death; the next run claims it again and trains only its missing folds.
+ * running: claimed by a live worker. complete / fail / pruned: final (pruned: stopped early by the
+ * study's pruner; its value is its last intermediate value, as Optuna's). interrupted: stopped by
+ * Ctrl-C or by its worker's death; the next run claims it again and trains only its missing folds.
  */
-export type TrialState = 'running' | 'complete' | 'fail' | 'interrupted';
+export type TrialState = 'running' | 'complete' | 'fail' | 'pruned' | 'interrupted';
 
 export type FailReason = 'diverged' | 'error';
 

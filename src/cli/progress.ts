@@ -21,7 +21,7 @@ export function chooseProgress(mode: ProgressMode, stream: NodeJS.WriteStream = 
 
 function endLine(t: TrialRecord): string {
   const seconds = t.duration !== null ? ` (${t.duration.toFixed(1)}s)` : '';
-  return `${trialLine({ ...t, mean: t.value, std: t.std })}${seconds}`;
+  return `${trialLine({ ...t, mean: t.value, std: t.std, reached: t.state === 'pruned' ? t.value : null })}${seconds}`;
 }
 
 export class LineProgress implements Progress {

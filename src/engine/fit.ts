@@ -25,6 +25,8 @@ export interface FitOutcome {
   /** Epoch whose weights were restored (restore_best), or null. */
   restoredEpoch: number | null;
   diverged: boolean;
+  /** Stopped by FitHooks.onEpochEnd (a pruned trial): no final score (NaN), its history is what it trained. */
+  pruned: boolean;
   /**
    * Seconds of training of this model: its own epochs' training time where the engine times each
    * model (native, tfjs), else a share of the stack's in proportion to the samples each model trained
@@ -40,6 +42,11 @@ export interface FitOutcome {
 
 export interface FitHooks {
   onEpoch?: (model: number, record: EpochRecord) => void;
+  /**
+   * After every epoch, with which models trained in it: returns the models to stop now (pruned
+   * trials); a stopped model's slot trains no more and is not scored.
+   */
+  onEpochEnd?: (epoch: number, trained: readonly boolean[]) => readonly number[] | Promise<readonly number[]>;
   /** Checked between epochs; when it returns true the fit stops with an interruption error. */
   shouldStop?: () => boolean;
   /** Return each model's final weights in its outcome (for export). */
@@ -136,6 +143,7 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
   const active = jobs.map(() => true);
   const history: EpochRecord[][] = jobs.map(() => []);
   const diverged = jobs.map(() => false);
+  const pruned = jobs.map(() => false);
   const stoppers = jobs.map((j) => (j.config.train.earlyStopping ? new EarlyStopping(j.config.train.earlyStopping) : null));
   const hasValidation = jobs.map((j) => j.data.validation.length > 0);
   const maxEpochs = Math.max(...jobs.map((j) => j.config.train.epochs));
@@ -155,6 +163,7 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
     const test = await stack.evaluate('test', active);
     lastTestSeconds = (performance.now() - tTest) / 1000;
     const shares = workShares(jobs, active);
+    const trainedNow = [...active];
     const evalSeconds = (performance.now() - epochStart) / 1000 - trainSeconds;
     for (let m = 0; m < M; m++) {
       if (!active[m]) continue;
@@ -190,10 +199,17 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
       }
       if (epoch + 1 >= jobs[m].config.train.epochs) active[m] = false;
     }
+    if (hooks.onEpochEnd) {
+      for (const m of await hooks.onEpochEnd(epoch, trainedNow)) {
+        if (!active[m]) continue;
+        active[m] = false;
+        pruned[m] = true;
+      }
+    }
   }
   // Keras 3 restores the best weights at the end of training, stopped early or not.
   const restored = stoppers.map((s, m) => {
-    if (!s?.bestWeights || diverged[m]) return null;
+    if (!s?.bestWeights || diverged[m] || pruned[m]) return null;
     const last = history[m][history[m].length - 1];
     if (s.bestEpoch === last.epoch) return null; // already the current weights
     stack.restore(m, s.bestWeights);
@@ -209,7 +225,7 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
   for (const [m, job] of jobs.entries()) {
     const last = history[m][history[m].length - 1];
     const final = needsRescore[m] && rescored ? rescored[m] : { loss: last.testLoss, metric: last.testMetric };
-    const scored = diverged[m] ? { score: NaN, trainScore: job.scoring?.trainScore ? NaN : null, seconds: 0 } : await scoreFromOutputs(stack, job, m, final.metric);
+    const scored = diverged[m] || pruned[m] ? { score: NaN, trainScore: job.scoring?.trainScore ? NaN : null, seconds: 0 } : await scoreFromOutputs(stack, job, m, final.metric);
     outcomes.push({
       score: scored.score,
       trainScore: scored.trainScore,
@@ -219,6 +235,7 @@ async function runFit(stack: StackRuntime, jobs: ModelJob[], hooks: FitHooks): P
       stoppedEpoch: stoppers[m]?.stoppedEpoch ?? null,
       restoredEpoch: restored[m],
       diverged: diverged[m],
+      pruned: pruned[m],
       fitTime: fitTimes[m],
       scoreTime: scoreTime + scored.seconds,
       ...(weights ? { weights: weights[m] } : {}),

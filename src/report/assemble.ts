@@ -78,6 +78,10 @@ export async function studyViewInput(store: Storage, study: StudyRecord, opts: {
     const byFold = [...new Set(epochs.map((e) => e.fold))].map((fold) => ({ fold, epochs: epochs.filter((e) => e.fold === fold) }));
     curves.push({ title: `trial ${r.number}: ${r.mean!.toFixed(4)} ${formatParams(r.params)}`, folds: byFold });
   }
+  const steps = new Map<number, [number, number][]>();
+  for (const v of await store.intermediateValues(study.id)) if (v.kind === 'step') steps.set(v.trialId, [...(steps.get(v.trialId) ?? []), [v.step, v.value]]);
+  const finished = new Set(results.rows.map((r) => r.number));
+  const intermediate = trials.filter((t) => finished.has(t.number) && steps.has(t.id)).map((t) => ({ number: t.number, values: steps.get(t.id)! }));
   const unfinished = opts.unfinished
     ? trials.filter((t) => t.state === 'running' || t.state === 'interrupted').map((t) => ({ number: t.number, state: t.state as 'running' | 'interrupted', params: t.params, foldsDone: folds.get(t.id)?.length ?? 0 }))
     : [];
@@ -88,6 +92,7 @@ export async function studyViewInput(store: Storage, study: StudyRecord, opts: {
     model: storedModel(study),
     results,
     curves,
+    intermediate,
     unfinished,
     generatedAt: `report ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`,
   };

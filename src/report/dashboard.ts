@@ -28,7 +28,10 @@ function fnv(s: string): string {
 export async function studyVersion(store: Storage, study: StudyRecord): Promise<string> {
   const trials = await store.listTrials(study.id);
   const folds = await store.foldsByTrial(study.id);
-  return fnv(JSON.stringify([study.id, trials.map((t) => [t.id, t.state, t.value, t.attempts, folds.get(t.id)?.length ?? 0])]));
+  // intermediate values too: the intermediate-values chart moves with every epoch
+  const steps = new Map<number, number>();
+  for (const v of await store.intermediateValues(study.id)) steps.set(v.trialId, (steps.get(v.trialId) ?? 0) + 1);
+  return fnv(JSON.stringify([study.id, trials.map((t) => [t.id, t.state, t.value, t.attempts, folds.get(t.id)?.length ?? 0, steps.get(t.id) ?? 0])]));
 }
 
 /** The study the dashboard shows: the one asked for, else the most recently created. */
@@ -50,7 +53,7 @@ export async function studyView(store: Storage, study: StudyRecord): Promise<Vie
 export function emptyView(location: string): ViewResponse {
   return {
     version: 'empty',
-    view: { title: 'nnsearch dashboard', study: null, metaHtml: `no study in ${location} yet: start a search on it (nnsearch grid|random|bayes SPEC --db ${location})`, bestHtml: 'No trial completed yet.', sections: [], counts: { finished: 0, complete: 0, failed: 0, running: 0 } },
+    view: { title: 'nnsearch dashboard', study: null, metaHtml: `no study in ${location} yet: start a search on it (nnsearch grid|random|bayes SPEC --db ${location})`, bestHtml: 'No trial completed yet.', sections: [], counts: { finished: 0, complete: 0, failed: 0, running: 0, pruned: 0 } },
     shells: {},
   };
 }

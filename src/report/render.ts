@@ -14,10 +14,11 @@ function score(v: number | null, digits = 4): string {
 }
 
 /** The line a finished trial gets: `mean=0.9647 std=0.0014 {init: uniform}`, or its failure. */
-export function trialLine(r: Pick<CvRow, 'mean' | 'std' | 'params' | 'state' | 'failReason' | 'error' | 'sampler'>): string {
+export function trialLine(r: Pick<CvRow, 'mean' | 'std' | 'params' | 'state' | 'failReason' | 'error' | 'sampler'> & { reached?: number | null }): string {
   // grid trials keep the classic form; other samplers are named after the parameters
   const by = r.sampler && r.sampler !== 'grid' ? ` [${r.sampler}]` : '';
   if (r.state === 'complete') return `mean=${score(r.mean)} std=${score(r.std)} ${formatParams(r.params)}${by}`;
+  if (r.state === 'pruned') return `pruned (reached ${score(r.reached ?? null)}) ${formatParams(r.params)}${by}`;
   return `failed (${r.failReason ?? 'error'}) ${formatParams(r.params)}${by}${r.failReason === 'error' && r.error ? `: ${r.error}` : ''}`;
 }
 
@@ -47,7 +48,7 @@ export function renderMarkdown(results: CvResults, top = Infinity): string {
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (h === 'sampler' || results.paramNames.includes(h) ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const r of topRows(results, top)) {
     const params = results.paramNames.map((p) => (r.params[p] === undefined ? '' : formatValue(r.params[p])));
-    const mean = r.state === 'complete' ? cell(r.mean) : `failed (${r.failReason ?? 'error'})`;
+    const mean = r.state === 'complete' ? cell(r.mean) : r.state === 'pruned' ? `pruned (${cell(r.reached)})` : `failed (${r.failReason ?? 'error'})`;
     lines.push(`| ${[String(r.rank), String(r.number), r.sampler, ...params, ...r.splitScores.map((v) => cell(v)), mean, cell(r.std), ...(train.length ? [cell(r.meanTrain)] : []), cell(r.meanFitTime, 2)].join(' | ')} |`);
   }
   return lines.join('\n');
@@ -108,6 +109,8 @@ export function cvResultsColumns(results: CvResults): Record<string, unknown[]> 
   cols.mean_score_time = results.rows.map((r) => r.meanScoreTime);
   cols.std_score_time = results.rows.map((r) => r.stdScoreTime);
   cols.fail_reason = results.rows.map((r) => r.failReason);
+  // nnsearch's: a pruned trial's value where it was stopped (null for the others)
+  cols.pruned_value = results.rows.map((r) => r.reached);
   return cols;
 }
 

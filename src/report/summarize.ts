@@ -1,7 +1,7 @@
 /**
  * GridSearchCV's cv_results_ from the store's records. Pure: trials and folds in, rows out.
- * rank_test_score is sklearn's 'min' ranking by mean score in the study's direction; failed trials
- * rank after every complete one.
+ * rank_test_score is sklearn's 'min' ranking by mean score in the study's direction; pruned trials
+ * rank after every complete one, by the value they reached; failed trials after those.
  */
 import type { Distribution, Params } from '../search/space.js';
 import { grouper, orderedGroups } from './groups.js';
@@ -15,6 +15,8 @@ export interface CvRow {
   splitScores: (number | null)[];
   mean: number | null;
   std: number | null;
+  /** A pruned trial's value where it was stopped (its last intermediate value), else null. */
+  reached: number | null;
   rank: number;
   /** Per-fold scores on the training parts (cv.return_train_score), null where none was recorded. */
   splitTrainScores: (number | null)[];
@@ -46,9 +48,9 @@ function meanStd(xs: number[]): { mean: number | null; std: number | null } {
   return { mean, std: Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length) };
 }
 
-/** Finished trials (complete or fail) in trial order, with their folds. */
+/** Finished trials (complete, pruned or fail) in trial order, with their folds. */
 export function cvResults(trials: readonly TrialRecord[], folds: ReadonlyMap<number, readonly FoldRecord[]>, nFolds: number, goal: 'maximize' | 'minimize'): CvResults {
-  const finished = trials.filter((t) => t.state === 'complete' || t.state === 'fail');
+  const finished = trials.filter((t) => t.state === 'complete' || t.state === 'fail' || t.state === 'pruned');
   const paramNames = [...new Set(finished.flatMap((t) => Object.keys(t.params)))];
   const rows: CvRow[] = finished.map((t) => {
     const fs = folds.get(t.id) ?? [];
@@ -66,6 +68,7 @@ export function cvResults(trials: readonly TrialRecord[], folds: ReadonlyMap<num
       }),
       mean: t.state === 'complete' ? t.value : null,
       std: t.state === 'complete' ? t.std : null,
+      reached: t.state === 'pruned' ? t.value : null,
       rank: 0,
       ...trainScores(fs, nFolds, t.state === 'complete'),
       meanFitTime: fit.mean,
@@ -79,8 +82,14 @@ export function cvResults(trials: readonly TrialRecord[], folds: ReadonlyMap<num
   });
   const sign = goal === 'maximize' ? -1 : 1;
   const key = (r: CvRow) => (r.mean === null ? Infinity : sign * r.mean);
-  const sorted = [...rows].sort((a, b) => key(a) - key(b));
-  for (const r of rows) r.rank = 1 + sorted.filter((s) => key(s) < key(r)).length;
+  // complete by mean, then pruned by what they reached, then failed (ties share a rank, as sklearn's 'min')
+  const rankKey = (r: CvRow): [number, number] =>
+    r.mean !== null ? [0, sign * r.mean] : r.reached !== null && !Number.isNaN(r.reached) ? [1, sign * r.reached] : r.state === 'pruned' ? [2, 0] : [3, 0];
+  const before = (a: CvRow, b: CvRow) => {
+    const [x, y] = [rankKey(a), rankKey(b)];
+    return x[0] < y[0] || (x[0] === y[0] && x[1] < y[1]);
+  };
+  for (const r of rows) r.rank = 1 + rows.filter((s) => before(s, r)).length;
   const complete = rows.filter((r) => r.mean !== null);
   const best = complete.length ? complete.reduce((a, b) => (key(b) < key(a) ? b : a)) : null;
   return { rows, paramNames, folds: nFolds, goal, bestIndex: best ? rows.indexOf(best) : -1, trainScores: rows.some((r) => r.splitTrainScores.some((v) => v !== null)) };

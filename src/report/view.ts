@@ -11,6 +11,7 @@ import { esc, scoreWindow, type ChartTrial, type Option } from './charts/common.
 import { curvesOption, type CurveFold } from './charts/curves.js';
 import { edfOption } from './charts/edf.js';
 import { historyOption } from './charts/history.js';
+import { intermediateOption, type TrialSteps } from './charts/intermediate.js';
 import { importanceOption } from './charts/importance.js';
 import { parallelOption } from './charts/parallel.js';
 import { sliceOption } from './charts/slice.js';
@@ -45,7 +46,7 @@ export interface ReportView {
   metaHtml: string;
   bestHtml: string;
   sections: SectionView[];
-  counts: { finished: number; complete: number; failed: number; running: number };
+  counts: { finished: number; complete: number; failed: number; running: number; pruned: number };
 }
 
 export interface StudyInfo {
@@ -75,6 +76,8 @@ export interface ViewInput {
   results: CvResults;
   /** Learning curves of the best trials. */
   curves: { title: string; folds: CurveFold[] }[];
+  /** Every finished trial's intermediate values (per-epoch), for the intermediate-values chart. */
+  intermediate?: TrialSteps[];
   unfinished: UnfinishedTrial[];
   generatedAt: string;
   /** A conv net's architecture (Keras model.summary() lines) of the best trial, when the caller resolved it. */
@@ -87,6 +90,7 @@ export function chartTrials(results: CvResults): ChartTrial[] {
     state: r.state,
     params: r.params,
     value: r.mean,
+    reached: r.reached,
     std: r.std,
     folds: r.splitScores.filter((v): v is number => v !== null),
     train: r.meanTrain,
@@ -99,7 +103,8 @@ const fmt = (v: number | null, d = 4) => (v === null ? '' : v.toFixed(d));
 function tableRow(r: CvRow, train: boolean): string {
   const state = r.state === 'complete' ? '' : ` <span class="state">${esc(r.failReason ?? r.state)}</span>`;
   const splits = r.splitScores.map((v) => `<td>${fmt(v)}</td>`).join('');
-  return `<tr class="${r.state}"><td>${r.rank}</td><td>${r.number}</td><td>${esc(r.sampler)}</td><td class="params">${esc(formatParams(r.params))}${state}</td>${splits}<td><b>${fmt(r.mean)}</b></td><td>${fmt(r.std)}</td>${train ? `<td>${fmt(r.meanTrain)}</td>` : ''}<td>${fmt(r.meanFitTime, 2)}</td><td>${fmt(r.stdFitTime, 2)}</td></tr>`;
+  const mean = r.state === 'pruned' ? `<i title="the value it reached when pruned">${fmt(r.reached)}</i>` : `<b>${fmt(r.mean)}</b>`;
+  return `<tr class="${r.state}"><td>${r.rank}</td><td>${r.number}</td><td>${esc(r.sampler)}</td><td class="params">${esc(formatParams(r.params))}${state}</td>${splits}<td>${mean}</td><td>${fmt(r.std)}</td>${train ? `<td>${fmt(r.meanTrain)}</td>` : ''}<td>${fmt(r.meanFitTime, 2)}</td><td>${fmt(r.stdFitTime, 2)}</td></tr>`;
 }
 
 /** The results table, best first; unfinished trials (dashboard) after the finished ones. */
@@ -118,7 +123,8 @@ export function buildView(input: ViewInput): ReportView {
   const metric = input.metricLabel;
   const trials = chartTrials(results);
   const complete = results.rows.filter((r) => r.state === 'complete');
-  const failed = results.rows.length - complete.length;
+  const pruned = results.rows.filter((r) => r.state === 'pruned').length;
+  const failed = results.rows.length - complete.length - pruned;
   const running = input.unfinished.filter((t) => t.state === 'running').length;
   const window = scoreWindow(trials, study.goal);
   const sections: SectionView[] = [];
@@ -133,6 +139,11 @@ export function buildView(input: ViewInput): ReportView {
   } else {
     const h = historyOption(trials, study.goal, metric, window);
     sections.push({ id: 'history-section', title: 'Optimization history', html: '', charts: [chart('history', h.option, h.caption, 360, true)] });
+    if (input.intermediate?.some((s) => s.values.length > 0)) {
+      // unzoomed: early epochs lie below the final scores the window is made for
+      const iv = intermediateOption(trials, input.intermediate, metric, null);
+      sections.push({ id: 'intermediate-section', title: 'Intermediate values', html: '', charts: [chart('intermediate', iv.option, iv.caption, 360, true)] });
+    }
     if (space.length > 0) {
       const pc = parallelOption(space, trials, study.goal, metric, window);
       sections.push({ id: 'parallel-section', title: 'Parallel coordinates', html: '', charts: [chart('parallel', pc.option, pc.caption, 380, true)] });
@@ -182,10 +193,10 @@ export function buildView(input: ViewInput): ReportView {
   return {
     title: `nnsearch report: ${study.name}`,
     study: study.name,
-    metaHtml: `${results.rows.length} finished trials (${complete.length} complete, ${failed} failed)${running ? `, ${running} running` : ''} · ${study.folds}-fold CV on ${esc(study.dataSource)} · metric ${esc(metric)} (${study.goal}) · study created ${esc(study.createdAt.slice(0, 19).replace('T', ' '))} · ${esc(input.generatedAt)}`,
+    metaHtml: `${results.rows.length} finished trials (${complete.length} complete, ${pruned ? `${pruned} pruned, ` : ''}${failed} failed)${running ? `, ${running} running` : ''} · ${study.folds}-fold CV on ${esc(study.dataSource)} · metric ${esc(metric)} (${study.goal}) · study created ${esc(study.createdAt.slice(0, 19).replace('T', ' '))} · ${esc(input.generatedAt)}`,
     bestHtml: best ? `Best: ${best.mean!.toFixed(4)} ± ${best.std!.toFixed(4)} using ${esc(formatParams(best.params))} (trial ${best.number})` : 'No trial completed yet.',
     sections,
-    counts: { finished: results.rows.length, complete: complete.length, failed, running },
+    counts: { finished: results.rows.length, complete: complete.length, failed, running, pruned },
   };
 }
 

@@ -17,10 +17,15 @@ export type SamplerName = 'grid' | 'random' | 'bayes' | 'tpe';
 export interface TrialView {
   params: Params;
   state: TrialState;
-  /** Mean CV score; null unless complete (failed and diverged trials carry no number). */
+  /** Mean CV score; null unless complete or pruned (failed and diverged trials carry no number). */
   value: number | null;
   /** Why a failed trial failed ('diverged' or 'error'). */
   failReason?: FailReason | null;
+  /**
+   * A pruned trial's last step (Optuna's `last_step`: the last epoch it reported), null when it
+   * reported none; its `value` is its value there.
+   */
+  prunedStep?: number | null;
 }
 
 export interface Sampler {

@@ -9,6 +9,8 @@
  *   over all parameters with Scott's-rule bandwidths; `multivariate: false` is Optuna's default
  *   independent TPE (one estimator per parameter, bandwidths from the neighbours' gaps).
  * What nnsearch adds, where Optuna is silent or would repeat itself:
+ * - A pruned trial ranks as Optuna 3.1 ranks it: after every complete trial, deeper steps first, then
+ *   by its value there ((-step, sign * value); NaN: (-step, inf); no step: (1, 0)).
  * - A diverged trial ranks after every complete one (as Optuna ranks a pruned trial whose last
  *   value is NaN), so g(x) covers it; other failures and interrupted trials are left out.
  * - Running trials of other workers rank last too (Optuna's constant_liar, on by default here since
@@ -87,7 +89,8 @@ export interface Observation {
 
 /**
  * Optuna's _get_observation_pairs over `dims` (indices into the space): complete trials as
- * (-inf, sign * value), diverged ones as (0, inf), running ones (constant liar) as (inf, inf).
+ * (-inf, sign * value), pruned ones as (-step, sign * value) at their last step, diverged ones as
+ * (0, inf), running ones (constant liar) as (inf, inf).
  */
 export function observations(space: ParamSpace, dims: number[], history: readonly TrialView[], goal: 'maximize' | 'minimize', constantLiar: boolean): Observation[] {
   const sign = goal === 'minimize' ? 1 : -1;
@@ -96,7 +99,11 @@ export function observations(space: ParamSpace, dims: number[], history: readonl
     let step: number;
     let value: number;
     if (t.state === 'complete' && t.value !== null && !Number.isNaN(t.value)) [step, value] = [-Infinity, sign * t.value];
-    else if (t.state === 'fail' && t.failReason === 'diverged') [step, value] = [0, Infinity];
+    else if (t.state === 'pruned') {
+      const last = t.prunedStep ?? null;
+      if (last === null) [step, value] = [1, 0];
+      else [step, value] = [-last, t.value === null || Number.isNaN(t.value) ? Infinity : sign * t.value];
+    } else if (t.state === 'fail' && t.failReason === 'diverged') [step, value] = [0, Infinity];
     else if (t.state === 'running' && constantLiar) [step, value] = [Infinity, Infinity];
     else continue;
     const x = dims.map((j) => internal(space[j].dist, t.params[space[j].name]));

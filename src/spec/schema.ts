@@ -28,6 +28,7 @@ import {
   type OptimizerName,
 } from './vocabulary.js';
 import type { ParamSpace } from '../search/space.js';
+import { PRUNER_NAMES, type PrunerConfig } from '../search/pruners/index.js';
 
 /** A problem found in a spec: where (a path into the YAML) and what. */
 export interface SpecIssue {
@@ -161,6 +162,59 @@ const MetricSchema = z.strictObject({
   k: z.number().int().min(1).optional(),
 });
 
+const count = (min: number) => z.number({ error: `expected an integer >= ${min}` }).int({ error: `expected an integer >= ${min}` }).min(min, { error: `expected an integer >= ${min}` });
+const autoOr = (t: z.ZodType) => z.union([z.literal('auto'), t], { error: "expected 'auto' or an integer >= 1" });
+/** Each pruner's parameters, with Optuna's names (the defaults are Optuna's: search/pruners/). */
+const PRUNER_PARAMS: Record<Exclude<PrunerConfig['name'], 'none'>, Record<string, z.ZodType>> = {
+  median: { n_startup_trials: count(0), n_warmup_steps: count(0), interval_steps: count(1), n_min_trials: count(1) },
+  asha: { min_resource: autoOr(count(1)), reduction_factor: count(2), min_early_stopping_rate: count(0), bootstrap_count: count(0) },
+  hyperband: { min_resource: count(1), max_resource: autoOr(count(1)), reduction_factor: count(2), bootstrap_count: count(0) },
+  wilcoxon: { p_threshold: z.number({ error: 'expected a number from 0 to 1' }).min(0, { error: 'expected a number from 0 to 1' }).max(1, { error: 'expected a number from 0 to 1' }), n_startup_steps: count(0) },
+};
+
+/**
+ * `pruner: median` or `pruner: {name: asha, reduction_factor: 3}`: Optuna's pruners by name with
+ * Optuna's parameter names; `none` (the default) prunes nothing.
+ */
+const PrunerSchema = z
+  .union([z.string(), z.record(z.string(), z.unknown())], { error: `expected a pruner name (one of: ${PRUNER_NAMES.join(', ')}) or {name: ..., parameters}` })
+  .transform((v, ctx): PrunerConfig => {
+    const fields: Record<string, unknown> = typeof v === 'string' ? { name: v } : { ...v };
+    const raw = fields.name;
+    delete fields.name;
+    const name = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
+    if (!(PRUNER_NAMES as readonly string[]).includes(name)) {
+      const guess = typeof raw === 'string' ? didYouMean(name, PRUNER_NAMES) : null;
+      const what = raw === undefined ? 'needs a name' : `unknown pruner '${String(raw)}'`;
+      ctx.addIssue({ code: 'custom', message: `${what} (expected one of: ${PRUNER_NAMES.join(', ')}${guess ? `; did you mean '${guess}'?` : ''})`, path: typeof v === 'string' ? [] : ['name'] });
+      return z.NEVER;
+    }
+    if (name === 'none') {
+      for (const key of Object.keys(fields)) ctx.addIssue({ code: 'custom', message: 'pruner none takes no parameters', path: [key] });
+      return { name: 'none' };
+    }
+    const known = PRUNER_PARAMS[name as keyof typeof PRUNER_PARAMS];
+    const out: Record<string, unknown> = { name };
+    for (const [key, value] of Object.entries(fields)) {
+      const schema = known[key];
+      if (!schema) {
+        const guess = didYouMean(key, Object.keys(known));
+        ctx.addIssue({ code: 'custom', message: `unknown parameter of pruner ${name} (expected one of: ${Object.keys(known).join(', ')}${guess ? `; did you mean '${guess}'?` : ''})`, path: [key] });
+        continue;
+      }
+      const r = schema.safeParse(value);
+      if (!r.success) {
+        ctx.addIssue({ code: 'custom', message: r.error.issues[0]?.message ?? 'invalid value', path: [key] });
+        continue;
+      }
+      out[key] = r.data;
+    }
+    if (name === 'hyperband' && (out.bootstrap_count as number | undefined) && (out.max_resource ?? 'auto') === 'auto') {
+      ctx.addIssue({ code: 'custom', message: "bootstrap_count > 0 needs an integer max_resource (Optuna refuses it with 'auto')", path: ['bootstrap_count'] });
+    }
+    return out as PrunerConfig;
+  });
+
 const Scalar = z.union([z.number(), z.string(), z.boolean(), z.null()]);
 const ParamValue = z.union([Scalar, z.array(Scalar)]);
 /**
@@ -196,6 +250,8 @@ export const SpecSchema = z.strictObject({
   train: TrainSchema.default(TrainSchema.parse({})),
   cv: CvSchema.default(CvSchema.parse({})),
   metric: MetricSchema.optional(),
+  /** Stops unpromising trials early (not part of the study's identity: a search may change it). */
+  pruner: PrunerSchema.default({ name: 'none' }),
   params: z.record(z.string(), ParamDefSchema).default({}),
 });
 export type RawSpec = z.output<typeof SpecSchema>;

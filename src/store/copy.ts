@@ -13,7 +13,7 @@
 import { StorageError } from '../errors.js';
 import { configKey, type ParamSpace } from '../search/space.js';
 import type { Storage } from './storage.js';
-import type { StudyRecord, TrialRecord } from './types.js';
+import type { IntermediateRow, StudyRecord, TrialRecord } from './types.js';
 
 export interface CopyResult {
   study: StudyRecord;
@@ -33,7 +33,7 @@ export interface CopyResult {
 function conflict(src: TrialRecord, dst: TrialRecord): string | null {
   if (src.sampler !== dst.sampler || src.samplerIndex !== dst.samplerIndex) return `${src.sampler} #${src.samplerIndex} in the source, ${dst.sampler} #${dst.samplerIndex} in the target`;
   if (configKey(src.params) !== configKey(dst.params)) return 'other parameters';
-  const finished = src.state === 'complete' || src.state === 'fail';
+  const finished = src.state === 'complete' || src.state === 'fail' || src.state === 'pruned';
   if (finished && (src.state !== dst.state || src.value !== dst.value)) return `${src.state}${src.value === null ? '' : ` (${src.value})`} in the source, ${dst.state}${dst.value === null ? '' : ` (${dst.value})`} in the target`;
   return null;
 }
@@ -63,12 +63,14 @@ export async function copyStudy(from: Storage, to: Storage, name: string, space:
   const study = existing ?? (await to.createStudy({ name: src.name, specJson: src.specJson, metric: src.metric, goal: src.goal, dataSource: src.dataSource, nSamples: src.nSamples, folds: src.folds }));
   let copied = 0;
   let running = 0;
+  const intermediate = new Map<number, IntermediateRow[]>();
+  for (const { trialId, ...v } of await from.intermediateValues(src.id)) intermediate.set(trialId, [...(intermediate.get(trialId) ?? []), v]);
   for (const t of missing) {
     const { id: _id, studyId: _studyId, state, ...rest } = t;
     if (state === 'running') running++;
     const [folds, epochs] = [await from.getFolds(t.id), await from.getEpochs(t.id)];
     try {
-      await to.importTrial(study.id, { trial: { ...rest, state: state === 'running' ? 'interrupted' : state }, folds, epochs }, space);
+      await to.importTrial(study.id, { trial: { ...rest, state: state === 'running' ? 'interrupted' : state }, folds, epochs, intermediate: intermediate.get(t.id) ?? [] }, space);
     } catch (e) {
       if (e instanceof StorageError) throw e;
       // its number or sampler index was taken meanwhile

@@ -6,7 +6,7 @@ import type { SamplerName } from '../search/sampler.js';
 import { configKey, type Params, type ParamSpace } from '../search/space.js';
 import { isAbandoned, nextSamplerIndex } from './lease.js';
 import type { Storage } from './storage.js';
-import type { EpochRow, FinishTrial, FoldRecord, ImportedTrial, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord } from './types.js';
+import type { EpochRow, FinishTrial, FoldRecord, ImportedTrial, IntermediateRecord, IntermediateRow, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord } from './types.js';
 
 interface TrialRow {
   record: TrialRecord;
@@ -19,6 +19,7 @@ interface TrialRow {
   attemptStartedMs: number | null;
   folds: FoldRecord[];
   epochs: EpochRow[];
+  intermediate: IntermediateRow[];
 }
 
 const now = () => new Date().toISOString();
@@ -53,6 +54,7 @@ export class MemoryStore implements Storage {
         trials: ts.length,
         complete: ts.filter((t) => t.state === 'complete').length,
         failed: ts.filter((t) => t.state === 'fail').length,
+        pruned: ts.filter((t) => t.state === 'pruned').length,
         running: ts.filter((t) => t.state === 'running').length,
         best,
       });
@@ -135,7 +137,7 @@ export class MemoryStore implements Storage {
       attempts: 1,
       worker: req.worker,
     });
-    this.trials.set(id, { record, params: null, configKey: null, heartbeatMs: Date.now(), elapsedS: 0, attemptStartedMs: Date.now(), folds: [], epochs: [] });
+    this.trials.set(id, { record, params: null, configKey: null, heartbeatMs: Date.now(), elapsedS: 0, attemptStartedMs: Date.now(), folds: [], epochs: [], intermediate: [] });
     return { trialId: id, number, samplerIndex };
   }
 
@@ -186,11 +188,31 @@ export class MemoryStore implements Storage {
     return [...(this.trials.get(trialId)?.epochs ?? [])];
   }
 
+  async reportIntermediate(trialId: number, rows: readonly IntermediateRow[]): Promise<void> {
+    const r = this.trials.get(trialId);
+    if (r?.record.state !== 'running') return;
+    for (const x of rows) {
+      if (r.intermediate.some((o) => o.kind === x.kind && o.step === x.step)) continue;
+      r.intermediate.push(Object.freeze({ kind: x.kind, step: x.step, value: x.value }));
+    }
+  }
+
+  async intermediateValues(studyId: number): Promise<IntermediateRecord[]> {
+    const out: IntermediateRecord[] = [];
+    for (const r of this.proposed(studyId)) {
+      const sorted = [...r.intermediate].sort((a, b) => a.kind.localeCompare(b.kind) || a.step - b.step);
+      for (const x of sorted) out.push(Object.freeze({ trialId: r.record.id, ...x }));
+    }
+    return out;
+  }
+
   async finishTrial(trialId: number, f: FinishTrial): Promise<TrialRecord> {
     const t = this.trials.get(trialId)?.record;
     if (!t || t.state !== 'running') throw new Error(`trial ${trialId} is ${t?.state ?? 'missing'}, not running`);
+    if (f.epochs?.length && f.state !== 'pruned') throw new Error(`trial ${trialId}: only a pruned trial is finished with epochs`);
     const finite = (v: number | null) => (v === null || !Number.isFinite(v) ? null : v);
     const r = this.row(trialId);
+    if (f.epochs?.length) r.epochs = [...r.epochs, ...f.epochs.map((e) => Object.freeze({ ...e }))].sort((a, b) => a.fold - b.fold || a.epoch - b.epoch);
     r.heartbeatMs = null;
     this.endAttempt(r, Date.now());
     return this.update(trialId, {
@@ -231,8 +253,10 @@ export class MemoryStore implements Storage {
     const record: TrialRecord = Object.freeze({ ...x, id, studyId, value: finite(x.value), std: finite(x.std) });
     const folds = t.folds.map((f) => Object.freeze({ ...f })).sort((a, b) => a.fold - b.fold);
     const kept = new Set(folds.map((f) => f.fold));
-    const epochs = t.epochs.filter((e) => kept.has(e.fold)).map((e) => Object.freeze({ ...e })).sort((a, b) => a.fold - b.fold || a.epoch - b.epoch);
-    this.trials.set(id, { record, params: x.params, configKey: rows.some((r) => r.configKey === key) ? null : key, heartbeatMs: null, elapsedS: x.duration ?? 0, attemptStartedMs: null, folds, epochs });
+    // a pruned trial keeps the epochs of its folds stopped early
+    const epochs = t.epochs.filter((e) => kept.has(e.fold) || x.state === 'pruned').map((e) => Object.freeze({ ...e })).sort((a, b) => a.fold - b.fold || a.epoch - b.epoch);
+    const intermediate = (t.intermediate ?? []).map((v) => Object.freeze({ kind: v.kind, step: v.step, value: v.value }));
+    this.trials.set(id, { record, params: x.params, configKey: rows.some((r) => r.configKey === key) ? null : key, heartbeatMs: null, elapsedS: x.duration ?? 0, attemptStartedMs: null, folds, epochs, intermediate });
     return record;
   }
 }

@@ -95,7 +95,19 @@ export const PG_MIGRATIONS: Record<number, string> = {
   3: `
     ALTER TABLE fold_results ADD COLUMN train_score DOUBLE PRECISION;
   `,
+  // v5: pruning: the state 'pruned' and each trial's intermediate values (schema.ts)
+  4: `
+    ALTER TABLE trials DROP CONSTRAINT trials_state_check;
+    ALTER TABLE trials ADD CONSTRAINT trials_state_check CHECK (state IN ('running', 'complete', 'fail', 'pruned', 'interrupted'));
+    CREATE TABLE intermediate_values (
+      trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+      kind TEXT NOT NULL CHECK (kind IN ('step', 'rung')),
+      step INTEGER NOT NULL,
+      value DOUBLE PRECISION,
+      PRIMARY KEY (trial_id, kind, step)
+    );
+  `,
 };
 
 /** The tables nnsearch owns: a database that has one of them but no meta table is not nnsearch's. */
-export const PG_TABLES = ['meta', 'studies', 'trials', 'trial_params', 'fold_results', 'epochs'] as const;
+export const PG_TABLES = ['meta', 'studies', 'trials', 'trial_params', 'fold_results', 'epochs', 'intermediate_values'] as const;

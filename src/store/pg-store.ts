@@ -21,14 +21,23 @@ import { configKey, type Params, type ParamSpace } from '../search/space.js';
 import { isAbandoned, nextSamplerIndex } from './lease.js';
 import { PG_MIGRATIONS, PG_TABLES } from './pg-schema.js';
 import { ambiguousUrl, pgClientConfig, redactUrl, urlSecrets } from './pg-url.js';
-import { CREATED_BY, freeze, internalValue, num, toEpoch, toFold, toStudy, toTrial, UNPROPOSED, type Row } from './rows.js';
+import { CREATED_BY, freeze, internalValue, num, toEpoch, toFold, toIntermediate, toStudy, toTrial, UNPROPOSED, type Row } from './rows.js';
 import { configKeyHolders, SCHEMA_VERSION } from './schema.js';
 import type { Storage } from './storage.js';
-import type { EpochRow, FinishTrial, FoldRecord, ImportedTrial, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord } from './types.js';
+import type { EpochRow, FinishTrial, FoldRecord, ImportedTrial, IntermediateRecord, IntermediateRow, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord } from './types.js';
 
 /** The server's clock in ms and as ISO-8601 text (constant SQL, no input). */
 const NOW_MS = `(extract(epoch FROM clock_timestamp()) * 1000)::bigint`;
 const NOW_ISO = `to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** Ending a running trial (only a running one changes); finishValues gives its parameters. */
+const FINISH = `UPDATE trials SET state = $2, value = $3, std = $4, fail_reason = $5, error = $6, completed_at = ${NOW_ISO},
+              duration_s = CASE WHEN attempt_started_ms IS NULL THEN extract(epoch FROM clock_timestamp() - started_at::timestamptz)::double precision
+                                ELSE elapsed_s + (${NOW_MS} - attempt_started_ms) / 1000.0 END,
+              mean_fit_time = $7, mean_score_time = $8, heartbeat_ms = NULL, attempt_started_ms = NULL
+       WHERE id = $1 AND state = 'running'`;
+function finishValues(trialId: number, f: FinishTrial): unknown[] {
+  return [trialId, f.state, num(f.value), num(f.std), f.failReason ?? null, f.error ?? null, num(f.meanFitTime), num(f.meanScoreTime)];
+}
 const PROPOSED = `params_json <> 'null'`;
 
 /** bigint (count(*), heartbeat_ms) as a JS number; everything else as pg parses it. */
@@ -246,6 +255,7 @@ export class PgStore implements Storage {
               count(t.id) AS trials,
               count(t.id) FILTER (WHERE t.state = 'complete') AS complete,
               count(t.id) FILTER (WHERE t.state = 'fail') AS failed,
+              count(t.id) FILTER (WHERE t.state = 'pruned') AS pruned,
               count(t.id) FILTER (WHERE t.state = 'running') AS running,
               max(t.value) FILTER (WHERE t.state = 'complete') AS best_max,
               min(t.value) FILTER (WHERE t.state = 'complete') AS best_min
@@ -255,7 +265,7 @@ export class PgStore implements Storage {
     return rows.map((r) => {
       const study = toStudy(r);
       const best = (study.goal === 'maximize' ? r.best_max : r.best_min) as number | null;
-      return freeze({ ...study, trials: r.trials as number, complete: r.complete as number, failed: r.failed as number, running: r.running as number, best: best ?? null });
+      return freeze({ ...study, trials: r.trials as number, complete: r.complete as number, failed: r.failed as number, pruned: r.pruned as number, running: r.running as number, best: best ?? null });
     });
   }
 
@@ -373,16 +383,35 @@ export class PgStore implements Storage {
     return (await this.q('SELECT * FROM epochs WHERE trial_id = $1 ORDER BY fold, epoch', [trialId])).map(toEpoch);
   }
 
-  async finishTrial(trialId: number, f: FinishTrial): Promise<TrialRecord> {
-    // one statement: only a running trial changes
-    const [row] = await this.q(
-      `UPDATE trials SET state = $2, value = $3, std = $4, fail_reason = $5, error = $6, completed_at = ${NOW_ISO},
-              duration_s = CASE WHEN attempt_started_ms IS NULL THEN extract(epoch FROM clock_timestamp() - started_at::timestamptz)::double precision
-                                ELSE elapsed_s + (${NOW_MS} - attempt_started_ms) / 1000.0 END,
-              mean_fit_time = $7, mean_score_time = $8, heartbeat_ms = NULL, attempt_started_ms = NULL
-       WHERE id = $1 AND state = 'running' RETURNING *`,
-      [trialId, f.state, num(f.value), num(f.std), f.failReason ?? null, f.error ?? null, num(f.meanFitTime), num(f.meanScoreTime)],
+  async reportIntermediate(trialId: number, rows: readonly IntermediateRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.q(
+      `INSERT INTO intermediate_values (trial_id, kind, step, value)
+       SELECT $1, * FROM unnest($2::text[], $3::integer[], $4::double precision[]) WHERE EXISTS (SELECT 1 FROM trials WHERE id = $1 AND state = 'running')
+       ON CONFLICT DO NOTHING`,
+      [trialId, rows.map((r) => r.kind), rows.map((r) => r.step), rows.map((r) => num(r.value))],
     );
+  }
+
+  async intermediateValues(studyId: number): Promise<IntermediateRecord[]> {
+    const rows = await this.q(`SELECT v.* FROM intermediate_values v JOIN trials t ON t.id = v.trial_id WHERE t.study_id = $1 AND t.${PROPOSED} ORDER BY v.trial_id, v.kind, v.step`, [studyId]);
+    return rows.map(toIntermediate);
+  }
+
+  async finishTrial(trialId: number, f: FinishTrial): Promise<TrialRecord> {
+    if (f.epochs?.length) {
+      if (f.state !== 'pruned') throw new Error(`trial ${trialId}: only a pruned trial is finished with epochs`);
+      // the pruned folds' epochs and the state in one transaction
+      const epochs = f.epochs;
+      return this.tx(async (c) => {
+        const [row] = (await c.query(`${FINISH} RETURNING *`, finishValues(trialId, f))).rows as Row[];
+        if (!row) throw new Error(`trial ${trialId} is not running`);
+        await insertEpochs(c, trialId, epochs);
+        return toTrial(row);
+      });
+    }
+    // one statement: only a running trial changes
+    const [row] = await this.q(`${FINISH} RETURNING *`, finishValues(trialId, f));
     if (row) return toTrial(row);
     const t = await this.getTrial(trialId);
     throw new Error(`trial ${trialId} is ${t?.state ?? 'missing'}, not running`);
@@ -406,7 +435,19 @@ export class PgStore implements Storage {
       );
       const id = ins.rows[0].id as number;
       await insertParams(c, id, x.params, space);
+      const folds = new Set(t.folds.map((f) => f.fold));
       for (const f of t.folds) await insertFold(c, id, f, t.epochs.filter((e) => e.fold === f.fold));
+      // a pruned trial's epochs of folds stopped early
+      if (x.state === 'pruned') await insertEpochs(c, id, t.epochs.filter((e) => !folds.has(e.fold)));
+      const iv = t.intermediate ?? [];
+      if (iv.length) {
+        await c.query('INSERT INTO intermediate_values (trial_id, kind, step, value) SELECT $1, * FROM unnest($2::text[], $3::integer[], $4::double precision[])', [
+          id,
+          iv.map((r) => r.kind),
+          iv.map((r) => r.step),
+          iv.map((r) => num(r.value)),
+        ]);
+      }
       return toTrial(ins.rows[0]);
     });
   }
@@ -470,6 +511,10 @@ async function insertFold(c: pg.PoolClient, trialId: number, f: FoldRecord, epoc
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
     [trialId, f.fold, num(f.score), num(f.testLoss), f.fitTime, f.scoreTime, f.epochsRun, f.stoppedEpoch, f.restoredEpoch, f.diverged, f.trainSize, f.testSize, num(f.trainScore ?? null)],
   );
+  await insertEpochs(c, trialId, epochs);
+}
+
+async function insertEpochs(c: pg.PoolClient, trialId: number, epochs: readonly EpochRow[]): Promise<void> {
   if (epochs.length === 0) return;
   const col = (get: (e: EpochRow) => number | null) => epochs.map((e) => num(get(e)));
   await c.query(

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
 import type { SamplerName } from '../search/sampler.js';
 import type { Distribution, Params } from '../search/space.js';
-import type { EpochRow, FoldRecord, StudyRecord, TrialRecord, TrialState } from './types.js';
+import type { EpochRow, FoldRecord, IntermediateRecord, StudyRecord, TrialRecord, TrialState } from './types.js';
 
 export type Row = Record<string, unknown>;
 
@@ -82,6 +82,10 @@ export function toEpoch(r: Row): EpochRow {
     testMetric: (r.test_metric as number | null) ?? NaN,
     seconds: (r.seconds as number | null) ?? null,
   });
+}
+
+export function toIntermediate(r: Row): IntermediateRecord {
+  return freeze({ trialId: r.trial_id as number, kind: r.kind as 'step' | 'rung', step: r.step as number, value: (r.value as number | null) ?? NaN });
 }
 
 export function toStudy(r: Row): StudyRecord {

@@ -5,7 +5,7 @@
 
 import { configKey, type Params } from '../search/space.js';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /**
  * The v3 backfill, for every SQL storage: the configuration key each existing trial holds. Rows come
@@ -119,4 +119,31 @@ export const MIGRATIONS: Record<number, string> = {
   3: `
     ALTER TABLE fold_results ADD COLUMN train_score REAL;
   `,
+  // v5: pruning. The state 'pruned' (SQLite cannot alter a CHECK constraint: the trials table is
+  // rebuilt first, see rebuildTrialsSql) and each trial's intermediate values, written while it
+  // trains so that the pruners of other processes see them (Optuna's trial_intermediate_values)
+  4: `
+    CREATE TABLE intermediate_values (
+      trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+      kind TEXT NOT NULL CHECK (kind IN ('step', 'rung')),
+      step INTEGER NOT NULL,
+      value REAL,
+      PRIMARY KEY (trial_id, kind, step)
+    );
+  `,
 };
+
+/** The trial states a version-5 schema allows (records.ts's TrialState). */
+export const STATE_CHECK_V5 = "CHECK (state IN ('running', 'complete', 'fail', 'pruned', 'interrupted'))";
+const STATE_CHECK_V0 = "CHECK (state IN ('running', 'complete', 'fail', 'interrupted'))";
+
+/**
+ * v4 -> v5 in SQLite: the trials table rebuilt with the new CHECK (SQLite's documented procedure:
+ * create the new table from the old one's own CREATE statement, copy, drop, rename, re-create the
+ * indexes), run with foreign keys off so that dropping the old table deletes no fold or epoch.
+ */
+export function rebuildTrialsSql(createSql: string, indexSql: readonly string[]): string {
+  if (!createSql.includes(STATE_CHECK_V0)) throw new Error('the trials table does not have the version-4 state constraint');
+  const created = createSql.replace(STATE_CHECK_V0, STATE_CHECK_V5).replace(/^CREATE TABLE\s+"?trials"?/i, 'CREATE TABLE trials_v5');
+  return [created, 'INSERT INTO trials_v5 SELECT * FROM trials', 'DROP TABLE trials', 'ALTER TABLE trials_v5 RENAME TO trials', ...indexSql].map((q) => `${q};`).join('\n');
+}

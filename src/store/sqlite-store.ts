@@ -11,10 +11,10 @@ import { dirname } from 'node:path';
 import { StorageError } from '../errors.js';
 import { configKey, type Params, type ParamSpace } from '../search/space.js';
 import { isAbandoned, nextSamplerIndex } from './lease.js';
-import { CREATED_BY, freeze, internalValue, num, toEpoch, toFold, toStudy, toTrial, UNPROPOSED, type Row } from './rows.js';
-import { configKeyHolders, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import { CREATED_BY, freeze, internalValue, num, toEpoch, toFold, toIntermediate, toStudy, toTrial, UNPROPOSED, type Row } from './rows.js';
+import { configKeyHolders, MIGRATIONS, rebuildTrialsSql, SCHEMA_VERSION } from './schema.js';
 import type { Storage } from './storage.js';
-import type { EpochRow, FinishTrial, FoldRecord, ImportedTrial, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord } from './types.js';
+import type { EpochRow, FinishTrial, FoldRecord, ImportedTrial, IntermediateRecord, IntermediateRow, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord } from './types.js';
 
 /** SQL assignments that close a trial's attempt at `endMs` (an SQL expression): its time joins elapsed_s. */
 const END_ATTEMPT = (endMs: string) => `elapsed_s = elapsed_s + coalesce((${endMs} - attempt_started_ms) / 1000.0, 0), attempt_started_ms = NULL`;
@@ -98,8 +98,10 @@ export class SqliteStore implements Storage {
       }
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
+      // migrations run with foreign keys off (v5 rebuilds the trials table), then they are on
+      db.pragma('foreign_keys = OFF');
       store.migrate();
+      db.pragma('foreign_keys = ON');
       return store;
     } catch (e) {
       db.close();
@@ -129,6 +131,7 @@ export class SqliteStore implements Storage {
         throw new StorageError(`${this.path}: database schema version ${version} is newer than this nnsearch supports (${SCHEMA_VERSION}); upgrade nnsearch`);
       }
       for (let v = version; v < SCHEMA_VERSION; v++) {
+        if (v === 4) this.rebuildTrials();
         this.db.exec(MIGRATIONS[v]);
         if (v === 2) this.backfillConfigKeys();
         this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(v + 1));
@@ -151,6 +154,15 @@ export class SqliteStore implements Storage {
         throw e;
       }
     }
+  }
+
+  /** v5: the trials table again with the state 'pruned' allowed; its rows, ids and indexes kept. */
+  private rebuildTrials(): void {
+    const table = this.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'trials'").get() as { sql: string };
+    const indexes = (this.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'trials' AND sql IS NOT NULL").all() as { sql: string }[]).map((r) => r.sql);
+    this.db.exec(rebuildTrialsSql(table.sql, indexes));
+    const broken = this.db.pragma('foreign_key_check') as unknown[];
+    if (broken.length > 0) throw new StorageError(`${this.path}: migrating to schema 5 broke ${broken.length} foreign keys; nothing was changed`);
   }
 
   /** v3: the configuration key of every existing trial (the first of any repeated configuration holds it). */
@@ -195,12 +207,13 @@ export class SqliteStore implements Storage {
           `SELECT count(*) AS trials,
                   sum(state = 'complete') AS complete,
                   sum(state = 'fail') AS failed,
+                  sum(state = 'pruned') AS pruned,
                   sum(state = 'running') AS running,
                   ${study.goal === 'maximize' ? 'max' : 'min'}(CASE WHEN state = 'complete' THEN value END) AS best
            FROM trials WHERE study_id = ? AND ${PROPOSED}`,
         )
         .get(study.id) as Row;
-      return freeze({ ...study, trials: c.trials as number, complete: (c.complete as number) ?? 0, failed: (c.failed as number) ?? 0, running: (c.running as number) ?? 0, best: (c.best as number | null) ?? null });
+      return freeze({ ...study, trials: c.trials as number, complete: (c.complete as number) ?? 0, failed: (c.failed as number) ?? 0, pruned: (c.pruned as number) ?? 0, running: (c.running as number) ?? 0, best: (c.best as number | null) ?? null });
     });
   }
 
@@ -309,8 +322,7 @@ export class SqliteStore implements Storage {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(trialId, f.fold, num(f.score), num(f.testLoss), f.fitTime, f.scoreTime, f.epochsRun, f.stoppedEpoch, f.restoredEpoch, f.diverged ? 1 : 0, f.trainSize, f.testSize, num(f.trainScore));
-    const ins = this.db.prepare('INSERT INTO epochs (trial_id, fold, epoch, lr, loss, metric, val_loss, val_metric, test_loss, test_metric, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    for (const e of epochs) ins.run(trialId, e.fold, e.epoch, e.lr, num(e.loss), num(e.metric), num(e.valLoss), num(e.valMetric), num(e.testLoss), num(e.testMetric), num(e.seconds));
+    this.insertEpochs(trialId, epochs);
   }
 
   async recordFold(trialId: number, f: FoldRecord, epochs: readonly EpochRow[]): Promise<void> {
@@ -339,10 +351,35 @@ export class SqliteStore implements Storage {
     return (this.db.prepare('SELECT * FROM epochs WHERE trial_id = ? ORDER BY fold, epoch').all(trialId) as Row[]).map(toEpoch);
   }
 
+  async reportIntermediate(trialId: number, rows: readonly IntermediateRow[]): Promise<void> {
+    const ins = this.db.prepare(
+      "INSERT INTO intermediate_values (trial_id, kind, step, value) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM trials WHERE id = ? AND state = 'running') ON CONFLICT DO NOTHING",
+    );
+    this.immediate(() => {
+      for (const r of rows) ins.run(trialId, r.kind, r.step, num(r.value), trialId);
+    });
+  }
+
+  async intermediateValues(studyId: number): Promise<IntermediateRecord[]> {
+    const rows = this.db
+      .prepare(`SELECT v.* FROM intermediate_values v JOIN trials t ON t.id = v.trial_id WHERE t.study_id = ? AND t.${PROPOSED} ORDER BY v.trial_id, v.kind, v.step`)
+      .all(studyId) as Row[];
+    return rows.map(toIntermediate);
+  }
+
+  private insertEpochs(trialId: number, epochs: readonly EpochRow[]): void {
+    const ins = this.db.prepare('INSERT INTO epochs (trial_id, fold, epoch, lr, loss, metric, val_loss, val_metric, test_loss, test_metric, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const e of epochs) ins.run(trialId, e.fold, e.epoch, e.lr, num(e.loss), num(e.metric), num(e.valLoss), num(e.valMetric), num(e.testLoss), num(e.testMetric), num(e.seconds));
+  }
+
   async finishTrial(trialId: number, f: FinishTrial): Promise<TrialRecord> {
     return this.immediate(() => {
       const t = this.trial(trialId);
       if (!t || t.state !== 'running') throw new Error(`trial ${trialId} is ${t?.state ?? 'missing'}, not running`);
+      if (f.epochs?.length) {
+        if (f.state !== 'pruned') throw new Error(`trial ${trialId}: only a pruned trial is finished with epochs`);
+        this.insertEpochs(trialId, f.epochs);
+      }
       const r = this.db.prepare('SELECT elapsed_s, attempt_started_ms FROM trials WHERE id = ?').get(trialId) as { elapsed_s: number; attempt_started_ms: number | null };
       const since = r.attempt_started_ms ?? (t.startedAt ? Date.parse(t.startedAt) : null);
       const duration = since === null ? null : r.elapsed_s + (Date.now() - since) / 1000;
@@ -373,7 +410,12 @@ export class SqliteStore implements Storage {
         .run(studyId, x.number, x.sampler, x.samplerIndex, x.state, JSON.stringify(x.params), holder ? null : key, num(x.value), num(x.std), x.failReason, x.error, x.engine, x.startedAt, x.completedAt, num(x.duration), num(x.meanFitTime), num(x.meanScoreTime), x.attempts, x.worker);
       const id = Number(info.lastInsertRowid);
       this.insertParams(id, x.params, space);
+      const folds = new Set(t.folds.map((f) => f.fold));
       for (const f of t.folds) this.insertFold(id, f, t.epochs.filter((e) => e.fold === f.fold));
+      // a pruned trial's epochs of folds stopped early
+      if (x.state === 'pruned') this.insertEpochs(id, t.epochs.filter((e) => !folds.has(e.fold)));
+      const iv = this.db.prepare('INSERT INTO intermediate_values (trial_id, kind, step, value) VALUES (?, ?, ?, ?)');
+      for (const r of t.intermediate ?? []) iv.run(id, r.kind, r.step, num(r.value));
       return this.trial(id) as TrialRecord;
     });
   }

@@ -9,8 +9,11 @@
  *   A reservation not yet given parameters is invisible to listTrials and reports.
  * - Grid indices are handed out once each, lowest free first; the number of trials of a study never
  *   exceeds a reservation's budget, whatever number of processes reserve at once.
- * - A finished trial (complete or fail) never changes again: finishTrial on it throws, interruptTrial
- *   leaves it as it is.
+ * - A finished trial (complete, fail or pruned) never changes again: finishTrial on it throws,
+ *   interruptTrial leaves it as it is, reportIntermediate ignores it. So a pruning decision, written
+ *   by finishTrial with the pruned folds' epochs in one atomic step, is made once and never undone.
+ * - Intermediate values are kept once per (trial, kind, step): a second report of a step (a resumed
+ *   trial training a fold again) keeps the first value.
  * - A running trial whose worker is gone (same host and pid dead, or no heartbeat within the lease)
  *   is interrupted and resumed by the next claimer, keeping its recorded folds; a dead worker's
  *   reservation that never got parameters is dropped.
@@ -18,7 +21,7 @@
  * - An imported trial (nnsearch copy) arrives whole, with its folds and epochs, or not at all.
  */
 import type { Params, ParamSpace } from '../search/space.js';
-import type { EpochRow, FinishTrial, FoldRecord, ImportedTrial, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord } from './types.js';
+import type { EpochRow, FinishTrial, FoldRecord, ImportedTrial, IntermediateRecord, IntermediateRow, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord } from './types.js';
 
 export interface Storage {
   /** Where the data lives, for messages: a file path or a URL without its password. */
@@ -58,7 +61,14 @@ export interface Storage {
   /** Every fold of every trial of a study, keyed by trial id. */
   foldsByTrial(studyId: number): Promise<Map<number, FoldRecord[]>>;
   getEpochs(trialId: number): Promise<EpochRow[]>;
-  /** Ends a running trial; a finished trial never changes (throws). */
+  /**
+   * Stores intermediate values of a running trial in one atomic step, each (kind, step) once (a
+   * value already there stays); nothing for a trial that is not running.
+   */
+  reportIntermediate(trialId: number, rows: readonly IntermediateRow[]): Promise<void>;
+  /** Every intermediate value of a study's proposed trials, by trial id, kind and step. */
+  intermediateValues(studyId: number): Promise<IntermediateRecord[]>;
+  /** Ends a running trial (with a pruned trial's partial epochs, atomically); a finished trial never changes (throws). */
   finishTrial(trialId: number, f: FinishTrial): Promise<TrialRecord>;
   /** Puts a running trial back for the next run (Ctrl-C); its recorded folds stay. */
   interruptTrial(trialId: number): Promise<void>;

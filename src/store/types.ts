@@ -28,6 +28,7 @@ export interface StudySummary extends StudyRecord {
   trials: number;
   complete: number;
   failed: number;
+  pruned: number;
   running: number;
   best: number | null;
 }
@@ -116,15 +117,39 @@ export interface ClaimRequest extends ResumeRequest, Omit<ReserveRequest, 'study
 export interface ImportedTrial {
   trial: Omit<TrialRecord, 'id' | 'studyId' | 'state'> & { state: Exclude<TrialState, 'running'> };
   folds: readonly FoldRecord[];
+  /** Every epoch of the trial: those of its folds, and (pruned trials) those of folds stopped early. */
   epochs: readonly EpochRow[];
+  intermediate?: readonly IntermediateRow[];
+}
+
+/**
+ * One intermediate value of a trial (Optuna's trial_intermediate_values): kind 'step' is the value
+ * at a step (an epoch: the mean over folds of the test-fold value of the study's metric); kind
+ * 'rung' is the value a successive-halving pruner recorded when the trial completed rung `step`
+ * (Optuna's `completed_rung_N` system attribute).
+ */
+export interface IntermediateRow {
+  kind: 'step' | 'rung';
+  step: number;
+  value: number;
+}
+
+export interface IntermediateRecord extends IntermediateRow {
+  trialId: number;
 }
 
 export interface FinishTrial {
-  state: 'complete' | 'fail';
+  /** pruned: stopped by the study's pruner; `value` is what it reached. */
+  state: 'complete' | 'fail' | 'pruned';
   value: number | null;
   std: number | null;
   failReason?: FailReason;
   error?: string;
   meanFitTime: number | null;
   meanScoreTime: number | null;
+  /**
+   * Pruned trials: the epochs of the folds stopped early (they have no fold record), stored in the
+   * same atomic step as the state.
+   */
+  epochs?: readonly EpochRow[];
 }

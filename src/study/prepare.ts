@@ -87,11 +87,13 @@ export function checkTrialConfig(spec: Spec, params: Params, shape: DataShape, m
 }
 
 /**
- * The spec as stored with the study: canonical JSON (sorted keys), without the derived space. The
+ * The spec as stored with the study: canonical JSON (sorted keys), without the derived space and
+ * without the pruner (a search may change it; every trial's meaning stays the same). The
  * order of `params` is kept: it is the grid's order, so reordering params makes another study.
  */
 export function canonicalSpecJson(spec: Spec): string {
-  const { space: _space, params, metric, ...all } = spec;
+  // the pruner is chosen per search (as Optuna's load_study(pruner=...)), not part of the study
+  const { space: _space, params, metric, pruner: _pruner, ...all } = spec;
   // what validateSpec accepts back: no metric key when the spec had none
   const rest = metric ? { ...all, metric } : all;
   const sorted = sortKeys(rest) as Record<string, unknown>;

@@ -4,6 +4,13 @@
  * grouped into stacks of compatible models), records every fold as its stack finishes, and finishes
  * each trial (complete, or fail with a reason). A trial's end is always written: an exception fails
  * it, an interruption puts it back in the queue.
+ *
+ * Pruning: after every epoch of a stack, each trial whose folds all reached that epoch reports its
+ * intermediate value (study/pruning.ts) to the storage, where every worker's pruner sees it; the
+ * pruner (search/pruners/) is then asked, and a pruned trial is finished as pruned at once (with its
+ * unrecorded folds' epochs, in one atomic step) and its models stop training. With `wilcoxon`, whose
+ * steps are folds, the round trains fold by fold (fold 0 of every trial, then fold 1, ...) and the
+ * pruner is asked after each.
  */
 import { foldJob, summarizeScores } from '../cv/evaluate.js';
 import { InterruptedError, SpecError, StorageError } from '../errors.js';
@@ -11,7 +18,8 @@ import { fitStack, type FitOutcome } from '../engine/fit.js';
 import type { EpochRecord } from '../records.js';
 import type { Engine, ModelJob } from '../engine/runtime.js';
 import { describeParams } from '../models/config.js';
-import type { Sampler } from '../search/sampler.js';
+import type { Pruner } from '../search/pruners/index.js';
+import type { Sampler, TrialView } from '../search/sampler.js';
 import { gridAt, gridAxes } from '../search/grid.js';
 import { activeOnly, paramsKey, spaceSize, type ParamSpace } from '../search/space.js';
 import { claimTrial } from '../store/claim.js';
@@ -19,6 +27,7 @@ import { WORKER_ID } from '../store/lease.js';
 import type { Storage } from '../store/storage.js';
 import type { StudyRecord, TrialRecord } from '../store/types.js';
 import { checkTrialConfig, type PreparedStudy } from './prepare.js';
+import { intermediateAt, pruneStudy, type FoldProgress } from './pruning.js';
 
 export interface Progress {
   /** total: trials the run aims at (grid size or budget); done: trials already finished. */
@@ -47,12 +56,17 @@ export interface RunOptions {
   leaseMs?: number;
   /** Called after every claim: lets tests interrupt at chosen moments. */
   onClaim?: (trial: TrialRecord) => void;
+  /** Stops unpromising trials early; null or absent: none. */
+  pruner?: Pruner | null;
+  /** Called after a trial is pruned (its state written): lets tests interrupt at chosen moments. */
+  onPrune?: (trial: TrialRecord) => void;
 }
 
 export interface RunSummary {
   trialsRun: number;
   complete: number;
   failed: number;
+  pruned: number;
   /** The sampler had no untried configuration left before the budget was met. */
   exhausted: boolean;
 }
@@ -83,7 +97,7 @@ export function shortfall(
 
 /** What a run aims at (grid size or budget) and how much of it the study already holds, for progress. */
 export function plannedTotals(trials: readonly TrialRecord[], sampler: Pick<Sampler, 'name' | 'size'>, budget: number): { total: number; done: number } {
-  const finished = trials.filter((t) => t.state === 'complete' || t.state === 'fail');
+  const finished = trials.filter((t) => t.state === 'complete' || t.state === 'fail' || t.state === 'pruned');
   if (sampler.name === 'grid') return { total: sampler.size, done: finished.filter((t) => t.sampler === sampler.name).length };
   return { total: budget, done: finished.length };
 }
@@ -94,13 +108,19 @@ const DEFAULT_LEASE_MS = 10 * 60_000;
 interface Claimed {
   trial: TrialRecord;
   jobs: { fold: number; job: ModelJob }[];
+  /** Epochs of the trial's configuration. */
+  epochs: number;
+  /** Each fold's history: recorded folds (from the storage) and those training in this round. */
+  folds: (FoldProgress | undefined)[];
+  /** The trial's final record once pruned. */
+  ended?: TrialRecord;
 }
 
 export async function runSearch(store: Storage, study: StudyRecord, p: PreparedStudy, opts: RunOptions): Promise<RunSummary> {
   const progress = opts.progress ?? silentProgress;
   const { total, done } = plannedTotals(await store.listTrials(study.id), opts.sampler, opts.budget);
   progress.start(total, done);
-  const summary: RunSummary = { trialsRun: 0, complete: 0, failed: 0, exhausted: false };
+  const summary: RunSummary = { trialsRun: 0, complete: 0, failed: 0, pruned: 0, exhausted: false };
   const perRound = Math.max(1, opts.trialsPerRound ?? 1);
   try {
     for (;;) {
@@ -129,10 +149,11 @@ export async function runSearch(store: Storage, study: StudyRecord, p: PreparedS
       }
       if (!claimedAny) break;
       if (claimed.length === 0) continue;
-      const ended = await trainRound(store, claimed, opts, progress);
+      const ended = await trainRound(store, study, p, claimed, opts, progress);
       for (const t of ended) {
         summary.trialsRun++;
         if (t.state === 'complete') summary.complete++;
+        else if (t.state === 'pruned') summary.pruned++;
         else summary.failed++;
         progress.trialEnd(t);
       }
@@ -153,7 +174,7 @@ function claim(store: Storage, study: StudyRecord, p: PreparedStudy, opts: RunOp
       size: opts.sampler.name === 'grid' ? opts.sampler.size : Infinity,
       budget: opts.budget,
       propose: async (index) => {
-        const params = opts.sampler.propose(index, await store.listTrials(study.id));
+        const params = opts.sampler.propose(index, await samplerHistory(store, study));
         // conditional parameters that do not apply to this configuration are not part of it
         return params && activeOnly(p.spec.space, params);
       },
@@ -163,6 +184,15 @@ function claim(store: Storage, study: StudyRecord, p: PreparedStudy, opts: RunOp
     },
     p.spec.space,
   );
+}
+
+/** The study's trials as samplers see them: pruned trials with their last step (TPE ranks them by it). */
+async function samplerHistory(store: Storage, study: StudyRecord): Promise<TrialView[]> {
+  const trials = await store.listTrials(study.id);
+  if (!trials.some((t) => t.state === 'pruned')) return trials;
+  const last = new Map<number, number>();
+  for (const v of await store.intermediateValues(study.id)) if (v.kind === 'step') last.set(v.trialId, Math.max(last.get(v.trialId) ?? -1, v.step));
+  return trials.map((t) => (t.state === 'pruned' ? { ...t, prunedStep: last.get(t.id) ?? null } : t));
 }
 
 /** The trial's configuration and its missing folds' jobs; a trial whose configuration is invalid fails here. */
@@ -182,10 +212,15 @@ async function prepareTrial(store: Storage, p: PreparedStudy, trial: TrialRecord
   progress.trialStart(trial, k, config.train.epochs);
   const recorded = new Set((await store.getFolds(trial.id)).map((f) => f.fold));
   const jobs: Claimed['jobs'] = [];
+  const folds: Claimed['folds'] = Array.from({ length: k }, () => undefined);
   for (let fold = 0; fold < k; fold++) {
     if (!recorded.has(fold)) jobs.push({ fold, job: foldJob(p.data, p.folds, fold, config, p.metric, p.spec.cv) });
   }
-  return { trial, jobs };
+  if (recorded.size > 0) {
+    const epochs = await store.getEpochs(trial.id);
+    for (const fold of recorded) folds[fold] = { history: epochs.filter((e) => e.fold === fold), finished: true };
+  }
+  return { trial, jobs, epochs: config.train.epochs, folds };
 }
 
 /** Groups every job of the round into stacks the engine accepts. */
@@ -199,8 +234,11 @@ function stacksOf(engine: Engine, items: { c: Claimed; fold: number; job: ModelJ
   return groups;
 }
 
-async function trainRound(store: Storage, claimed: Claimed[], opts: RunOptions, progress: Progress): Promise<TrialRecord[]> {
-  const items = claimed.flatMap((c) => c.jobs.map((j) => ({ c, ...j })));
+type Item = { c: Claimed; fold: number; job: ModelJob };
+
+async function trainRound(store: Storage, study: StudyRecord, p: PreparedStudy, claimed: Claimed[], opts: RunOptions, progress: Progress): Promise<TrialRecord[]> {
+  const items: Item[] = claimed.flatMap((c) => c.jobs.map((j) => ({ c, ...j })));
+  const pruner = opts.pruner ?? null;
   const failed = new Map<number, string>();
   let lastBeat = Date.now();
   let beating: Promise<void> = Promise.resolve();
@@ -211,10 +249,20 @@ async function trainRound(store: Storage, claimed: Claimed[], opts: RunOptions, 
       beating = beating.then(() => store.heartbeat(claimed.map((c) => c.trial.id)));
     }
   };
+  const pruned = async (c: Claimed, value: number): Promise<void> => {
+    c.ended = await finishPruned(store, c, value);
+    opts.onPrune?.(c.ended);
+  };
+  // wilcoxon's steps are folds: fold 0 of every trial of the round, then fold 1, ...
+  const stacks =
+    pruner?.steps === 'folds'
+      ? [...new Set(items.map((i) => i.fold))].sort((a, b) => a - b).flatMap((fold) => stacksOf(opts.engine, items.filter((i) => i.fold === fold)))
+      : stacksOf(opts.engine, items);
   try {
-    for (const stack of stacksOf(opts.engine, items)) {
-      const live = stack.filter((s) => !failed.has(s.c.trial.id));
+    for (const stack of stacks) {
+      const live = stack.filter((s) => !failed.has(s.c.trial.id) && !s.c.ended);
       if (live.length === 0) continue;
+      for (const s of live) s.c.folds[s.fold] = { history: [], finished: false };
       let outcomes: FitOutcome[];
       try {
         outcomes = await fitStack(
@@ -223,33 +271,120 @@ async function trainRound(store: Storage, claimed: Claimed[], opts: RunOptions, 
           {
             onEpoch: (m, record) => {
               progress.epoch(live[m].c.trial, live[m].fold, record);
+              (live[m].c.folds[live[m].fold]!.history as EpochRecord[]).push(record);
               beat();
+            },
+            onEpochEnd: async (epoch, trained) => {
+              for (const [m, s] of live.entries()) if (!trained[m]) s.c.folds[s.fold]!.finished = true;
+              await beating;
+              return epochEnd(store, study, p, live, epoch, pruner, pruned);
             },
             shouldStop: opts.shouldStop,
           },
         );
       } catch (e) {
-        if (e instanceof InterruptedError) throw e;
+        if (e instanceof InterruptedError || e instanceof StorageError) throw e;
         for (const s of live) failed.set(s.c.trial.id, e instanceof Error ? e.message : String(e));
         continue;
       }
       await beating;
-      for (const [m, o] of outcomes.entries()) await recordFold(store, live[m].c.trial, live[m].fold, live[m].job, o);
+      for (const [m, o] of outcomes.entries()) {
+        const s = live[m];
+        if (s.c.ended || o.pruned) continue;
+        await recordFold(store, s.c.trial, s.fold, s.job, o);
+        s.c.folds[s.fold] = { history: o.history, finished: true };
+      }
+      if (pruner?.steps === 'folds') await foldsEnd(store, study, live, pruner, pruned);
     }
   } catch (e) {
     await beating.catch(() => {});
     // the database went away: the trials stay running, and whoever claims next takes them over
     if (e instanceof StorageError) throw e;
     if (e instanceof InterruptedError) {
+      // a pruned trial is final already; the others go back to the queue
       for (const c of claimed) await store.interruptTrial(c.trial.id);
-      throw new InterruptedError(`interrupted during trial${claimed.length > 1 ? 's' : ''} ${claimed.map((c) => c.trial.number).join(', ')}; run the same command again to continue`);
+      const back = claimed.filter((c) => !c.ended);
+      throw new InterruptedError(`interrupted during trial${back.length > 1 ? 's' : ''} ${back.map((c) => c.trial.number).join(', ')}; run the same command again to continue`);
     }
     for (const c of claimed) if (!failed.has(c.trial.id)) failed.set(c.trial.id, e instanceof Error ? e.message : String(e));
   }
   await beating.catch(() => {});
   const ended: TrialRecord[] = [];
-  for (const c of claimed) ended.push(await finish(store, c.trial, failed.get(c.trial.id)));
+  for (const c of claimed) ended.push(c.ended ?? (await finish(store, c.trial, failed.get(c.trial.id))));
   return ended;
+}
+
+/** The trials of some stack items, once each, in order. */
+function trialsOf(live: readonly Item[]): Claimed[] {
+  return [...new Set(live.map((s) => s.c))];
+}
+
+/**
+ * After an epoch of a stack: every trial of it whose folds all reached the epoch reports its
+ * intermediate value; an epoch pruner then judges each (never at a trial's last epoch: nothing is
+ * left to save). Returns the stack's models to stop.
+ */
+async function epochEnd(store: Storage, study: StudyRecord, p: PreparedStudy, live: readonly Item[], epoch: number, pruner: Pruner | null, pruned: (c: Claimed, value: number) => Promise<void>): Promise<number[]> {
+  const asked: { c: Claimed; value: number }[] = [];
+  for (const c of trialsOf(live)) {
+    if (c.ended) continue;
+    const value = intermediateAt(c.folds, epoch, p.metric.name);
+    // a diverged fold fails its trial: it is not pruned on a NaN
+    if (value === null || !Number.isFinite(value)) continue;
+    await store.reportIntermediate(c.trial.id, [{ kind: 'step', step: epoch, value }]);
+    if (epoch + 1 < c.epochs) asked.push({ c, value });
+  }
+  if (!pruner || pruner.steps !== 'epochs' || asked.length === 0) return [];
+  const [trials, intermediate] = await Promise.all([store.listTrials(study.id), store.intermediateValues(study.id)]);
+  const view = pruneStudy(study, trials, intermediate, 'epochs');
+  const stop: number[] = [];
+  for (const { c, value } of asked) {
+    const me = view.trials.find((t) => t.number === c.trial.number);
+    if (!me) continue;
+    const d = pruner.prune(view, me);
+    if (d.rungs.length > 0) {
+      await store.reportIntermediate(c.trial.id, d.rungs.map(([rung, v]) => ({ kind: 'rung' as const, step: rung, value: v })));
+      for (const [rung, v] of d.rungs) (me.rungs as Map<number, number>).set(rung, v);
+    }
+    if (!d.prune) continue;
+    await pruned(c, value);
+    me.state = 'pruned';
+    for (const [m, s] of live.entries()) if (s.c === c) stop.push(m);
+  }
+  return stop;
+}
+
+/** After a stack of one fold (wilcoxon): each trial with folds still to train is judged on the folds it has. */
+async function foldsEnd(store: Storage, study: StudyRecord, live: readonly Item[], pruner: Pruner, pruned: (c: Claimed, value: number) => Promise<void>): Promise<void> {
+  const [trials, intermediate, folds] = await Promise.all([store.listTrials(study.id), store.intermediateValues(study.id), store.foldsByTrial(study.id)]);
+  const view = pruneStudy(study, trials, intermediate, 'folds', folds);
+  for (const c of trialsOf(live)) {
+    const done = folds.get(c.trial.id) ?? [];
+    if (c.ended || done.length >= c.folds.length || done.some((f) => f.diverged)) continue;
+    const me = view.trials.find((t) => t.number === c.trial.number);
+    if (!me || !pruner.prune(view, me).prune) continue;
+    await pruned(c, summarizeScores(done.map((f) => f.score)).mean);
+    me.state = 'pruned';
+  }
+}
+
+/**
+ * Finishes a pruned trial in one atomic step: its state, the value it reached, and the epochs of
+ * its folds that have no record (stopped by the pruner, or stopped early in the same stack).
+ */
+async function finishPruned(store: Storage, c: Claimed, value: number): Promise<TrialRecord> {
+  const recorded = await store.getFolds(c.trial.id);
+  const has = new Set(recorded.map((f) => f.fold));
+  const partial = c.folds.flatMap((f, fold) => (f && !has.has(fold) && f.history.length > 0 ? [{ fold, history: f.history }] : []));
+  const fitTimes = [...recorded.map((f) => f.fitTime), ...partial.map((f) => f.history.reduce((a, r) => a + (r.seconds ?? 0), 0))];
+  return store.finishTrial(c.trial.id, {
+    state: 'pruned',
+    value,
+    std: null,
+    meanFitTime: fitTimes.length ? fitTimes.reduce((a, b) => a + b, 0) / fitTimes.length : null,
+    meanScoreTime: null,
+    epochs: partial.flatMap((f) => f.history.map((r) => ({ fold: f.fold, ...r }))),
+  });
 }
 
 function recordFold(store: Storage, trial: TrialRecord, fold: number, job: ModelJob, o: FitOutcome): Promise<void> {

@@ -208,6 +208,8 @@ describe('bad input: one line, exit 2, no stack trace, nothing written', () => {
     ['labels out of range', 'name: x\ndata:\n  dataset: csv\n  file: blobs.csv\n  classes: 2\nparams:\n  init: [zero]\n', /label 2 out of range 0\.\.1/],
     ['too few samples per class', 'name: x\ndata:\n  dataset: csv\n  file: few.csv\nparams:\n  init: [zero]\n', /cv\.folds: 3 folds need at least 3 samples of every class, but class 1 has 1/],
     ['binary loss on 3 classes', 'name: x\ndata:\n  dataset: csv\n  file: blobs.csv\nmodel:\n  loss: binary_crossentropy\nparams:\n  init: [zero]\n', /model\.loss: binary_crossentropy needs exactly 2 classes, the data has 3/],
+    ['unknown pruner', 'name: x\npruner: medain\nparams:\n  init: [zero]\n', /bad\.yaml:2: pruner: unknown pruner 'medain' \(expected one of: none, median, asha, hyperband, wilcoxon; did you mean 'median'\?\)/],
+    ['unknown pruner parameter', 'name: x\npruner: {name: asha, reduction_factr: 3}\nparams:\n  init: [zero]\n', /pruner\.reduction_factr: unknown parameter of pruner asha \(expected one of: .*did you mean 'reduction_factor'\?\)/],
     ['monitor not logged', 'name: x\ndata:\n  dataset: csv\n  file: blobs.csv\ntrain:\n  validation_split: 0.2\n  early_stopping: {monitor: val_auc}\nparams:\n  init: [zero]\n', /train\.early_stopping\.monitor: 'val_auc' is not logged/],
   ];
   for (const [what, yaml, message] of cases) {

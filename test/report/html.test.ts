@@ -157,6 +157,38 @@ describe.skipIf(skipWithout('Chromium', CHROMIUM, 'apt-get install chromium'))('
     }
   });
 
+  it('a pruned search: the intermediate values drawn with the pruned trials marked, pruned trials in the history, the layout clean', async () => {
+    const pdir = workdir();
+    write(pdir, 'p.yaml', TINY.replace('name: tiny', 'name: pruned-charts').replace('  epochs: 3', '  epochs: 8') + 'pruner: {name: median, n_startup_trials: 3}\nparams:\n  learning_rate: {min: 0.00001, max: 0.3, log: true}\n  units: {min: 2, max: 16}\n');
+    expect(nnsearch(['random', 'p.yaml', '--budget', '12', '--quiet', '--workers', '1'], pdir).code).toBe(0);
+    expect(nnsearch(['report', '--html', 'report.html'], pdir).code).toBe(0);
+    const page0 = readFileSync(join(pdir, 'report.html'), 'utf8');
+    const pruned = page0.match(/<tr class="pruned">/g)?.length ?? 0;
+    expect(pruned).toBeGreaterThan(0);
+    const browser = await launch();
+    try {
+      for (const [name, width, height] of [['desktop', 1400, 900], ['phone', 390, 844]] as const) {
+        const page = await browser.newPage({ viewport: { width, height } });
+        const { errors } = watch(page, 'file:');
+        await openWhenDrawn(page, `file://${join(pdir, 'report.html')}`);
+        const charts = await chartStats(page);
+        const lines = charts.intermediate.series.filter((s) => s.id.startsWith('trial-'));
+        expect(lines).toHaveLength(12);
+        expect(charts.intermediate.series.find((s) => s.id === 'pruned-at')).toMatchObject({ count: pruned, drawn: pruned });
+        // in the history, pruned trials far below the complete ones may lie past its zoom window
+        expect(charts.history.series.find((s) => s.name === 'pruned')).toMatchObject({ count: pruned });
+        const layout = await checkLayout(page);
+        expect(describeLayout(layout), name).toBe('');
+        expect(errors).toEqual([]);
+        mkdirSync(OUT, { recursive: true });
+        await page.screenshot({ path: join(OUT, `report-pruned-${name}.png`), fullPage: true });
+        await page.close();
+      }
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('the layout check catches a label outside its chart and two labels on top of each other', async () => {
     const browser = await launch();
     try {

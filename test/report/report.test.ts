@@ -56,7 +56,7 @@ describe('cv_results', () => {
 
   it('writes the cv_results_ columns to CSV and JSON', () => {
     const csv = renderCsv(r).split('\n');
-    expect(csv[0]).toBe('trial,sampler,state,params,param_init,param_lr,split0_test_score,split1_test_score,mean_test_score,std_test_score,rank_test_score,mean_fit_time,std_fit_time,mean_score_time,std_score_time,fail_reason');
+    expect(csv[0]).toBe('trial,sampler,state,params,param_init,param_lr,split0_test_score,split1_test_score,mean_test_score,std_test_score,rank_test_score,mean_fit_time,std_fit_time,mean_score_time,std_score_time,fail_reason,pruned_value');
     expect(csv[1].startsWith('0,grid,complete,"{""init"":""uniform"",""lr"":0.01}",uniform,0.01,0.89,0.91,0.9,0.01,2,2.5,0.5,')).toBe(true);
     const json = JSON.parse(renderJson(r, { study: 's' }));
     expect(json.best_params).toEqual({ init: 'uniform', lr: 0.1 });

@@ -26,6 +26,8 @@ export const claimRequest = (studyId: number, over: Partial<ClaimRequest> = {}):
 
 export const fold = (f: number, score: number, trainScore: number | null = null) => ({ fold: f, score, trainScore, testLoss: 0.5, fitTime: 1, scoreTime: 0.1, epochsRun: 3, stoppedEpoch: null, restoredEpoch: null, diverged: false, trainSize: 8, testSize: 2 });
 
+const epochRow = (f: number, epoch: number) => ({ fold: f, epoch, lr: 0.1, loss: 1 / (epoch + 1), metric: 0.5, valLoss: null, valMetric: null, testLoss: 1.1, testMetric: 0.45, seconds: 0.2 });
+
 const newStudy = (name = 's') => ({ name, specJson: '{}', metric: 'accuracy', goal: 'maximize' as const, dataSource: 'test', nSamples: 10, folds: 2 });
 
 /** A claimed trial, or a failed expectation. */
@@ -184,6 +186,62 @@ export function describeStorage(name: string, { open, another }: StorageFactory)
       await store.close();
     });
 
+    it('prunes a running trial once, with its partial epochs in the same step; a pruned trial never changes', async () => {
+      const { store, studyId } = await fresh();
+      const t = await claimed(store, claimRequest(studyId));
+      await store.recordFold(t.id, fold(0, 0.9), [epochRow(0, 0)]);
+      const partial = [epochRow(1, 0), epochRow(1, 1)];
+      const pruned = await store.finishTrial(t.id, { state: 'pruned', value: 0.55, std: null, meanFitTime: 1, meanScoreTime: null, epochs: partial });
+      expect(pruned).toMatchObject({ state: 'pruned', value: 0.55 });
+      expect(pruned.duration).not.toBeNull();
+      // the fold that finished keeps its record; the pruned fold has its epochs and no record
+      expect((await store.getFolds(t.id)).map((f) => f.fold)).toEqual([0]);
+      expect((await store.getEpochs(t.id)).map((e) => [e.fold, e.epoch])).toEqual([[0, 0], [1, 0], [1, 1]]);
+      // final: neither finished again (complete or pruned), nor interrupted, nor resumed
+      await expect(store.finishTrial(t.id, { state: 'complete', value: 0.9, std: 0, meanFitTime: 1, meanScoreTime: 0 })).rejects.toThrow(/pruned, not running/);
+      await expect(store.finishTrial(t.id, { state: 'pruned', value: 0.1, std: null, meanFitTime: 1, meanScoreTime: 0 })).rejects.toThrow(/pruned, not running/);
+      await store.interruptTrial(t.id);
+      expect(await store.resumeTrial({ studyId, worker: WORKER_ID, leaseMs: 60_000 })).toBeNull();
+      expect(await store.getTrial(t.id)).toMatchObject({ state: 'pruned', value: 0.55 });
+      expect((await store.listStudies())[0]).toMatchObject({ trials: 1, complete: 0, failed: 0, pruned: 1, best: null });
+      await store.close();
+    });
+
+    it('refuses epochs with a trial that is not pruned, writing nothing', async () => {
+      const { store, studyId } = await fresh();
+      const t = await claimed(store, claimRequest(studyId));
+      await expect(store.finishTrial(t.id, { state: 'complete', value: 0.9, std: 0, meanFitTime: 1, meanScoreTime: 0, epochs: [epochRow(0, 0)] })).rejects.toThrow(/only a pruned trial/);
+      expect((await store.getTrial(t.id))!.state).toBe('running');
+      expect(await store.getEpochs(t.id)).toEqual([]);
+      await store.close();
+    });
+
+    it('keeps intermediate values once per step, only while the trial runs, visible to another handle', async () => {
+      const { store, studyId } = await fresh();
+      const other = await another(store);
+      const a = await claimed(store, claimRequest(studyId));
+      const b = await claimed(store, claimRequest(studyId));
+      await store.reportIntermediate(a.id, [{ kind: 'step', step: 0, value: 0.5 }, { kind: 'step', step: 1, value: 0.625 }]);
+      await store.reportIntermediate(b.id, [{ kind: 'step', step: 0, value: 0.25 }, { kind: 'rung', step: 0, value: 0.25 }]);
+      // a second report of a step keeps the first value
+      await store.reportIntermediate(a.id, [{ kind: 'step', step: 1, value: 0.75 }, { kind: 'step', step: 2, value: NaN }]);
+      const seen = await other.intermediateValues(studyId);
+      expect(seen.map((v) => [v.trialId === a.id ? 'a' : 'b', v.kind, v.step, v.value])).toEqual([
+        ['a', 'step', 0, 0.5],
+        ['a', 'step', 1, 0.625],
+        ['a', 'step', 2, NaN],
+        ['b', 'rung', 0, 0.25],
+        ['b', 'step', 0, 0.25],
+      ]);
+      expect(Object.isFrozen(seen[0])).toBe(true);
+      // nothing is added to a trial that has ended
+      await store.finishTrial(b.id, { state: 'pruned', value: 0.25, std: null, meanFitTime: null, meanScoreTime: null });
+      await store.reportIntermediate(b.id, [{ kind: 'step', step: 1, value: 0.3 }]);
+      expect((await store.intermediateValues(studyId)).filter((v) => v.trialId === b.id)).toHaveLength(2);
+      if (other !== store) await other.close();
+      await store.close();
+    });
+
     it("keeps a fold's training-part score, and none where it was not asked for", async () => {
       const { store, studyId } = await fresh();
       const t = await claimed(store, claimRequest(studyId));
@@ -315,6 +373,26 @@ export function describeStorage(name: string, { open, another }: StorageFactory)
       // grid index 3 is not free any more; the next reservation takes the lowest free index and the next number
       const r = (await store.reserveTrial({ studyId, sampler: 'grid', size: 5, budget: Infinity, worker: WORKER_ID }))!;
       expect(r).toMatchObject({ number: 4, samplerIndex: 0 });
+      await store.close();
+    });
+
+    it("imports a pruned trial whole: its folds, the epochs of its pruned folds and its intermediate values", async () => {
+      const { store, studyId } = await fresh();
+      const base = imported(2, 'zero', { state: 'pruned', value: 0.4, std: null });
+      const x: ImportedTrial = {
+        ...base,
+        folds: [fold(0, 0.75)],
+        intermediate: [{ kind: 'step', step: 0, value: 0.4 }, { kind: 'step', step: 1, value: 0.45 }, { kind: 'rung', step: 0, value: 0.4 }],
+      };
+      const t = await store.importTrial(studyId, x, spec.space);
+      expect(t).toMatchObject({ state: 'pruned', value: 0.4 });
+      expect((await store.getFolds(t.id)).map((f) => f.fold)).toEqual([0]);
+      expect(await store.getEpochs(t.id)).toEqual(base.epochs);
+      expect((await store.intermediateValues(studyId)).map(({ kind, step, value }) => [kind, step, value])).toEqual([
+        ['rung', 0, 0.4],
+        ['step', 0, 0.4],
+        ['step', 1, 0.45],
+      ]);
       await store.close();
     });
 

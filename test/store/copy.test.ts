@@ -42,6 +42,25 @@ async function source(): Promise<{ store: Storage; trials: TrialRecord[] }> {
 }
 
 describe('copying a study between storages', () => {
+  it('copies a pruned trial whole: its state and value, the epochs of its pruned folds, its intermediate and rung values', async () => {
+    const from = SqliteStore.open(join(mkdtempSync(join(tmpdir(), 'nns-copy-')), 'src.db'), { create: true });
+    const { id } = await from.createStudy(study);
+    const t = (await claimTrial(from, req(id), spec.space)) as TrialRecord;
+    await from.reportIntermediate(t.id, [{ kind: 'step', step: 0, value: 0.3 }, { kind: 'step', step: 1, value: 0.35 }, { kind: 'rung', step: 0, value: 0.35 }]);
+    const partial = [0, 1].map((epoch) => ({ fold: 1, epoch, lr: 0.1, loss: 1, metric: 0.5, valLoss: null, valMetric: null, testLoss: 1, testMetric: 0.35, seconds: 0.1 }));
+    await from.finishTrial(t.id, { state: 'pruned', value: 0.35, std: null, meanFitTime: 0.2, meanScoreTime: null, epochs: partial });
+    const to = new MemoryStore();
+    expect(await copyStudy(from, to, 's', spec.space)).toMatchObject({ copied: 1 });
+    const dst = (await to.getStudy('s'))!;
+    const [copied] = await to.listTrials(dst.id);
+    expect(copied).toMatchObject({ state: 'pruned', value: 0.35 });
+    expect(await to.getEpochs(copied.id)).toEqual(partial);
+    expect((await to.intermediateValues(dst.id)).map(({ kind, step, value }) => [kind, step, value])).toEqual([['rung', 0, 0.35], ['step', 0, 0.3], ['step', 1, 0.35]]);
+    // copied again: nothing to add, the pruned trial is the same one
+    expect(await copyStudy(from, to, 's', spec.space)).toMatchObject({ copied: 0, present: 1 });
+    await from.close();
+  });
+
   it('copies every trial as it is, running ones as interrupted, with folds and epochs; the target continues the grid', async () => {
     const { store: from, trials } = await source();
     const to = new MemoryStore();

@@ -136,6 +136,28 @@ describePostgres('PostgreSQL storage', (cluster) => {
     await store.close();
   });
 
+  it('migrates a version-4 database in place to the pruned state and intermediate values', async () => {
+    const c = cluster();
+    const url = await c.createDatabase();
+    const db = new URL(url).pathname.slice(1);
+    for (let v = 0; v < 4; v++) await c.query(db, PG_MIGRATIONS[v]);
+    await c.query(db, "INSERT INTO meta (key, value) VALUES ('schema_version', '4')");
+    await c.query(db, "INSERT INTO studies (name, spec_json, metric, goal, data_source, n_samples, folds, created_at) VALUES ('old', '{}', 'accuracy', 'maximize', 'x', 10, 2, '2026-01-01')");
+    await c.query(db, `INSERT INTO trials (study_id, number, sampler, sampler_index, state, params_json, config_key) VALUES (1, 0, 'random', 0, 'interrupted', '{"init":"zero"}', 'k0')`);
+    await c.query(db, 'INSERT INTO epochs (trial_id, fold, epoch, lr, loss, metric, test_loss, test_metric) VALUES (1, 0, 0, 0.1, 1.0, 0.5, 1.1, 0.4)');
+    await expect(c.query(db, "UPDATE trials SET state = 'pruned'")).rejects.toThrow(/check constraint/);
+    const store = await PgStore.open(url, { create: true });
+    expect(await store.schemaVersion()).toBe(5);
+    const study = (await store.getStudy('old'))!;
+    const t = (await store.resumeTrial({ studyId: study.id, worker: 'w:1', leaseMs: 60_000 }))!;
+    expect(await store.getEpochs(t.id)).toHaveLength(1);
+    await store.reportIntermediate(t.id, [{ kind: 'step', step: 0, value: 0.3 }]);
+    expect(await store.finishTrial(t.id, { state: 'pruned', value: 0.3, std: null, meanFitTime: null, meanScoreTime: null, epochs: [{ fold: 1, epoch: 0, lr: 0.1, loss: 1, metric: 0.5, valLoss: null, valMetric: null, testLoss: 1, testMetric: 0.3, seconds: 0.1 }] })).toMatchObject({ state: 'pruned', value: 0.3 });
+    expect(await store.intermediateValues(study.id)).toMatchObject([{ trialId: t.id, kind: 'step', step: 0, value: 0.3 }]);
+    await expect(c.query(db, "UPDATE trials SET state = 'bogus'")).rejects.toThrow(/check constraint/);
+    await store.close();
+  });
+
   it('workers that start at once create the schema once', async () => {
     const url = await cluster().createDatabase();
     const stores = await Promise.all(Array.from({ length: 6 }, () => PgStore.open(url, { create: true })));

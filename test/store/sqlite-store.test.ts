@@ -100,6 +100,52 @@ describe('schema 3', () => {
   });
 });
 
+describe('schema 5', () => {
+  it('migrates a version-4 file in place: trials rebuilt for the pruned state, their ids, folds, epochs and indexes kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nns-mig5-'));
+    const path = join(dir, 'v4.db');
+    const raw = new Database(path);
+    for (let v = 0; v < 4; v++) raw.exec(MIGRATIONS[v]);
+    raw.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', '4')").run();
+    raw.prepare("INSERT INTO studies (name, spec_json, metric, goal, data_source, n_samples, folds, created_at) VALUES ('old', '{}', 'accuracy', 'maximize', 'x', 10, 2, '2026-01-01')").run();
+    raw.prepare(`INSERT INTO trials (id, study_id, number, sampler, sampler_index, state, params_json, config_key, value, std) VALUES (7, 1, 0, 'random', 0, 'complete', '{"init":"zero"}', 'k0', 0.5, 0.1)`).run();
+    raw.prepare(`INSERT INTO trials (id, study_id, number, sampler, sampler_index, state, params_json, config_key) VALUES (9, 1, 1, 'random', 1, 'interrupted', '{"init":"normal"}', 'k1')`).run();
+    raw.prepare('INSERT INTO fold_results (trial_id, fold, score, fit_time, score_time, epochs_run, diverged, train_size, test_size, train_score) VALUES (7, 0, 0.5, 1, 0.1, 1, 0, 8, 2, 0.6)').run();
+    raw.prepare('INSERT INTO epochs (trial_id, fold, epoch, lr, loss, metric, test_loss, test_metric, seconds) VALUES (7, 0, 0, 0.1, 1.0, 0.5, 1.1, 0.4, 0.25)').run();
+    raw.prepare(`INSERT INTO trial_params (trial_id, name, value_json, internal, distribution_json) VALUES (7, 'init', '"zero"', 0, '{}')`).run();
+    expect(() => raw.prepare("UPDATE trials SET state = 'pruned' WHERE id = 9").run()).toThrow(/CHECK constraint/);
+    raw.close();
+
+    const store = SqliteStore.open(path, { create: true });
+    expect(store.schemaVersion()).toBe(5);
+    const study = (await store.getStudy('old'))!;
+    expect((await store.listTrials(study.id)).map((t) => [t.id, t.number, t.state, t.value])).toEqual([
+      [7, 0, 'complete', 0.5],
+      [9, 1, 'interrupted', null],
+    ]);
+    expect(await store.getFolds(7)).toMatchObject([{ fold: 0, score: 0.5, trainScore: 0.6 }]);
+    expect(await store.getEpochs(7)).toMatchObject([{ epoch: 0, seconds: 0.25 }]);
+    expect((store.db.prepare('SELECT count(*) AS n FROM trial_params').get() as { n: number }).n).toBe(1);
+    // the indexes came back: a configuration is still held, states are indexed
+    const indexes = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'trials' AND sql IS NOT NULL").all() as { name: string }[]).map((r) => r.name).sort();
+    expect(indexes).toEqual(['trials_by_config', 'trials_by_state']);
+    expect(() => store.db.prepare("UPDATE trials SET config_key = 'k0' WHERE id = 9").run()).toThrow(/UNIQUE/);
+    // foreign keys are on again and cascade to the rebuilt table
+    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    // the interrupted trial resumes and can now be pruned, with its intermediate values
+    const t = (await store.resumeTrial({ studyId: study.id, worker: 'w:1', leaseMs: 60_000 }))!;
+    expect(t.id).toBe(9);
+    await store.reportIntermediate(9, [{ kind: 'step', step: 0, value: 0.3 }]);
+    expect(await store.finishTrial(9, { state: 'pruned', value: 0.3, std: null, meanFitTime: null, meanScoreTime: null })).toMatchObject({ state: 'pruned', value: 0.3 });
+    expect(await store.intermediateValues(study.id)).toMatchObject([{ trialId: 9, kind: 'step', step: 0, value: 0.3 }]);
+    await store.close();
+    expect(integrity(path)).toBe('ok');
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('foreign_key_check')).toEqual([]);
+    check.close();
+  });
+});
+
 function integrity(path: string): string {
   const d = new Database(path, { readonly: true });
   const r = d.pragma('integrity_check', { simple: true }) as string;

@@ -26,7 +26,7 @@ describe('the search loop', () => {
     const { spec, prepared, store, study } = await setup('  learning_rate: [0.001, 0.01, 0.1]\n');
     const engine = new FakeEngine();
     const s = await runSearch(store, study, prepared, { sampler: gridSampler({ space: spec.space }), budget: Infinity, engine });
-    expect(s).toEqual({ trialsRun: 3, complete: 3, failed: 0, exhausted: false });
+    expect(s).toEqual({ trialsRun: 3, complete: 3, failed: 0, pruned: 0, exhausted: false });
     for (const t of (await store.listTrials(study.id))) {
       const folds = (await store.getFolds(t.id));
       expect(folds.map((f) => f.fold)).toEqual([0, 1, 2]);
@@ -82,7 +82,7 @@ describe('the search loop', () => {
   it('fails a diverging trial with reason diverged, goes on, and ranks it last', async () => {
     const { spec, prepared, store, study } = await setup('  learning_rate: [0.01, 5.0, 0.1]\n');
     const s = await runSearch(store, study, prepared, { sampler: gridSampler({ space: spec.space }), budget: Infinity, engine: new FakeEngine(3, { divergeAbove: 1 }) });
-    expect(s).toEqual({ trialsRun: 3, complete: 2, failed: 1, exhausted: false });
+    expect(s).toEqual({ trialsRun: 3, complete: 2, failed: 1, pruned: 0, exhausted: false });
     const bad = (await store.listTrials(study.id)).find((t) => t.params.learning_rate === 5)!;
     expect(bad).toMatchObject({ state: 'fail', failReason: 'diverged', value: null });
     expect(bad.error).toMatch(/NaN or infinite in folds 0, 1, 2/);
@@ -93,7 +93,7 @@ describe('the search loop', () => {
   it('fails a trial whose engine throws, with the message, and goes on', async () => {
     const { spec, prepared, store, study } = await setup('  learning_rate: [0.01, 0.5, 0.1]\n');
     const s = await runSearch(store, study, prepared, { sampler: gridSampler({ space: spec.space }), budget: Infinity, engine: new FakeEngine(3, { failAbove: 0.3 }) });
-    expect(s).toEqual({ trialsRun: 3, complete: 2, failed: 1, exhausted: false });
+    expect(s).toEqual({ trialsRun: 3, complete: 2, failed: 1, pruned: 0, exhausted: false });
     expect((await store.listTrials(study.id))[1]).toMatchObject({ state: 'fail', failReason: 'error', error: 'fake engine failure' });
   });
 

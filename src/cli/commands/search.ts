@@ -12,8 +12,10 @@ import { renderReport, studyResults } from '../../report/assemble.js';
 import { bayesSampler, DEFAULT_STARTUP } from '../../search/bayes.js';
 import { gridSampler, gridSize } from '../../search/grid.js';
 import { randomSampler } from '../../search/random.js';
+import { createPruner, PRUNER_NAMES, type PrunerConfig } from '../../search/pruners/index.js';
 import { tpeSampler } from '../../search/tpe.js';
 import type { Sampler, SamplerName } from '../../search/sampler.js';
+import { didYouMean } from '../../spec/did-you-mean.js';
 import { loadSpec } from '../../spec/file.js';
 import type { Spec } from '../../spec/schema.js';
 import { openStudy, prepareStudy } from '../../study/prepare.js';
@@ -41,6 +43,19 @@ export interface SearchArgs {
   leaseMs?: number;
   /** --quiet: nothing on stderr but errors; stdout gets the results. */
   quiet?: boolean;
+  /** --pruner NAME: overrides the spec's pruner (its parameters kept when the name is the same). */
+  pruner?: string;
+}
+
+/** The pruner a search uses: the spec's, or --pruner's (with Optuna's defaults unless the spec names the same one). */
+export function resolvePruner(spec: Spec, override: string | undefined): PrunerConfig {
+  if (override === undefined) return spec.pruner;
+  const name = override.trim().toLowerCase();
+  if (!(PRUNER_NAMES as readonly string[]).includes(name)) {
+    const guess = didYouMean(name, PRUNER_NAMES);
+    throw new UsageError(`--pruner: unknown pruner '${override}' (expected one of: ${PRUNER_NAMES.join(', ')}${guess ? `; did you mean '${guess}'?` : ''})`);
+  }
+  return spec.pruner.name === name ? spec.pruner : ({ name } as PrunerConfig);
 }
 
 /** Grids larger than this need --max-trials N or --yes: a typo in a list must not start a week of training. */
@@ -97,6 +112,7 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
   const refusal = backendRefusal(args.backend, prepared.baseConfig.model);
   if (refusal) throw new EngineUnavailableError(args.backend, refusal);
   const sampler = makeSampler(kind, spec, prepared.metric.goal, args.startup);
+  const prunerConfig = resolvePruner(spec, args.pruner);
   const budget = kind === 'grid' ? Infinity : (args.budget as number);
   // created even by a parent of worker processes: a missing backend fails here, before the database
   let engine: Engine | null = await createEngine(args.backend, { threads: par.workers });
@@ -114,7 +130,8 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
           role.kind === 'parent' ? `${role.workers} worker processes`
           : engine!.trialsPerRound ? `engine ${engine!.name}, up to ${engine!.trialsPerRound} trials per round`
           : `engine ${engine!.name}${role.threads > 1 ? `, ${role.threads} threads` : ''}`;
-        io.err(`study ${study.name}: ${kind} search, ${plan}, ${prepared.folds.folds.length}-fold CV on ${prepared.data.source}, metric ${prepared.metric.name} (${prepared.metric.goal}), ${how}`);
+        const pruning = prunerConfig.name === 'none' ? '' : `, pruner ${prunerConfig.name}`;
+        io.err(`study ${study.name}: ${kind} search, ${plan}, ${prepared.folds.folds.length}-fold CV on ${prepared.data.source}, metric ${prepared.metric.name} (${prepared.metric.goal})${pruning}, ${how}`);
       }
       let summary: RunSummary | null = null;
       if (role.kind === 'parent') {
@@ -139,6 +156,7 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
           maxTrials: args.maxTrials,
           leaseMs: args.leaseMs,
           trialsPerRound: engine!.trialsPerRound ?? (role.kind === 'single' ? role.threads : 1),
+          pruner: createPruner(prunerConfig),
         });
       }
       if (role.kind === 'worker') return summary;
@@ -197,6 +215,7 @@ export function registerSearch<T>(y: Argv<T>, kind: SamplerName, io: Output, int
         .option('budget', { type: 'number', describe: 'trials the study should reach (random, bayes)', hidden: kind === 'grid' })
         .option('startup', { type: 'number', describe: kind === 'tpe' ? 'random trials before the Parzen estimators take over' : 'quasi-random trials before the Gaussian process takes over', default: kind === 'bayes' || kind === 'tpe' ? DEFAULT_STARTUP : undefined, hidden: kind !== 'bayes' && kind !== 'tpe' })
         .option('seed', { type: 'number', describe: "override the spec's seed" })
+        .option('pruner', { type: 'string', describe: `override the spec's pruner: ${PRUNER_NAMES.join(', ')} (Optuna's defaults unless the spec sets that pruner's parameters)` })
         .option('max-trials', { type: 'number', describe: `grid: run grids up to this many points (default ${GRID_LIMIT.toLocaleString('en')})`, hidden: kind !== 'grid' })
         .option('yes', { type: 'boolean', default: false, describe: 'grid: run a grid of any size', hidden: kind !== 'grid' })
         .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but the results (and errors)' })
@@ -220,6 +239,7 @@ export function registerSearch<T>(y: Argv<T>, kind: SamplerName, io: Output, int
           seed: a.seed,
           budget: a.budget,
           startup: a.startup,
+          pruner: a.pruner,
           gridLimit: a.yes ? Infinity : a.maxTrials,
           quiet: a.quiet,
           progress: a.worker ? ipcProgress : chooseProgress(mode),

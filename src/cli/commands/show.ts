@@ -24,7 +24,7 @@ export function showCommand(args: ShowArgs, io: Output): Promise<void> {
     const folds = await store.getFolds(t.id);
     const epochs = await store.getEpochs(t.id);
     const lines: string[] = [];
-    const score = t.state === 'complete' ? `${study.metric} ${t.value!.toFixed(4)} ± ${t.std!.toFixed(4)}` : t.state === 'fail' ? `failed (${t.failReason}): ${t.error ?? ''}` : t.state;
+    const score = t.state === 'complete' ? `${study.metric} ${t.value!.toFixed(4)} ± ${t.std!.toFixed(4)}` : t.state === 'fail' ? `failed (${t.failReason}): ${t.error ?? ''}` : t.state === 'pruned' ? `pruned (reached ${study.metric} ${t.value === null ? '-' : t.value.toFixed(4)})` : t.state;
     lines.push(`trial ${t.number} of study ${study.name} (${t.sampler} #${t.samplerIndex}): ${score}`);
     lines.push(`params: ${formatParams(t.params)}`);
     const architecture = architectureLines(storedSpec(study.specJson), t.params);

@@ -5,6 +5,7 @@
  * returns an Apache ECharts option as plain JSON; the page's script (client/app.ts) replaces each
  * "@fn:name" string with that function before rendering. Pure.
  */
+import type { TrialState } from '../../records.js';
 import type { Distribution, ParamValue } from '../../search/space.js';
 import { formatValue } from '../format.js';
 
@@ -31,10 +32,12 @@ export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 export interface ChartTrial {
   number: number;
-  state: 'complete' | 'fail' | 'running' | 'interrupted';
+  state: TrialState;
   params: Record<string, ParamValue>;
   /** Mean test score (complete trials). */
   value: number | null;
+  /** A pruned trial's value where it was stopped. */
+  reached?: number | null;
   std: number | null;
   /** Per-fold test scores. */
   folds: number[];
@@ -60,7 +63,10 @@ export function fmtScore(v: number): string {
 /** The hover text of a trial: number, state, scores, every parameter, the folds (HTML). */
 export function trialTip(t: ChartTrial, metric: string): string {
   const head = `<b>trial ${t.number}</b>${t.state === 'complete' ? '' : ` <i>${esc(t.failReason ?? t.state)}</i>`}`;
-  const score = t.value !== null ? `${esc(metric)} <b>${fmtScore(t.value)}</b>${t.std !== null ? ` ± ${fmtScore(t.std)}` : ''}` : '';
+  const score =
+    t.value !== null ? `${esc(metric)} <b>${fmtScore(t.value)}</b>${t.std !== null ? ` ± ${fmtScore(t.std)}` : ''}`
+    : t.reached != null && Number.isFinite(t.reached) ? `${esc(metric)} ${fmtScore(t.reached)} when pruned`
+    : '';
   const train = t.train !== null ? `train ${fmtScore(t.train)}` : '';
   const params = Object.entries(t.params).map(([k, v]) => `${esc(k)}: ${esc(formatValue(v))}`);
   const folds = t.folds.length ? `folds: ${t.folds.map((v) => fmtScore(v)).join(', ')}` : '';
