@@ -124,7 +124,7 @@ export async function exportModel(store: Storage, study: StudyRecord, opts: { di
     inputDim: train.d,
     classes: train.nClasses,
     ...(train.classNames ? { classNames: train.classNames } : {}),
-    data: spec.data,
+    data: opts.full ? unlimited : spec.data,
     trainedOn: `${train.source}: ${fit.length} samples${validation.length ? ` (+${validation.length} for validation)` : ''}`,
     engine: engine.name,
     epochs: outcome.epochsRun,

@@ -124,7 +124,7 @@ describe.skipIf(noAddon)('native Sequential stacks and threads', () => {
 
   it('declines a Sequential model whose output Dense is not flat (no Flatten or pooling before it), saying why', async () => {
     const spatial = modelOf(c, { layers: modelOf(c).layers!.filter((l) => l.kind !== 'flatten') });
-    expect(nativeUnsupported(spatial)).toMatch(/not a Dense on flat input/);
+    expect(nativeUnsupported(spatial)).toMatch(/Dense needs a flat input/);
     expect(nativeSupports(spatial)).toBe(false);
     await expect(NativeEngine.create(1)!.createStack([convJob(c, spatial)])).rejects.toThrow(/not implemented/);
   });
