@@ -116,4 +116,18 @@ describe('a conv net through the CLI', () => {
     const p = nnsearch(['predict', '--model', 'm', '--data', '.', '--show', '0'], dir);
     expect(p.stdout).toContain(`accuracy ${m[2]}`);
   });
+
+  it('export --full refits on the whole training split, ignoring data.limit', () => {
+    write(dir, 'limited.yaml', SPEC.replace('name: cnn', 'name: limited').replace('  path: .\n', '  path: .\n  limit: 120\n').replace('layers.0.filters: [4, 6]', 'layers.0.filters: [4]'));
+    const g = nnsearch(['grid', 'limited.yaml', '--quiet', '--db', 'limited.db'], dir);
+    expect(g.code, g.stderr).toBe(0);
+    const subset = nnsearch(['export', '--db', 'limited.db', '--best', 'm-subset'], dir);
+    expect(subset.code, subset.stderr).toBe(0);
+    expect(subset.stdout).toMatch(/refit on .*limit 120: 120 samples/);
+    const full = nnsearch(['export', '--db', 'limited.db', '--best', 'm-full', '--full'], dir);
+    expect(full.code, full.stderr).toBe(0);
+    expect(full.stdout).toMatch(/refit on .*\(300 samples\): 300 samples/);
+    const meta = JSON.parse(readFileSync(join(dir, 'm-full', 'nnsearch.json'), 'utf8'));
+    expect(meta.data.limit).toBeUndefined();
+  });
 });
