@@ -20,7 +20,8 @@ import type { LossAndMetric, ModelJob, StackRuntime } from '../runtime.js';
 import type { GpuContext } from './device.js';
 import { bnBackwardKernel, bnForwardKernel, bnGradKernel, bnStatsKernel, convGemmBindings, convGemmKernel, dropoutKernel, elementWorkgroups, gapBackwardKernel, gapForwardKernel, gatherKernel, layerMaxNormKernel, layerPenaltyKernel, poolBackwardKernel, poolForwardKernel, wgradReduceKernel, wgradSplit, type ConvGemmKind, type ConvGeometry } from './conv-kernels.js';
 import { GEMM_TILES, gemmTile, lossKernel, lossUnsupported, MAX_HIDDEN, MAX_OUTPUTS, MODEL_WORDS, optimizerKernel, type Access } from './kernels.js';
-import { bytes, Kernels, runSteps, STEP_STRIDE, writeModelWords, type Dispatch, type DropoutSlot } from './pipelines.js';
+import { StackEpochs } from './stack-epochs.js';
+import { bytes, Kernels, STEP_STRIDE, writeModelWords, type Dispatch, type DropoutSlot } from './pipelines.js';
 
 /**
  * Layers as the stack runs them: Keras's, plus what an MLP with batch norm needs (its hidden layer
@@ -481,62 +482,27 @@ export class WebgpuSequentialStack implements StackRuntime {
     this.weightList.forEach((w, i) => this.device.queue.writeBuffer(w.buf, m * w.n * 4, bytes(weights[i])));
   }
 
-  private run(passes: Dispatch[][]): Promise<Float32Array> {
-    return runSteps(this.device, this.stepGroup, passes, this.accBuf, this.readBuf, this.size * 4);
+  private epochsCache?: StackEpochs;
+  /** Epochs, evaluations and profiles over this stack's buffers and steps (stack-epochs.ts). */
+  private get epochs(): StackEpochs {
+    return (this.epochsCache ??= new StackEpochs({
+      device: this.device, stepGroup: this.stepGroup, orderBuf: this.orderBuf, modelsBuf: this.modelsBuf, accBuf: this.accBuf, readBuf: this.readBuf,
+      models: this.models, jobs: this.jobs, B: this.B, nFitMax: this.nFitMax, iterations: this.iterations,
+      trainSteps: this.trainSteps, evalSteps: this.evalSteps, penaltyEval: this.penaltyEval,
+      writeModel: (m, j, iterBase, lr, active, nEval) => this.writeModel(m, j, iterBase, lr, active, nEval),
+    }));
   }
 
-  /**
-   * Milliseconds per training step, whole and per dispatch, over `steps` steps of the current batch
-   * order: where a step's time goes (bench/gpu-profile.ts). Trains the models as it measures.
-   */
-  async profileSteps(steps: number): Promise<{ step: number; dispatches: { label: string; ms: number }[] }> {
-    const time = async (list: Dispatch[]) => {
-      await this.run([list]);
-      const t0 = performance.now();
-      await this.run(Array.from({ length: steps }, () => list));
-      return (performance.now() - t0) / steps;
-    };
-    const step = await time(this.trainSteps);
-    const dispatches: { label: string; ms: number }[] = [];
-    for (const d of this.trainSteps) dispatches.push({ label: d.label, ms: await time([d]) });
-    return { step, dispatches };
+  profileSteps(steps: number): Promise<{ step: number; dispatches: { label: string; ms: number }[] }> {
+    return this.epochs.profileSteps(steps);
   }
 
-  async trainEpoch(orders: Int32Array[], lrs: number[], active: boolean[]): Promise<LossAndMetric[]> {
-    const M = this.size;
-    const words = new Uint32Array(M * this.nFitMax);
-    this.jobs.forEach((j, m) => {
-      const fit = j.data.fit;
-      for (let i = 0; i < fit.length; i++) words[m * this.nFitMax + i] = fit[orders[m][i]];
-      this.writeModel(m, j, this.iterations[m], lrs[m], active[m]);
-    });
-    this.device.queue.writeBuffer(this.orderBuf, 0, words);
-    this.device.queue.writeBuffer(this.modelsBuf, 0, this.models);
-    this.device.queue.writeBuffer(this.accBuf, 0, new Float32Array(M * 4));
-    const steps = Math.ceil(this.nFitMax / this.B);
-    const acc = await this.run(Array.from({ length: steps }, () => this.trainSteps));
-    return this.jobs.map((j, m) => {
-      if (!active[m]) return { loss: NaN, metric: NaN };
-      this.iterations[m] += Math.ceil(j.data.fit.length / this.B);
-      const n = j.data.fit.length;
-      const loss = acc[m * 4] / n;
-      return { loss, metric: j.metric === 'loss' ? loss : acc[m * 4 + 1] / n };
-    });
+  trainEpoch(orders: Int32Array[], lrs: number[], active: boolean[]): Promise<LossAndMetric[]> {
+    return this.epochs.trainEpoch(orders, lrs, active);
   }
 
-  async evaluate(part: 'validation' | 'test', active: boolean[]): Promise<LossAndMetric[]> {
-    const M = this.size;
-    this.jobs.forEach((j, m) => this.writeModel(m, j, this.iterations[m], undefined, active[m], j.data[part].length));
-    this.device.queue.writeBuffer(this.modelsBuf, 0, this.models);
-    this.device.queue.writeBuffer(this.accBuf, 0, new Float32Array(M * 4));
-    const chunks = Math.ceil(Math.max(1, ...this.jobs.map((j) => j.data[part].length)) / this.B);
-    const acc = await this.run(Array.from({ length: chunks }, (_, c) => (c === 0 ? [...this.evalSteps[part], ...this.penaltyEval] : this.evalSteps[part])));
-    return this.jobs.map((j, m) => {
-      if (!active[m]) return { loss: NaN, metric: NaN };
-      const n = j.data[part].length;
-      const loss = acc[m * 4] / n + acc[m * 4 + 2];
-      return { loss, metric: j.metric === 'loss' ? loss : acc[m * 4 + 1] / n };
-    });
+  evaluate(part: 'validation' | 'test', active: boolean[]): Promise<LossAndMetric[]> {
+    return this.epochs.evaluate(part, active);
   }
 
   /** Model m's weights in Keras order: Conv2D/Dense kernel and bias; BatchNormalization gamma, beta, moving mean and variance. */
