@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelConfig, OptimizerConfig } from '../../src/models/config.js';
 import type { SequentialLayer } from '../../src/models/layers.js';
-import type { FoldData, ModelJob } from '../../src/engine/runtime.js';
+import type { Engine, FoldData, ModelJob, StackRuntime } from '../../src/engine/runtime.js';
+import { expect, it } from 'vitest';
 import type { Activation, OptimizerName } from '../../src/spec/vocabulary.js';
 
 interface GoldenLayer {
@@ -122,4 +123,56 @@ export function worst(a: ArrayLike<number>, b: ArrayLike<number>, atol: number, 
   let w = 0;
   for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i] - b[i]) / (atol + rtol * Math.abs(b[i])));
   return Number.isNaN(w) ? Infinity : w;
+}
+
+export const identity = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+export const initialOf = (c: ConvGoldenCase) => c.initial.map((a) => Float32Array.from(a));
+
+/** A stack of `jobs` on `engine`, each model starting from its given weights. */
+export async function stackOf(engine: Pick<Engine, 'createStack'>, jobs: ModelJob[], weights: Float32Array[][]): Promise<StackRuntime> {
+  const stack = await engine.createStack(jobs);
+  weights.forEach((w, m) => stack.restore(m, w));
+  return stack;
+}
+
+/**
+ * One golden case as tests of an engine's stacks (every engine runs the same ones): the inference
+ * loss and accuracy of the initial weights, every weight's gradient of one SGD step at learning
+ * rate 1 with the moving statistics, and the case's epochs of its optimizer.
+ */
+export function goldenCaseTests(c: ConvGoldenCase, engine: () => Pick<Engine, 'createStack'>): void {
+  it('computes the inference loss and accuracy of the initial weights', async () => {
+    const stack = await stackOf(engine(), [convJob(c, modelOf(c))], [initialOf(c)]);
+    const [r] = await stack.evaluate('test', [true]);
+    stack.dispose();
+    expect(worst([r.loss], [c.forward.loss], 1e-6, 1e-5)).toBeLessThanOrEqual(1);
+    expect(r.metric).toBeCloseTo(c.forward.accuracy, 10);
+  });
+
+  it('computes the gradient of every weight for one batch (SGD at learning rate 1), and the moving statistics', async () => {
+    const model = modelOf(c, { optimizer: optimizerConfig('sgd', 1), noMaxNorm: true });
+    const stack = await stackOf(engine(), [convJob(c, model, c.batch)], [initialOf(c)]);
+    await stack.trainEpoch([identity(c.batch)], [1], [true]);
+    const after = await stack.snapshot(0);
+    stack.dispose();
+    expect(after.length).toBe(c.initial.length);
+    c.gradients.forEach((g, i) => {
+      if (g) {
+        const measured = c.initial[i].map((w0, j) => w0 - after[i][j]);
+        expect(worst(measured, g, 2e-6, 1e-4), `weight ${i}`).toBeLessThanOrEqual(1);
+      } else {
+        expect(worst(after[i], c.movingAfterStep[i]!, 1e-6, 1e-5), `moving statistic ${i}`).toBeLessThanOrEqual(1);
+      }
+    });
+  });
+
+  it(`trains ${c.epochs} epochs with ${c.optimizer.name} to the same losses and weights`, async () => {
+    const stack = await stackOf(engine(), [convJob(c, modelOf(c))], [initialOf(c)]);
+    const losses: number[] = [];
+    for (let e = 0; e < c.epochs; e++) losses.push((await stack.trainEpoch([identity(c.n)], [c.optimizer.learningRate], [true]))[0].loss);
+    const final = await stack.snapshot(0);
+    stack.dispose();
+    expect(worst(losses, c.epochLosses, 1e-6, 1e-4)).toBeLessThanOrEqual(1);
+    c.final.forEach((w, i) => expect(worst(final[i], w, 1e-4, 1e-3), `weight ${i}`).toBeLessThanOrEqual(1));
+  });
 }

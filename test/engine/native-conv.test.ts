@@ -8,27 +8,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fitStack } from '../../src/engine/fit.js';
 import { NativeEngine, loadNativeAddon, nativeSupports, nativeUnsupported } from '../../src/engine/native-engine.js';
-import type { ModelJob, StackRuntime } from '../../src/engine/runtime.js';
+import type { ModelJob } from '../../src/engine/runtime.js';
 import { dropoutKey, dropoutMask } from '../../src/models/dropout.js';
 import type { ModelConfig, OptimizerConfig } from '../../src/models/config.js';
 import { initialWeights, sequentialInitialWeights } from '../../src/models/weights.js';
 import { Rng } from '../../src/rng.js';
-import { convGolden, convJob, modelOf, optimizerConfig, worst, type ConvGoldenCase } from './conv-golden.js';
+import { convGolden, convJob, goldenCaseTests, identity, initialOf, modelOf, optimizerConfig, stackOf, worst } from './conv-golden.js';
 import { blobs } from '../fixtures/synthetic.js';
 import { skipWithout } from '../helpers.js';
 
 const addon = loadNativeAddon();
 const noAddon = skipWithout('the native trainer', addon, 'npm ci builds it with node-gyp (needs a C++ compiler)');
 
-const identity = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
-
-async function stackOf(engine: NativeEngine, jobs: ModelJob[], weights: Float32Array[][]): Promise<StackRuntime> {
-  const stack = await engine.createStack(jobs);
-  weights.forEach((w, m) => stack.restore(m, w));
-  return stack;
-}
-
-const initialOf = (c: ConvGoldenCase) => c.initial.map((a) => Float32Array.from(a));
 
 describe.skipIf(noAddon)(`native Sequential trainer matches PyTorch ${convGolden.torch}`, () => {
   let engine: NativeEngine;
@@ -42,40 +33,7 @@ describe.skipIf(noAddon)(`native Sequential trainer matches PyTorch ${convGolden
         expect(nativeSupports(modelOf(c))).toBe(true);
       });
 
-      it('computes the inference loss and accuracy of the initial weights', async () => {
-        const stack = await stackOf(engine, [convJob(c, modelOf(c))], [initialOf(c)]);
-        const [r] = await stack.evaluate('test', [true]);
-        stack.dispose();
-        expect(worst([r.loss], [c.forward.loss], 1e-6, 1e-5)).toBeLessThanOrEqual(1);
-        expect(r.metric).toBeCloseTo(c.forward.accuracy, 10);
-      });
-
-      it('computes the gradient of every weight for one batch (SGD at learning rate 1), and the moving statistics', async () => {
-        const model = modelOf(c, { optimizer: optimizerConfig('sgd', 1), noMaxNorm: true });
-        const stack = await stackOf(engine, [convJob(c, model, c.batch)], [initialOf(c)]);
-        await stack.trainEpoch([identity(c.batch)], [1], [true]);
-        const after = await stack.snapshot(0);
-        stack.dispose();
-        expect(after.length).toBe(c.initial.length);
-        c.gradients.forEach((g, i) => {
-          if (g) {
-            const measured = c.initial[i].map((w0, j) => w0 - after[i][j]);
-            expect(worst(measured, g, 2e-6, 1e-4), `weight ${i}`).toBeLessThanOrEqual(1);
-          } else {
-            expect(worst(after[i], c.movingAfterStep[i]!, 1e-6, 1e-5), `moving statistic ${i}`).toBeLessThanOrEqual(1);
-          }
-        });
-      });
-
-      it(`trains ${c.epochs} epochs with ${c.optimizer.name} to the same losses and weights`, async () => {
-        const stack = await stackOf(engine, [convJob(c, modelOf(c))], [initialOf(c)]);
-        const losses: number[] = [];
-        for (let e = 0; e < c.epochs; e++) losses.push((await stack.trainEpoch([identity(c.n)], [c.optimizer.learningRate], [true]))[0].loss);
-        const final = await stack.snapshot(0);
-        stack.dispose();
-        expect(worst(losses, c.epochLosses, 1e-6, 1e-4)).toBeLessThanOrEqual(1);
-        c.final.forEach((w, i) => expect(worst(final[i], w, 1e-4, 1e-3), `weight ${i}`).toBeLessThanOrEqual(1));
-      });
+      goldenCaseTests(c, () => engine);
     });
   }
 });

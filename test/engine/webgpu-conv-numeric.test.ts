@@ -14,14 +14,14 @@ import { fitScaler } from '../../src/cv/scaling.js';
 import { fitStack } from '../../src/engine/fit.js';
 import { createEngine } from '../../src/engine/index.js';
 import { NativeEngine } from '../../src/engine/native-engine.js';
-import type { Engine, ModelJob, StackRuntime } from '../../src/engine/runtime.js';
+import type { Engine, ModelJob } from '../../src/engine/runtime.js';
 import { elementWorkgroups, wgradSplit } from '../../src/engine/webgpu/conv-kernels.js';
 import { modelsPerGroup, scratchBytes } from '../../src/engine/webgpu/sequential-stack.js';
 import { WebgpuEngine } from '../../src/engine/webgpu/webgpu-engine.js';
 import type { SequentialLayer } from '../../src/models/layers.js';
 import { sequentialInitialWeights } from '../../src/models/weights.js';
 import { skipWithout } from '../helpers.js';
-import { convGolden, convJob, modelOf, optimizerConfig, worst, type ConvGoldenCase } from './conv-golden.js';
+import { convGolden, convJob, goldenCaseTests, identity, modelOf, optimizerConfig, stackOf, worst, type ConvGoldenCase } from './conv-golden.js';
 
 const gpu = await WebgpuEngine.create({ allowSoftware: true });
 const noGpu = skipWithout('a WebGPU adapter (GPU or SwiftShader)', gpu, "apt-get install chromium libvulkan1 (SwiftShader's Vulkan driver and the Vulkan loader Dawn needs)");
@@ -31,14 +31,6 @@ const tiled = gpu ? await WebgpuEngine.create({ allowSoftware: true, tiles: 'lar
 const native = NativeEngine.create(1);
 const noNative = skipWithout('the native trainer', native, 'npm ci builds it with node-gyp (needs a C++ compiler)');
 
-const identity = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
-const initialOf = (c: ConvGoldenCase) => c.initial.map((a) => Float32Array.from(a));
-
-async function stackOf(engine: WebgpuEngine | NativeEngine, jobs: ModelJob[], weights: Float32Array[][]): Promise<StackRuntime> {
-  const stack = await engine.createStack(jobs);
-  weights.forEach((w, m) => stack.restore(m, w));
-  return stack;
-}
 
 const withBatchNorm = (c: ConvGoldenCase) => c.layers.some((l) => l.kind === 'batch_normalization');
 
@@ -50,40 +42,7 @@ describe.skipIf(noGpu)(`WebGPU conv nets match PyTorch ${convGolden.torch}`, () 
           expect(engine().supports(convJob(c, modelOf(c)))).toBe(true);
         });
 
-        it('computes the inference loss and accuracy of the initial weights', async () => {
-          const stack = await stackOf(engine(), [convJob(c, modelOf(c))], [initialOf(c)]);
-          const [r] = await stack.evaluate('test', [true]);
-          stack.dispose();
-          expect(worst([r.loss], [c.forward.loss], 1e-6, 1e-5)).toBeLessThanOrEqual(1);
-          expect(r.metric).toBeCloseTo(c.forward.accuracy, 10);
-        });
-
-        it('computes the gradient of every weight for one batch (SGD at learning rate 1), and the moving statistics', async () => {
-          const model = modelOf(c, { optimizer: optimizerConfig('sgd', 1), noMaxNorm: true });
-          const stack = await stackOf(engine(), [convJob(c, model, c.batch)], [initialOf(c)]);
-          await stack.trainEpoch([identity(c.batch)], [1], [true]);
-          const after = await stack.snapshot(0);
-          stack.dispose();
-          expect(after.length).toBe(c.initial.length);
-          c.gradients.forEach((g, i) => {
-            if (g) {
-              const measured = c.initial[i].map((w0, j) => w0 - after[i][j]);
-              expect(worst(measured, g, 2e-6, 1e-4), `weight ${i}`).toBeLessThanOrEqual(1);
-            } else {
-              expect(worst(after[i], c.movingAfterStep[i]!, 1e-6, 1e-5), `moving statistic ${i}`).toBeLessThanOrEqual(1);
-            }
-          });
-        });
-
-        it(`trains ${c.epochs} epochs with ${c.optimizer.name} to the same losses and weights`, async () => {
-          const stack = await stackOf(engine(), [convJob(c, modelOf(c))], [initialOf(c)]);
-          const losses: number[] = [];
-          for (let e = 0; e < c.epochs; e++) losses.push((await stack.trainEpoch([identity(c.n)], [c.optimizer.learningRate], [true]))[0].loss);
-          const final = await stack.snapshot(0);
-          stack.dispose();
-          expect(worst(losses, c.epochLosses, 1e-6, 1e-4)).toBeLessThanOrEqual(1);
-          c.final.forEach((w, i) => expect(worst(final[i], w, 1e-4, 1e-3), `weight ${i}`).toBeLessThanOrEqual(1));
-        });
+        goldenCaseTests(c, engine);
       });
     }
   }
