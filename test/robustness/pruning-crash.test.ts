@@ -36,7 +36,7 @@ function studyDir(spec: string): string {
   return dir;
 }
 
-const spec = (name: string, epochs: number) => `name: ${name}
+const spec = (name: string, epochs: number, minResource = 2) => `name: ${name}
 seed: 4
 data:
   dataset: csv
@@ -48,7 +48,7 @@ train:
   batch_size: 16
 cv:
   folds: 3
-pruner: {name: asha, min_resource: 2, reduction_factor: 3}
+pruner: {name: asha, min_resource: ${minResource}, reduction_factor: 3}
 params:
   learning_rate: {min: 0.00001, max: 0.03, log: true}
   units: {min: 4, max: 48}
@@ -97,9 +97,10 @@ function expectFinal(s: State, budget: number): void {
 
 describe('pruning under kill -9 and several processes', () => {
   it('kill -9 at random moments: one final state per trial, no decision or intermediate value undone, the budget met', async () => {
-    const dir = studyDir(spec('prune-crash', 150));
+    // rungs at epochs 20 and 60 of 200: the search lasts long enough on a quiet machine for kills to land
+    const dir = studyDir(spec('prune-crash', 200, 20));
     const db = join(dir, 'nnsearch.db');
-    const args = ['random', 'spec.yaml', '--budget', '16', '--quiet', '--backend', backend, '--workers', '2'];
+    const args = ['random', 'spec.yaml', '--budget', '40', '--quiet', '--backend', backend, '--workers', '2'];
     const rng = new Rng(13);
     let previous: State | null = null;
     let kills = 0;
@@ -108,7 +109,7 @@ describe('pruning under kill -9 and several processes', () => {
       const run = start(args, dir);
       const wantKill = kills < 10;
       if (wantKill) {
-        await Promise.race([sleep(400 + rng.int(900)), run.done]);
+        await Promise.race([sleep(300 + rng.int(700)), run.done]);
         if (run.child.exitCode === null) {
           run.child.kill('SIGKILL');
           kills++;
@@ -127,7 +128,7 @@ describe('pruning under kill -9 and several processes', () => {
     expect(kills).toBeGreaterThanOrEqual(10);
     expect(midTrial).toBeGreaterThanOrEqual(3);
     const final = read(db)!;
-    expectFinal(final, 16);
+    expectFinal(final, 40);
     expect(final.trials.some((t) => t.state === 'pruned')).toBe(true);
   }, 600_000);
 
