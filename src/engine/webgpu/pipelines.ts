@@ -140,3 +140,32 @@ export async function runSteps(device: GPUDevice, stepGroup: GPUBindGroup, passe
   read.unmap();
   return out;
 }
+
+/**
+ * What a stack reads its folds through, for both stacks: each model's validation and test rows as
+ * index lists ([M][width], width the longest part) and its scaler as [M][offset, factor][d] (factor 1
+ * and offset 0 without one), applied as the first layer reads its inputs.
+ */
+export function foldBuffers(device: GPUDevice, jobs: ModelJob[], d: number, f32: (n: number) => GPUBuffer):
+  { lists: Record<'validation' | 'test', { buf: GPUBuffer; width: number }>; scalerBuf: GPUBuffer } {
+  const M = jobs.length;
+  const listBuf = (part: 'validation' | 'test') => {
+    const width = Math.max(1, ...jobs.map((j) => j.data[part].length));
+    const words = new Uint32Array(M * width);
+    jobs.forEach((j, m) => words.set(j.data[part], m * width));
+    const buf = f32(words.length);
+    device.queue.writeBuffer(buf, 0, words);
+    return { buf, width };
+  };
+  const scalers = new Float32Array(M * 2 * d);
+  jobs.forEach((j, m) => {
+    scalers.fill(1, (2 * m + 1) * d, (2 * m + 2) * d);
+    if (j.data.scaler) {
+      scalers.set(j.data.scaler.offset, 2 * m * d);
+      scalers.set(j.data.scaler.factor, (2 * m + 1) * d);
+    }
+  });
+  const scalerBuf = f32(scalers.length);
+  device.queue.writeBuffer(scalerBuf, 0, scalers);
+  return { lists: { validation: listBuf('validation'), test: listBuf('test') }, scalerBuf };
+}

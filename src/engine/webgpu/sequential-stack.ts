@@ -21,7 +21,7 @@ import type { GpuContext } from './device.js';
 import { bnBackwardKernel, bnForwardKernel, bnGradKernel, bnStatsKernel, convGemmBindings, convGemmKernel, dropoutKernel, elementWorkgroups, gapBackwardKernel, gapForwardKernel, gatherKernel, layerMaxNormKernel, layerPenaltyKernel, poolBackwardKernel, poolForwardKernel, wgradReduceKernel, wgradSplit, type ConvGemmKind, type ConvGeometry } from './conv-kernels.js';
 import { GEMM_TILES, gemmTile, lossKernel, lossUnsupported, MAX_HIDDEN, MAX_OUTPUTS, MODEL_WORDS, optimizerKernel, type Access } from './kernels.js';
 import { StackEpochs } from './stack-epochs.js';
-import { bytes, Kernels, STEP_STRIDE, writeModelWords, type Dispatch, type DropoutSlot } from './pipelines.js';
+import { bytes, foldBuffers, Kernels, STEP_STRIDE, writeModelWords, type Dispatch, type DropoutSlot } from './pipelines.js';
 
 /**
  * Layers as the stack runs them: Keras's, plus what an MLP with batch norm needs (its hidden layer
@@ -197,25 +197,7 @@ export class WebgpuSequentialStack implements StackRuntime {
     jobs.forEach((j, m) => this.writeModel(m, j, 0));
     this.nFitMax = Math.max(...jobs.map((j) => j.data.fit.length));
     this.orderBuf = f32(M * this.nFitMax);
-    const listBuf = (part: 'validation' | 'test') => {
-      const width = Math.max(1, ...jobs.map((j) => j.data[part].length));
-      const words = new Uint32Array(M * width);
-      jobs.forEach((j, m) => words.set(j.data[part], m * width));
-      const buf = f32(words.length);
-      device.queue.writeBuffer(buf, 0, words);
-      return { buf, width };
-    };
-    const lists = { validation: listBuf('validation'), test: listBuf('test') };
-    const scalers = new Float32Array(M * 2 * d);
-    jobs.forEach((j, m) => {
-      scalers.fill(1, (2 * m + 1) * d, (2 * m + 2) * d);
-      if (j.data.scaler) {
-        scalers.set(j.data.scaler.offset, 2 * m * d);
-        scalers.set(j.data.scaler.factor, (2 * m + 1) * d);
-      }
-    });
-    const scalerBuf = f32(scalers.length);
-    device.queue.writeBuffer(scalerBuf, 0, scalers);
+    const { lists, scalerBuf } = foldBuffers(device, jobs, d, f32);
 
     // activations and gradients; a Flatten aliases its input's
     // per-step scratch: shared with the other groups of a split stack (they run one after another)

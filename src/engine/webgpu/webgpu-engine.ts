@@ -12,7 +12,7 @@ import { requestDevice, type GpuContext } from './device.js';
 import { GEMM_TILES, gemmBindings, gemmKernel, gemmTile, lossKernel, lossUnsupported, MAX_HIDDEN, MAX_OUTPUTS, maxNormKernel, MODEL_WORDS, optimizerKernel, penaltyKernel, type GemmKind } from './kernels.js';
 import { GroupedSequentialStack, mlpAsSequential, modelsPerGroup, sequentialStackKey, sequentialUnsupported, WebgpuSequentialStack } from './sequential-stack.js';
 import { StackEpochs } from './stack-epochs.js';
-import { bytes, Kernels, STEP_STRIDE, writeModelWords, type Dispatch, type TilePolicy } from './pipelines.js';
+import { bytes, foldBuffers, Kernels, STEP_STRIDE, writeModelWords, type Dispatch, type TilePolicy } from './pipelines.js';
 
 export type { TilePolicy } from './pipelines.js';
 
@@ -79,26 +79,7 @@ export class WebgpuStack implements StackRuntime {
     // index lists: training order (rewritten every epoch), validation, test
     this.nFitMax = Math.max(...jobs.map((j) => j.data.fit.length));
     this.orderBuf = f32(M * this.nFitMax);
-    const listBuf = (part: 'validation' | 'test') => {
-      const width = Math.max(1, ...jobs.map((j) => j.data[part].length));
-      const words = new Uint32Array(M * width);
-      jobs.forEach((j, m) => words.set(j.data[part], m * width));
-      const buf = f32(words.length);
-      device.queue.writeBuffer(buf, 0, words);
-      return { buf, width };
-    };
-    const lists = { validation: listBuf('validation'), test: listBuf('test') };
-    // scalers, [M][offset, factor][d], applied as the first layer reads its inputs
-    const scalers = new Float32Array(M * 2 * d);
-    jobs.forEach((j, m) => {
-      scalers.fill(1, (2 * m + 1) * d, (2 * m + 2) * d);
-      if (j.data.scaler) {
-        scalers.set(j.data.scaler.offset, 2 * m * d);
-        scalers.set(j.data.scaler.factor, (2 * m + 1) * d);
-      }
-    });
-    const scalerBuf = f32(scalers.length);
-    device.queue.writeBuffer(scalerBuf, 0, scalers);
+    const { lists, scalerBuf } = foldBuffers(device, jobs, d, f32);
 
     // weights, gradients, optimizer slots, activations
     const gW: GPUBuffer[] = [];
