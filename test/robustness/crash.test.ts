@@ -3,47 +3,18 @@
  * Every test drives the real CLI (bin/nnsearch.js from dist/) in child processes.
  */
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nativeAvailable } from '../../src/engine/index.js';
 import { Rng } from '../../src/rng.js';
 import { BIN } from '../cli/run-cli.js';
-import { blobs } from '../fixtures/synthetic.js';
+import { backend, sleep, start, studyDir } from './cli-processes.js';
 
-const backend = nativeAvailable() ? 'native' : 'wasm';
 
-interface Run {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }>;
-}
 
-function start(args: string[], cwd: string): Run {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  let stdout = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr, stdout })),
-  );
-  return { child, done };
-}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A dataset and spec whose trials take a noticeable fraction of a second each. */
-function studyDir(spec: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nns-crash-'));
-  const ds = blobs(1500, 16, 4, 5, 1.2);
-  const rows = [[...Array.from({ length: 16 }, (_, j) => `f${j}`), 'label'].join(',')];
-  for (let i = 0; i < ds.n; i++) rows.push([...ds.x.subarray(i * 16, i * 16 + 16)].map((v) => v.toFixed(3)).concat(String(ds.y[i])).join(','));
-  writeFileSync(join(dir, 'data.csv'), rows.join('\n') + '\n');
-  writeFileSync(join(dir, 'spec.yaml'), spec);
-  return dir;
-}
 
 const BASE = `seed: 4
 data:

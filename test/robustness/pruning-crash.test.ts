@@ -5,36 +5,15 @@
  * Drives the real CLI (bin/nnsearch.js from dist/) in child processes, as crash.test.ts does.
  */
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nativeAvailable } from '../../src/engine/index.js';
 import { Rng } from '../../src/rng.js';
-import { BIN } from '../cli/run-cli.js';
-import { blobs } from '../fixtures/synthetic.js';
+import { backend, sleep, start, studyDir } from './cli-processes.js';
 
-const backend = nativeAvailable() ? 'native' : 'wasm';
 
-function start(args: string[], cwd: string): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return { child, done: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr }))) };
-}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function studyDir(spec: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nns-prune-crash-'));
-  const ds = blobs(1500, 16, 4, 5, 1.2);
-  const rows = [[...Array.from({ length: 16 }, (_, j) => `f${j}`), 'label'].join(',')];
-  for (let i = 0; i < ds.n; i++) rows.push([...ds.x.subarray(i * 16, i * 16 + 16)].map((v) => v.toFixed(3)).concat(String(ds.y[i])).join(','));
-  writeFileSync(join(dir, 'data.csv'), rows.join('\n') + '\n');
-  writeFileSync(join(dir, 'spec.yaml'), spec);
-  return dir;
-}
 
 const spec = (name: string, epochs: number, minResource = 2) => `name: ${name}
 seed: 4
@@ -98,7 +77,7 @@ function expectFinal(s: State, budget: number): void {
 describe('pruning under kill -9 and several processes', () => {
   it('kill -9 at random moments: one final state per trial, no decision or intermediate value undone, the budget met', async () => {
     // rungs at epochs 20 and 60 of 200: the search lasts long enough on a quiet machine for kills to land
-    const dir = studyDir(spec('prune-crash', 200, 20));
+    const dir = studyDir(spec('prune-crash', 200, 20), 'nns-prune-crash-');
     const db = join(dir, 'nnsearch.db');
     const args = ['random', 'spec.yaml', '--budget', '40', '--quiet', '--backend', backend, '--workers', '2'];
     const rng = new Rng(13);
@@ -133,7 +112,7 @@ describe('pruning under kill -9 and several processes', () => {
   }, 600_000);
 
   it('3 processes prune on one database: the budget exactly, one final state each, rung values shared', async () => {
-    const dir = studyDir(spec('prune-shared', 20));
+    const dir = studyDir(spec('prune-shared', 20), 'nns-prune-crash-');
     const db = join(dir, 'nnsearch.db');
     const runs = Array.from({ length: 3 }, () => start(['random', 'spec.yaml', '--budget', '18', '--quiet', '--backend', backend, '--workers', '1'], dir));
     const results = await Promise.all(runs.map((r) => r.done));
