@@ -10,12 +10,6 @@ import { packageRoot } from '../src/paths.js';
 import type { Dataset } from '../src/data/dataset.js';
 import { referenceJob } from './workload.js';
 
-/** The value after `--name` on the command line, if given. */
-export function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
 /** Best of `repeats` epochs of a stack, in model-samples per second. */
 export async function stackSpeed(engine: Engine, jobs: ModelJob[], repeats = 3): Promise<number> {
   const stack = await engine.createStack(jobs);

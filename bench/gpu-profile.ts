@@ -6,7 +6,7 @@
  * GEMM tile policy. Prints a table, then JSON.
  */
 import { WebgpuEngine, type TilePolicy } from '../src/engine/webgpu/webgpu-engine.js';
-import { argValue } from './gpu-paths.js';
+import { argValue } from './cli-args.js';
 import { randomMnistLike, referenceJob } from './workload.js';
 
 const arg = (name: string, fallback: string): string => argValue(name) ?? fallback;

@@ -6,7 +6,8 @@
  * stacks of M models on the WebGPU engine and prints JSON with PyTorch's figures measured in the
  * same command.
  */
-import { argValue as arg, gpuPaths } from './gpu-paths.js';
+import { argValue as arg } from './cli-args.js';
+import { gpuPaths } from './gpu-paths.js';
 import { randomMnistLike } from './workload.js';
 
 async function main(): Promise<void> {

@@ -19,6 +19,7 @@ import { parseSpecText } from '../src/spec/file.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { openStudy, prepareStudy } from '../src/study/prepare.js';
 import { runSearch } from '../src/study/run.js';
+import { benchArgs } from './cli-args.js';
 import { MachineWatch } from './machine.js';
 
 const HELP = `npm run bench:pruning -- [options]
@@ -33,6 +34,7 @@ reduced configs/fashion-mnist.yaml; prints JSON (model-epochs, wall time, best C
   --specs a,b         random-mlp, fashion-mnist (default both)
   --fashion-limit N   Fashion-MNIST images used (default 6000)
   --folds K           cv.folds of every spec (default: the spec's, 3); wilcoxon needs 5 or more to prune
+  --epochs N          train.epochs of every spec (default: the spec's)
   --workers N         native threads (default: the cores)
   --json FILE         also write the JSON there
   --help              this text
@@ -45,24 +47,16 @@ interface Args {
   specs: string[];
   fashionLimit: number;
   folds: number | null;
+  epochs: number | null;
   workers: number;
   json: string | null;
   quick: boolean;
 }
 
 function args(): Args {
-  const a = process.argv.slice(2);
-  if (a.includes('--help') || a.includes('-h')) {
-    process.stdout.write(HELP);
-    process.exit(0);
-  }
-  const known = new Set(['--quick', '--seeds', '--budget', '--pruners', '--specs', '--fashion-limit', '--folds', '--workers', '--json']);
-  for (const x of a) if (x.startsWith('-') && !known.has(x)) throw new Error(`unknown option ${x} (see --help)`);
-  const get = (flag: string) => {
-    const i = a.indexOf(flag);
-    return i >= 0 ? a[i + 1] : undefined;
-  };
-  const quick = a.includes('--quick');
+  const a = benchArgs(HELP, ['--quick', '--seeds', '--budget', '--pruners', '--specs', '--fashion-limit', '--folds', '--epochs', '--workers', '--json']);
+  const get = a.get;
+  const quick = a.has('--quick');
   const pruners = (get('--pruners')?.split(',') ?? ['none', 'median', 'asha', 'hyperband', 'wilcoxon']) as PrunerConfig['name'][];
   for (const p of pruners) if (!(PRUNER_NAMES as readonly string[]).includes(p)) throw new Error(`unknown pruner ${p} (known: ${PRUNER_NAMES.join(', ')})`);
   if (!pruners.includes('none')) pruners.unshift('none');
@@ -73,6 +67,7 @@ function args(): Args {
     specs: get('--specs')?.split(',') ?? (quick ? ['random-mlp'] : ['random-mlp', 'fashion-mnist']),
     fashionLimit: Number(get('--fashion-limit') ?? 6000),
     folds: get('--folds') === undefined ? null : Number(get('--folds')),
+    epochs: get('--epochs') === undefined ? null : Number(get('--epochs')),
     workers: Number(get('--workers') ?? availableParallelism()),
     json: get('--json') ?? null,
     quick,
@@ -84,6 +79,7 @@ function specText(name: string, o: Args): string {
   let text = readFileSync(join(packageRoot(), `configs/${name}.yaml`), 'utf8');
   if (name === 'fashion-mnist') text = text.replace(/path: (.*)\n/, `path: $1\n  limit: ${o.fashionLimit}\n`);
   if (o.quick) text = text.replace(/epochs: \d+/, 'epochs: 4');
+  if (o.epochs !== null) text = text.replace(/epochs: \d+/, `epochs: ${o.epochs}`);
   if (o.folds !== null) text = text.replace(/folds: \d+/, `folds: ${o.folds}`);
   return text;
 }
@@ -188,7 +184,7 @@ async function main(): Promise<void> {
           goal_met: fewer >= 3 && deltaPp >= -0.3,
         });
       }
-      specs[name] = { spec: `configs/${name}.yaml${name === 'fashion-mnist' ? ` (data.limit ${o.fashionLimit})` : ''}${o.quick ? ', epochs 4' : ''}${o.folds !== null ? `, cv.folds ${o.folds}` : ''}`, pruners: byPruner };
+      specs[name] = { spec: `configs/${name}.yaml${name === 'fashion-mnist' ? ` (data.limit ${o.fashionLimit})` : ''}${o.quick ? ', epochs 4' : ''}${o.epochs !== null ? `, epochs ${o.epochs}` : ''}${o.folds !== null ? `, cv.folds ${o.folds}` : ''}`, pruners: byPruner };
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

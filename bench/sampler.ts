@@ -24,7 +24,7 @@ import { Rng } from '../src/rng.js';
 import type { Sampler, TrialView } from '../src/search/sampler.js';
 import { paramsKey, spaceSize, type Params, type ParamSpace } from '../src/search/space.js';
 import { TpeSampler } from '../src/search/tpe.js';
-import { argValue } from './gpu-paths.js';
+import { benchArgs } from './cli-args.js';
 import { STANDARD_OBJECTIVES, type Objective } from './objectives.js';
 
 const NNSEARCH = ['bayes', 'tpe', 'random'] as const;
@@ -187,15 +187,9 @@ interface Args {
 }
 
 function args(): Args {
-  const a = process.argv.slice(2);
-  if (a.includes('--help') || a.includes('-h')) {
-    process.stdout.write(HELP);
-    process.exit(0);
-  }
-  const known = new Set(['--quick', '--seeds', '--evals', '--only', '--samplers', '--objective', '--workers', '--python', '--json', '--format']);
-  for (const x of a) if (x.startsWith('-') && !known.has(x)) throw new Error(`unknown option ${x} (see --help)`);
-  const get = (flag: string) => argValue(flag.slice(2));
-  const quick = a.includes('--quick');
+  const a = benchArgs(HELP, ['--quick', '--seeds', '--evals', '--only', '--samplers', '--objective', '--workers', '--python', '--json', '--format']);
+  const get = a.get;
+  const quick = a.has('--quick');
   const samplers = (get('--samplers')?.split(',') ?? ALL) as SamplerId[];
   for (const s of samplers) if (!ALL.includes(s)) throw new Error(`unknown sampler ${s} (known: ${ALL.join(', ')})`);
   return {

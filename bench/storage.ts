@@ -24,13 +24,9 @@ import { PgStore } from '../src/store/pg-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { Storage } from '../src/store/storage.js';
 import { startCluster, type PgCluster } from '../test/fixtures/pg-cluster.js';
+import { argValue as arg } from './cli-args.js';
 
 type Message = { kind: 'ready' } | { kind: 'done'; indices: number[] } | { kind: 'go' };
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 const space = (trials: number): ParamSpace => [{ name: 'units', section: 'model', dist: { kind: 'int', low: 1, high: trials, log: false, step: 1 } }];
 
