@@ -8,6 +8,11 @@
  *   searched exhaustively (gp/acquisition.ts).
  * - Never a configuration the study holds (any state): the best one it does not hold, or an untried
  *   one at random; null once a finite space is exhausted.
+ * - A pruned trial is an observation at the value it reached (its last intermediate value), as
+ *   Optuna's GP samplers take pruned trials with `consider_pruned_trials` (SkoptSampler,
+ *   CmaEsSampler): the partial value is below what the trial would have reached, so the GP learns
+ *   the pruner's verdict that the region is poor, and does not come back to its neighbours. It
+ *   counts toward the start-up trials, as Optuna's TPE counts pruned trials there.
  * - Failed trials never reach the GP as numbers. The points of diverged trials repel the search
  *   (the acquisition is penalized to zero there, see gp/acquisition.ts); other failures are left out.
  * - Running trials (other workers) enter as pseudo-observations at the GP's own prediction
@@ -30,7 +35,7 @@ export const DEFAULT_STARTUP = 10;
 const EXHAUSTIVE_WORK = 5e7;
 
 export interface BayesOptions extends SamplerOptions {
-  /** Proposals made quasi-randomly before the GP takes over (counted in complete trials). */
+  /** Proposals made quasi-randomly before the GP takes over (counted in observations: complete and pruned trials). */
   startup?: number;
   candidates?: number;
   localStarts?: number;
@@ -41,6 +46,11 @@ interface Observations {
   y: number[];
   running: Float64Array[];
   diverged: Float64Array[];
+}
+
+/** A trial the GP learns from: complete or pruned, with a finite value. */
+function observed(t: TrialView): boolean {
+  return (t.state === 'complete' || t.state === 'pruned') && t.value !== null && Number.isFinite(t.value);
 }
 
 function collect(space: ParamSpace, history: readonly TrialView[], sign: number): Observations {
@@ -55,9 +65,9 @@ function collect(space: ParamSpace, history: readonly TrialView[], sign: number)
     } catch {
       continue; // a trial from another space (should not happen within a study)
     }
-    if (t.state === 'complete' && t.value !== null && Number.isFinite(t.value)) {
+    if (observed(t)) {
       X.push(x);
-      y.push(sign * t.value);
+      y.push(sign * (t.value as number));
     } else if (t.state === 'fail' && t.failReason === 'diverged') failedX.push(x);
     else if (t.state === 'running') running.push(x);
   }
@@ -81,8 +91,7 @@ export class BayesSampler implements Sampler {
   propose(index: number, history: readonly TrialView[]): Params | null {
     const held = heldKeys(this.space, history);
     const spare = Rng.derive(this.opts.seed, BAYES_STREAM, index, 1);
-    const completeCount = history.filter((t) => t.state === 'complete' && t.value !== null && Number.isFinite(t.value)).length;
-    if (completeCount < this.startup || this.space.length === 0) {
+    if (history.filter(observed).length < this.startup || this.space.length === 0) {
       // start-up: the study's shared Sobol sequence, point `index`
       const [u] = spreadPoints(this.dims, 1, mixSeed(this.opts.seed, BAYES_STREAM), index);
       return unlessHeld(this.space, decode(this.space, u), held, spare);
