@@ -12,13 +12,14 @@ import { findIdx } from '../src/data/idx.js';
 import { loadEmbeddedMnist } from '../src/data/mnist.js';
 import type { ModelConfig } from '../src/models/config.js';
 import type { SequentialLayer } from '../src/models/layers.js';
-import type { Engine, FoldData, ModelJob, StackRuntime } from '../src/engine/runtime.js';
-import { Rng, mixSeed } from '../src/rng.js';
+import type { Engine, ModelJob } from '../src/engine/runtime.js';
+import { Rng } from '../src/rng.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../src/spec/vocabulary.js';
 import { NativeEngine } from '../src/engine/native-engine.js';
 import { AnchorProcess, writeAnchorDataset, type AnchorRuntime } from './cpu-anchors.js';
 import { anchorSide, race, type Figure, type Side } from './race.js';
-import type { MnistSplit } from './workload.js';
+import { engineSide } from './cpu-native.js';
+import { splitFold, type MnistSplit } from './workload.js';
 
 export const CNN_BATCH = 128;
 
@@ -69,46 +70,12 @@ export const LENET_FLOPS_PER_SAMPLE = (() => {
 })();
 
 export function cnnJob(split: MnistSplit, seed: number, batch = CNN_BATCH): ModelJob {
-  const { ds, train, held } = split;
-  const data: FoldData = {
-    x: ds.x,
-    y: ds.y,
-    d: ds.d,
-    task: ds.task,
-    nClasses: ds.nClasses,
-    fit: Int32Array.from({ length: train }, (_, i) => i),
-    validation: new Int32Array(0),
-    test: Int32Array.from({ length: held }, (_, i) => train + i),
-    scaler: null,
-  };
-  return { config: { model: lenetModel(), train: { epochs: 1, batchSize: batch, shuffle: true, validationSplit: 0, earlyStopping: null, lrSchedule: null } }, data, seed, metric: 'accuracy' };
+  return { config: { model: lenetModel(), train: { epochs: 1, batchSize: batch, shuffle: true, validationSplit: 0, earlyStopping: null, lrSchedule: null } }, data: splitFold(split), seed, metric: 'accuracy' };
 }
 
 /** An engine as a contender of race(): a stack of `models` LeNets (seeds seed..seed+models-1), a new shuffle every epoch. */
 export function cnnEngineSide(engine: Engine, split: MnistSplit, models: number, seed: number): Side {
-  let stack: StackRuntime | null = null;
-  let jobs: ModelJob[] = [];
-  let epoch = 0;
-  return {
-    samplesPerEpoch: split.train * models,
-    async start(_hidden, batch) {
-      jobs = Array.from({ length: models }, (_, m) => cnnJob(split, seed + m, batch));
-      stack = await engine.createStack(jobs);
-      epoch = 0;
-    },
-    async epoch() {
-      const orders = jobs.map((j, m) => new Rng(mixSeed(seed, epoch, m)).permutation(j.data.fit.length));
-      epoch++;
-      await stack!.trainEpoch(orders, jobs.map((j) => j.config.model.optimizer.learningRate), jobs.map(() => true));
-    },
-    async accuracy() {
-      return (await stack!.evaluate('test', jobs.map(() => true))).map((t) => t.metric);
-    },
-    stop() {
-      stack?.dispose();
-      stack = null;
-    },
-  };
+  return engineSide(engine, split, models, seed, (m, _hidden, batch) => cnnJob(split, m, batch));
 }
 
 const ratio = (a: number | undefined, b: number | undefined) => (a && b ? Number((a / b).toFixed(2)) : null);

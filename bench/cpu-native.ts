@@ -39,17 +39,24 @@ export function nativeKernelReport(seconds: number): NativeKernelReport | null {
 }
 
 /**
- * An engine as a contender: a stack of `models` models of the shape (seeds 1..models), each epoch
- * over a new seeded shuffle of every model's rows.
+ * An engine as a contender: a stack of `models` models of the shape (seeds seed..seed+models-1;
+ * the one-hidden-layer MLP of workload.ts unless `job` makes another), each epoch over a new seeded
+ * shuffle of every model's rows.
  */
-export function engineSide(engine: Engine, split: MnistSplit, models: number, seed: number): Side {
+export function engineSide(
+  engine: Engine,
+  split: MnistSplit,
+  models: number,
+  seed: number,
+  job: (seed: number, hidden: number, batch: number) => ModelJob = (s, hidden, batch) => mnistJob(split, s, hidden, batch),
+): Side {
   let stack: StackRuntime | null = null;
   let jobs: ModelJob[] = [];
   let epoch = 0;
   return {
     samplesPerEpoch: split.train * models,
     async start(hidden, batch) {
-      jobs = Array.from({ length: models }, (_, m) => mnistJob(split, seed + m, hidden, batch));
+      jobs = Array.from({ length: models }, (_, m) => job(seed + m, hidden, batch));
       stack = await engine.createStack(jobs);
       epoch = 0;
     },

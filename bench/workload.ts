@@ -43,10 +43,16 @@ export function mnistSplit(train: number, held: number, seed = 0): MnistSplit {
 
 /** One model on a split: Keras's default glorot-uniform kernels, as the anchors initialize theirs. */
 export function mnistJob(split: MnistSplit, seed: number, hidden: number, batch: number): ModelJob {
-  const { ds, train, held } = split;
+  const { ds } = split;
   const model = ModelSchema.parse({ units: [hidden], activation: 'relu', optimizer: 'adam', learning_rate: 1e-3, init: 'glorot_uniform' });
   const config = resolveTrial({ model, train: TrainSchema.parse({ epochs: 1, batch_size: batch }) }, {}, { d: ds.d, task: ds.task, nClasses: ds.nClasses });
-  const data: FoldData = {
+  return { config, data: splitFold(split), seed, metric: 'accuracy' };
+}
+
+/** A split as one fold: its first `train` rows fit, the `held` rows after them test, no validation, no scaling. */
+export function splitFold(split: MnistSplit): FoldData {
+  const { ds, train, held } = split;
+  return {
     x: ds.x,
     y: ds.y,
     d: ds.d,
@@ -57,7 +63,6 @@ export function mnistJob(split: MnistSplit, seed: number, hidden: number, batch:
     test: Int32Array.from({ length: held }, (_, i) => train + i),
     scaler: null,
   };
-  return { config, data, seed, metric: 'accuracy' };
 }
 
 /** Multiply-adds x 2 of one training sample: forward and weight gradients of both layers, and the hidden layer's gradient. */
