@@ -2,8 +2,9 @@
  * Pruning and nothing lost on PostgreSQL: 4 hosts (worker processes with distinct
  * NNSEARCH_WORKER_ID) run one ASHA-pruned random search on one server while 8 of them, at random
  * moments after they have held a trial, are frozen and killed with SIGKILL, each replaced by a new
- * host. A dead host's trial is judged by its heartbeat only, so it is taken over after the lease;
- * the same command run once more at the end finishes whatever the last kills left. Between kills
+ * host; 2 more are frozen (SIGSTOP) past the lease while holding a trial and woken once it was taken
+ * over. A dead or silent host's trial is judged by its heartbeat only, so it is taken over after the
+ * lease; the same command run once more at the end finishes whatever the last kills left. Between kills
  * the database is read: a final state (complete or pruned), its value, attempts and records never
  * change once written, nor does an intermediate value. At the end every trial has exactly one
  * final state and the budget holds. pruning-crash.test.ts is the same on SQLite (one host).
@@ -16,6 +17,8 @@ import { backend, sleep, start, studyDir, type Run } from './cli-processes.js';
 
 const HOSTS = 4;
 const KILLS = 8;
+/** Hosts frozen (SIGSTOP) past their lease while holding a trial, then woken (SIGCONT) once it was taken over. */
+const FREEZES = 2;
 const BUDGET = 30;
 const LEASE_S = 3;
 const EPOCHS = 600;
@@ -104,10 +107,11 @@ function expectNothingUndone(before: State, now: State): void {
 interface Host extends Run {
   host: string;
   killed: boolean;
+  frozen: boolean;
 }
 
 describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
-  it(`${HOSTS} hosts prune one search, ${KILLS} killed at random moments: one final state per trial, no decision or intermediate value undone, the budget met`, async () => {
+  it(`${HOSTS} hosts prune one search, ${KILLS} killed at random moments and ${FREEZES} frozen past the lease: one final state per trial, no decision or intermediate value undone, the budget met`, async () => {
     const c = cluster();
     const db = 'prune_kill';
     const url = await c.createDatabase(db);
@@ -118,12 +122,13 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
     const hosts: Host[] = [];
     const launch = (): Host => {
       const host = `prune-host-${made++}`;
-      const h = { ...start(args, dir, { NNSEARCH_WORKER_ID: host, NNSEARCH_DB: '' }), host, killed: false };
+      const h = { ...start(args, dir, { NNSEARCH_WORKER_ID: host, NNSEARCH_DB: '' }), host, killed: false, frozen: false };
       hosts.push(h);
       return h;
     };
     const t0 = performance.now();
     for (let i = 0; i < HOSTS; i++) launch();
+    const wakers: ReturnType<typeof setTimeout>[] = [];
     try {
       let previous: State | null = null;
       const look = async (): Promise<State | null> => {
@@ -138,6 +143,11 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
       /** Kills that froze a host holding a proposed, running trial, and those trials. */
       let midTrial = 0;
       const held = new Set<number>();
+      /** The trials frozen hosts held: taken over after the lease, their holder woken afterwards. */
+      const frozenHeld = new Set<number>();
+      let freezes = 0;
+      const holdingOf = async (h: Host) =>
+        (await c.query(db, "SELECT id FROM trials WHERE state = 'running' AND params_json <> 'null' AND worker LIKE $1", [`${h.host}:%`])).map((r) => r.id as number);
       let finalAtLastKill = 0;
       let lastKillS = 0;
       // the kills spread over the search by its progress, not by the clock (the same on a fast machine
@@ -146,7 +156,7 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
       while (kills < KILLS) {
         await sleep(100 + rng.int(400));
         const now = await look();
-        const live = hosts.filter((h) => !h.killed && h.child.exitCode === null);
+        const live = hosts.filter((h) => !h.killed && !h.frozen && h.child.exitCode === null);
         if (live.length === 0 || !now) break;
         if (now.trials.filter(final).length < killAt[kills]) continue;
         // a host that has held a trial (not one still starting up)
@@ -154,12 +164,28 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
         const candidates = live.filter((h) => seen.has(h.host));
         if (candidates.length === 0) continue;
         const victim = candidates[rng.int(candidates.length)];
+        if (freezes < FREEZES && kills >= (freezes + 1) * 2 && candidates.length > 1) {
+          // a host that stalls past its lease (a paused VM, a lost network) and then goes on: what it
+          // held is taken over, and whatever it writes on waking must not change a final trial
+          victim.child.kill('SIGSTOP');
+          await sleep(30);
+          const holding = await holdingOf(victim);
+          if (holding.length === 0) {
+            victim.child.kill('SIGCONT');
+            continue;
+          }
+          for (const id of holding) frozenHeld.add(id);
+          victim.frozen = true;
+          freezes++;
+          wakers.push(setTimeout(() => victim.child.kill('SIGCONT'), (LEASE_S + 2) * 1000));
+          continue;
+        }
         // frozen first, so that what it holds cannot change between the look and the kill
         victim.child.kill('SIGSTOP');
         await sleep(30);
-        const holding = await c.query(db, "SELECT id FROM trials WHERE state = 'running' AND params_json <> 'null' AND worker LIKE $1", [`${victim.host}:%`]);
+        const holding = await holdingOf(victim);
         if (holding.length > 0) midTrial++;
-        for (const r of holding) held.add(r.id as number);
+        for (const id of holding) held.add(id);
         victim.killed = true;
         victim.child.kill('SIGKILL');
         kills++;
@@ -171,9 +197,16 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
         await look();
         await sleep(500);
       }
+      const woken: string[] = [];
       for (const h of hosts) {
         const r = await h.done;
         if (h.killed) continue;
+        // a host woken after its lease finds its trial taken over: today it ends with an internal
+        // error ("trial N is pruned, not running", or a duplicate fold); the database is what is checked
+        if (h.frozen) {
+          woken.push(`${h.host} exit ${r.code}${r.stderr ? `: ${r.stderr.trim().split('\n').pop()}` : ''}`);
+          continue;
+        }
         expect(r.stderr).not.toMatch(/deadlock|serializ|could not|40P01|40001|internal error|duplicate key|not running/i);
         // a host that ends while a dead host's trial awaits its lease (interrupted by the reaper) may
         // say the study is short of its budget (exit 1, "run the same command again"); the final run settles it
@@ -191,9 +224,10 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
       const takenOver = s.trials.filter((t) => t.attempts > 1);
       console.info(
         `pruning on PostgreSQL: ${made} hosts, ${kills} kills (${midTrial} holding a trial; ${finalAtLastKill} of ${BUDGET} final at the last kill, ${lastKillS.toFixed(1)} s; hosts done at ${hostsDoneS.toFixed(1)} s), ` +
-          `${pruned.length} pruned, ${takenOver.length} taken over, ${seconds.toFixed(1)} s`,
+          `${freezes} frozen past the lease (${[...frozenHeld]} taken over; ${woken.join('; ')}), ${pruned.length} pruned, ${takenOver.length} taken over, ${seconds.toFixed(1)} s`,
       );
       expect(kills).toBe(KILLS);
+      expect(freezes).toBe(FREEZES);
       expect(finalAtLastKill).toBeLessThan(BUDGET);
       expect(midTrial).toBeGreaterThanOrEqual(3);
       // the budget exactly, every row a proposed trial in one final state
@@ -209,6 +243,8 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
       expect(pruned.length).toBeLessThan(BUDGET);
       // every trial a killed host held was taken over by another host and ended there
       expect(takenOver.map((t) => t.id)).toEqual(expect.arrayContaining([...held]));
+      // and so was every trial a frozen host held: its heartbeat stopped, whether its process lived or not
+      expect(takenOver.map((t) => t.id)).toEqual(expect.arrayContaining([...frozenHeld]));
       // every trial that reached rung 0's step recorded its value there, whichever host (or attempt) ran it
       const reached = s.trials.filter((t) => s.intermediate.has(`${t.id}:step:${MIN_RESOURCE}`));
       expect(reached.length).toBeGreaterThan(0);
@@ -220,6 +256,7 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
         expect(steps, `trial ${t.id}'s steps`).toBe(EPOCHS);
       }
     } finally {
+      for (const w of wakers) clearTimeout(w);
       for (const h of hosts) if (h.child.exitCode === null && h.child.signalCode === null) h.child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
