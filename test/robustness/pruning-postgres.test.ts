@@ -2,8 +2,8 @@
  * Pruning and nothing lost on PostgreSQL: 4 hosts (worker processes with distinct
  * NNSEARCH_WORKER_ID) run one ASHA-pruned random search on one server while 8 of them, at random
  * moments after they have held a trial, are frozen and killed with SIGKILL, each replaced by a new
- * host; 2 more are frozen (SIGSTOP) past the lease while holding a trial and woken once it was taken
- * over. A dead or silent host's trial is judged by its heartbeat only, so it is taken over after the
+ * host; 2 more are frozen (SIGSTOP) while holding a trial and woken (SIGCONT) 2 s after their lease
+ * ran out. A dead or silent host's trial is judged by its heartbeat only, so it is taken over after the
  * lease; the same command run once more at the end finishes whatever the last kills left. Between kills
  * the database is read: a final state (complete or pruned), its value, attempts and records never
  * change once written, nor does an intermediate value. At the end every trial has exactly one
@@ -17,7 +17,7 @@ import { backend, sleep, start, studyDir, type Run } from './cli-processes.js';
 
 const HOSTS = 4;
 const KILLS = 8;
-/** Hosts frozen (SIGSTOP) past their lease while holding a trial, then woken (SIGCONT) once it was taken over. */
+/** Hosts frozen (SIGSTOP) while holding a trial and woken (SIGCONT) 2 s after their lease ran out. */
 const FREEZES = 2;
 const BUDGET = 30;
 const LEASE_S = 3;
