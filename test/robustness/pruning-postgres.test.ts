@@ -2,8 +2,8 @@
  * Pruning and nothing lost on PostgreSQL: 4 hosts (worker processes with distinct
  * NNSEARCH_WORKER_ID) run one ASHA-pruned random search on one server while 8 of them, at random
  * moments after they have held a trial, are frozen and killed with SIGKILL, each replaced by a new
- * host; 2 more are frozen (SIGSTOP) while holding a trial and woken (SIGCONT) 2 s after their lease
- * ran out. A dead or silent host's trial is judged by its heartbeat only, so it is taken over after the
+ * host; 2 more are frozen (SIGSTOP) while holding a trial and woken (SIGCONT) once another host has
+ * taken it over and finished it. A dead or silent host's trial is judged by its heartbeat only, so it is taken over after the
  * lease; the same command run once more at the end finishes whatever the last kills left. Between kills
  * the database is read: a final state (complete or pruned), its value, attempts and records never
  * change once written, nor does an intermediate value. At the end every trial has exactly one
@@ -17,7 +17,7 @@ import { backend, sleep, start, studyDir, type Run } from './cli-processes.js';
 
 const HOSTS = 4;
 const KILLS = 8;
-/** Hosts frozen (SIGSTOP) while holding a trial and woken (SIGCONT) 2 s after their lease ran out. */
+/** Hosts frozen (SIGSTOP) while holding a trial and woken (SIGCONT) once another host has finished it. */
 const FREEZES = 2;
 const BUDGET = 30;
 const LEASE_S = 3;
@@ -128,13 +128,20 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
     };
     const t0 = performance.now();
     for (let i = 0; i < HOSTS; i++) launch();
-    const wakers: ReturnType<typeof setTimeout>[] = [];
     try {
       let previous: State | null = null;
+      /** Frozen hosts, each woken once the trials it held are final (or, should no one take them over, after a while). */
+      const asleep: { host: Host; trials: number[]; since: number }[] = [];
       const look = async (): Promise<State | null> => {
         const now = await read(c, db);
         if (now && previous) expectNothingUndone(previous, now);
         if (now) previous = now;
+        for (const z of [...asleep]) {
+          const done = z.trials.every((id) => now?.trials.some((t) => t.id === id && final(t)));
+          if (!done && performance.now() - z.since < (LEASE_S + 30) * 1000) continue;
+          z.host.child.kill('SIGCONT');
+          asleep.splice(asleep.indexOf(z), 1);
+        }
         return now;
       };
       // from the first trial held on
@@ -143,7 +150,7 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
       /** Kills that froze a host holding a proposed, running trial, and those trials. */
       let midTrial = 0;
       const held = new Set<number>();
-      /** The trials frozen hosts held: taken over after the lease, their holder woken afterwards. */
+      /** The trials frozen hosts held: taken over after the lease and finished, their holder woken afterwards. */
       const frozenHeld = new Set<number>();
       let freezes = 0;
       const holdingOf = async (h: Host) =>
@@ -166,7 +173,8 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
         const victim = candidates[rng.int(candidates.length)];
         if (freezes < FREEZES && kills >= (freezes + 1) * 2 && candidates.length > 1) {
           // a host that stalls past its lease (a paused VM, a lost network) and then goes on: what it
-          // held is taken over, and whatever it writes on waking must not change a final trial
+          // held is taken over and finished by another, and whatever it writes on waking must not
+          // change that final trial
           victim.child.kill('SIGSTOP');
           await sleep(30);
           const holding = await holdingOf(victim);
@@ -177,7 +185,7 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
           for (const id of holding) frozenHeld.add(id);
           victim.frozen = true;
           freezes++;
-          wakers.push(setTimeout(() => victim.child.kill('SIGCONT'), (LEASE_S + 2) * 1000));
+          asleep.push({ host: victim, trials: holding, since: performance.now() });
           continue;
         }
         // frozen first, so that what it holds cannot change between the look and the kill
@@ -256,7 +264,6 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
         expect(steps, `trial ${t.id}'s steps`).toBe(EPOCHS);
       }
     } finally {
-      for (const w of wakers) clearTimeout(w);
       for (const h of hosts) if (h.child.exitCode === null && h.child.signalCode === null) h.child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
