@@ -38,6 +38,16 @@ export class StorageError extends NnsearchError {
   }
 }
 
+/**
+ * A worker wrote to a trial it no longer holds: its lease ran out (a stall, a lost connection) and
+ * another worker took the trial over, or the trial was finished meanwhile. The write changed
+ * nothing; the run loop leaves the trial to whoever holds it now and goes on.
+ */
+export class LeaseLostError extends NnsearchError {
+  override name = 'LeaseLostError';
+  readonly exitCode = 1;
+}
+
 /** A study or trial that the database does not hold, or that cannot be used as asked. */
 export class NotFoundError extends NnsearchError {
   override name = 'NotFoundError';

@@ -3,6 +3,7 @@
  * before handing a running trial to someone else.
  */
 import { hostname } from 'node:os';
+import { LeaseLostError } from '../errors.js';
 
 /**
  * The host part of this process's worker id: NNSEARCH_WORKER_ID when set (an ops and testing knob:
@@ -33,6 +34,22 @@ export function workerIsDead(worker: string | null): boolean {
 /** A running trial is abandoned when its worker is dead or its heartbeat is older than the lease. */
 export function isAbandoned(worker: string | null, heartbeatMs: number | null, leaseMs: number, nowMs = Date.now()): boolean {
   return workerIsDead(worker) || (heartbeatMs ?? 0) < nowMs - leaseMs;
+}
+
+/**
+ * Whether a write for `attempt` of a trial may change it: the trial is running, and (when the
+ * writer names its attempt) still in that attempt. Each takeover starts a new attempt, so a worker
+ * whose lease ran out holds a stale number: its write is refused (the attempt is a fencing token).
+ */
+export function holds(trial: { state: string; attempts: number } | null | undefined, attempt: number | undefined): boolean {
+  return !!trial && trial.state === 'running' && (attempt === undefined || trial.attempts === attempt);
+}
+
+/** The error for a refused write (see holds). */
+export function leaseLost(trialId: number, trial: { state: string; attempts: number } | null | undefined, attempt: number | undefined): LeaseLostError {
+  if (!trial) return new LeaseLostError(`trial ${trialId} is missing, not running`);
+  if (trial.state !== 'running') return new LeaseLostError(`trial ${trialId} is ${trial.state}, not running`);
+  return new LeaseLostError(`trial ${trialId} was taken over by another worker (this worker held attempt ${attempt}, it is in attempt ${trial.attempts})`);
 }
 
 /** The smallest unused index below size (grid), or one past the largest used (other samplers). */

@@ -4,7 +4,7 @@
  */
 import type { SamplerName } from '../search/sampler.js';
 import { configKey, type Params, type ParamSpace } from '../search/space.js';
-import { isAbandoned, nextSamplerIndex } from './lease.js';
+import { holds, isAbandoned, leaseLost, nextSamplerIndex } from './lease.js';
 import type { Storage } from './storage.js';
 import type { EpochRow, FinishTrial, FoldRecord, ImportedTrial, IntermediateRecord, IntermediateRow, NewStudy, Reservation, ReserveRequest, ResumeRequest, StudyRecord, StudySummary, TrialRecord } from './types.js';
 
@@ -168,8 +168,9 @@ export class MemoryStore implements Storage {
     this.update(trialId, { engine });
   }
 
-  async recordFold(trialId: number, fold: FoldRecord, epochs: readonly EpochRow[]): Promise<void> {
+  async recordFold(trialId: number, fold: FoldRecord, epochs: readonly EpochRow[], attempt?: number): Promise<void> {
     const r = this.row(trialId);
+    if (!holds(r.record, attempt)) throw leaseLost(trialId, r.record, attempt);
     if (r.folds.some((f) => f.fold === fold.fold)) throw new Error(`fold ${fold.fold} of trial ${trialId} is already recorded`);
     r.folds = [...r.folds, Object.freeze({ ...fold })].sort((a, b) => a.fold - b.fold);
     r.epochs = [...r.epochs, ...epochs.map((e) => Object.freeze({ ...e }))].sort((a, b) => a.fold - b.fold || a.epoch - b.epoch);
@@ -188,13 +189,14 @@ export class MemoryStore implements Storage {
     return [...(this.trials.get(trialId)?.epochs ?? [])];
   }
 
-  async reportIntermediate(trialId: number, rows: readonly IntermediateRow[]): Promise<void> {
+  async reportIntermediate(trialId: number, rows: readonly IntermediateRow[], attempt?: number): Promise<boolean> {
     const r = this.trials.get(trialId);
-    if (r?.record.state !== 'running') return;
+    if (!r || !holds(r.record, attempt)) return false;
     for (const x of rows) {
       if (r.intermediate.some((o) => o.kind === x.kind && o.step === x.step)) continue;
       r.intermediate.push(Object.freeze({ kind: x.kind, step: x.step, value: x.value }));
     }
+    return true;
   }
 
   async intermediateValues(studyId: number): Promise<IntermediateRecord[]> {
@@ -206,9 +208,9 @@ export class MemoryStore implements Storage {
     return out;
   }
 
-  async finishTrial(trialId: number, f: FinishTrial): Promise<TrialRecord> {
+  async finishTrial(trialId: number, f: FinishTrial, attempt?: number): Promise<TrialRecord> {
     const t = this.trials.get(trialId)?.record;
-    if (!t || t.state !== 'running') throw new Error(`trial ${trialId} is ${t?.state ?? 'missing'}, not running`);
+    if (!holds(t, attempt)) throw leaseLost(trialId, t, attempt);
     if (f.epochs?.length && f.state !== 'pruned') throw new Error(`trial ${trialId}: only a pruned trial is finished with epochs`);
     const finite = (v: number | null) => (v === null || !Number.isFinite(v) ? null : v);
     const r = this.row(trialId);
@@ -233,9 +235,9 @@ export class MemoryStore implements Storage {
     r.attemptStartedMs = null;
   }
 
-  async interruptTrial(trialId: number): Promise<void> {
+  async interruptTrial(trialId: number, attempt?: number): Promise<void> {
     const r = this.trials.get(trialId);
-    if (r?.record.state !== 'running') return;
+    if (!r || !holds(r.record, attempt)) return;
     r.heartbeatMs = null;
     this.endAttempt(r, Date.now());
     this.update(trialId, { state: 'interrupted' });

@@ -18,7 +18,7 @@
 import pg from 'pg';
 import { NnsearchError, StorageError } from '../errors.js';
 import { configKey, type Params, type ParamSpace } from '../search/space.js';
-import { isAbandoned, nextSamplerIndex } from './lease.js';
+import { isAbandoned, leaseLost, nextSamplerIndex } from './lease.js';
 import { PG_MIGRATIONS, PG_TABLES } from './pg-schema.js';
 import { ambiguousUrl, pgClientConfig, redactUrl, urlSecrets } from './pg-url.js';
 import { CREATED_BY, freeze, internalValue, num, toEpoch, toFold, toIntermediate, toStudy, toTrial, UNPROPOSED, type Row } from './rows.js';
@@ -30,13 +30,17 @@ import type { EpochRow, FinishTrial, FoldRecord, ImportedTrial, IntermediateReco
 const NOW_MS = `(extract(epoch FROM clock_timestamp()) * 1000)::bigint`;
 const NOW_ISO = `to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 /** Ending a running trial (only a running one changes); finishValues gives its parameters. */
+/** The trial (of the statement's row) is running, in the attempt given as `param` when it is not null (lease.ts holds). */
+function HELD(param: string): string {
+  return `state = 'running' AND (${param}::integer IS NULL OR attempts = ${param}::integer)`;
+}
 const FINISH = `UPDATE trials SET state = $2, value = $3, std = $4, fail_reason = $5, error = $6, completed_at = ${NOW_ISO},
               duration_s = CASE WHEN attempt_started_ms IS NULL THEN extract(epoch FROM clock_timestamp() - started_at::timestamptz)::double precision
                                 ELSE elapsed_s + (${NOW_MS} - attempt_started_ms) / 1000.0 END,
               mean_fit_time = $7, mean_score_time = $8, heartbeat_ms = NULL, attempt_started_ms = NULL
-       WHERE id = $1 AND state = 'running'`;
-function finishValues(trialId: number, f: FinishTrial): unknown[] {
-  return [trialId, f.state, num(f.value), num(f.std), f.failReason ?? null, f.error ?? null, num(f.meanFitTime), num(f.meanScoreTime)];
+       WHERE id = $1 AND ${HELD('$9')}`;
+function finishValues(trialId: number, f: FinishTrial, attempt: number | undefined): unknown[] {
+  return [trialId, f.state, num(f.value), num(f.std), f.failReason ?? null, f.error ?? null, num(f.meanFitTime), num(f.meanScoreTime), attempt ?? null];
 }
 const PROPOSED = `params_json <> 'null'`;
 
@@ -360,11 +364,20 @@ export class PgStore implements Storage {
     await this.q('UPDATE trials SET engine = $2 WHERE id = $1', [trialId, engine]);
   }
 
-  async recordFold(trialId: number, f: FoldRecord, epochs: readonly EpochRow[]): Promise<void> {
+  async recordFold(trialId: number, f: FoldRecord, epochs: readonly EpochRow[], attempt?: number): Promise<void> {
     await this.tx(async (c) => {
+      // the row lock keeps a takeover or a finish out until the fold is in
+      const held = await c.query(`UPDATE trials SET heartbeat_ms = ${NOW_MS} WHERE id = $1 AND ${HELD('$2')} RETURNING id`, [trialId, attempt ?? null]);
+      if (held.rows.length === 0) throw leaseLost(trialId, await this.trialState(trialId, c), attempt);
       await insertFold(c, trialId, f, epochs);
-      await c.query(`UPDATE trials SET heartbeat_ms = ${NOW_MS} WHERE id = $1 AND state = 'running'`, [trialId]);
     });
+  }
+
+  /** A trial's state and attempt, for the message of a refused write. */
+  private async trialState(trialId: number, c?: pg.PoolClient): Promise<{ state: string; attempts: number } | null> {
+    const sql = 'SELECT state, attempts FROM trials WHERE id = $1';
+    const [row] = (c ? (await c.query(sql, [trialId])).rows : await this.q(sql, [trialId])) as { state: string; attempts: number }[];
+    return row ?? null;
   }
 
   async getFolds(trialId: number): Promise<FoldRecord[]> {
@@ -383,14 +396,16 @@ export class PgStore implements Storage {
     return (await this.q('SELECT * FROM epochs WHERE trial_id = $1 ORDER BY fold, epoch', [trialId])).map(toEpoch);
   }
 
-  async reportIntermediate(trialId: number, rows: readonly IntermediateRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.q(
-      `INSERT INTO intermediate_values (trial_id, kind, step, value)
-       SELECT $1, * FROM unnest($2::text[], $3::integer[], $4::double precision[]) WHERE EXISTS (SELECT 1 FROM trials WHERE id = $1 AND state = 'running')
-       ON CONFLICT DO NOTHING`,
-      [trialId, rows.map((r) => r.kind), rows.map((r) => r.step), rows.map((r) => num(r.value))],
+  async reportIntermediate(trialId: number, rows: readonly IntermediateRow[], attempt?: number): Promise<boolean> {
+    const [r] = await this.q(
+      `WITH held AS (SELECT id FROM trials WHERE id = $1 AND ${HELD('$5')}),
+            ins AS (INSERT INTO intermediate_values (trial_id, kind, step, value)
+                    SELECT $1, * FROM unnest($2::text[], $3::integer[], $4::double precision[]) WHERE EXISTS (SELECT 1 FROM held)
+                    ON CONFLICT DO NOTHING)
+       SELECT EXISTS (SELECT 1 FROM held) AS held`,
+      [trialId, rows.map((x) => x.kind), rows.map((x) => x.step), rows.map((x) => num(x.value)), attempt ?? null],
     );
+    return r.held as boolean;
   }
 
   async intermediateValues(studyId: number): Promise<IntermediateRecord[]> {
@@ -398,27 +413,26 @@ export class PgStore implements Storage {
     return rows.map(toIntermediate);
   }
 
-  async finishTrial(trialId: number, f: FinishTrial): Promise<TrialRecord> {
+  async finishTrial(trialId: number, f: FinishTrial, attempt?: number): Promise<TrialRecord> {
     if (f.epochs?.length) {
       if (f.state !== 'pruned') throw new Error(`trial ${trialId}: only a pruned trial is finished with epochs`);
       // the pruned folds' epochs and the state in one transaction
       const epochs = f.epochs;
       return this.tx(async (c) => {
-        const [row] = (await c.query(`${FINISH} RETURNING *`, finishValues(trialId, f))).rows as Row[];
-        if (!row) throw new Error(`trial ${trialId} is not running`);
+        const [row] = (await c.query(`${FINISH} RETURNING *`, finishValues(trialId, f, attempt))).rows as Row[];
+        if (!row) throw leaseLost(trialId, await this.trialState(trialId, c), attempt);
         await insertEpochs(c, trialId, epochs);
         return toTrial(row);
       });
     }
-    // one statement: only a running trial changes
-    const [row] = await this.q(`${FINISH} RETURNING *`, finishValues(trialId, f));
+    // one statement: only a running trial (in that attempt) changes
+    const [row] = await this.q(`${FINISH} RETURNING *`, finishValues(trialId, f, attempt));
     if (row) return toTrial(row);
-    const t = await this.getTrial(trialId);
-    throw new Error(`trial ${trialId} is ${t?.state ?? 'missing'}, not running`);
+    throw leaseLost(trialId, await this.trialState(trialId), attempt);
   }
 
-  async interruptTrial(trialId: number): Promise<void> {
-    await this.q(`UPDATE trials SET state = 'interrupted', heartbeat_ms = NULL, ${endAttempt(NOW_MS)} WHERE id = $1 AND state = 'running'`, [trialId]);
+  async interruptTrial(trialId: number, attempt?: number): Promise<void> {
+    await this.q(`UPDATE trials SET state = 'interrupted', heartbeat_ms = NULL, ${endAttempt(NOW_MS)} WHERE id = $1 AND ${HELD('$2')}`, [trialId, attempt ?? null]);
   }
 
   async importTrial(studyId: number, t: ImportedTrial, space: ParamSpace): Promise<TrialRecord> {

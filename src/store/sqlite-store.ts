@@ -10,7 +10,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StorageError } from '../errors.js';
 import { configKey, type Params, type ParamSpace } from '../search/space.js';
-import { isAbandoned, nextSamplerIndex } from './lease.js';
+import { holds, isAbandoned, leaseLost, nextSamplerIndex } from './lease.js';
 import { CREATED_BY, freeze, internalValue, num, toEpoch, toFold, toIntermediate, toStudy, toTrial, UNPROPOSED, type Row } from './rows.js';
 import { configKeyHolders, MIGRATIONS, rebuildTrialsSql, SCHEMA_VERSION } from './schema.js';
 import type { Storage } from './storage.js';
@@ -325,8 +325,9 @@ export class SqliteStore implements Storage {
     this.insertEpochs(trialId, epochs);
   }
 
-  async recordFold(trialId: number, f: FoldRecord, epochs: readonly EpochRow[]): Promise<void> {
+  async recordFold(trialId: number, f: FoldRecord, epochs: readonly EpochRow[], attempt?: number): Promise<void> {
     this.immediate(() => {
+      this.mustHold(trialId, attempt);
       this.insertFold(trialId, f, epochs);
       this.db.prepare("UPDATE trials SET heartbeat_ms = ? WHERE id = ? AND state = 'running'").run(Date.now(), trialId);
     });
@@ -351,13 +352,20 @@ export class SqliteStore implements Storage {
     return (this.db.prepare('SELECT * FROM epochs WHERE trial_id = ? ORDER BY fold, epoch').all(trialId) as Row[]).map(toEpoch);
   }
 
-  async reportIntermediate(trialId: number, rows: readonly IntermediateRow[]): Promise<void> {
-    const ins = this.db.prepare(
-      "INSERT INTO intermediate_values (trial_id, kind, step, value) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM trials WHERE id = ? AND state = 'running') ON CONFLICT DO NOTHING",
-    );
-    this.immediate(() => {
-      for (const r of rows) ins.run(trialId, r.kind, r.step, num(r.value), trialId);
+  async reportIntermediate(trialId: number, rows: readonly IntermediateRow[], attempt?: number): Promise<boolean> {
+    const ins = this.db.prepare('INSERT INTO intermediate_values (trial_id, kind, step, value) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
+    return this.immediate(() => {
+      if (!holds(this.db.prepare('SELECT state, attempts FROM trials WHERE id = ?').get(trialId) as { state: string; attempts: number } | undefined, attempt)) return false;
+      for (const r of rows) ins.run(trialId, r.kind, r.step, num(r.value));
+      return true;
     });
+  }
+
+  /** Throws LeaseLostError unless the trial is running (in `attempt`, when given). */
+  private mustHold(trialId: number, attempt: number | undefined): TrialRecord {
+    const t = this.trial(trialId);
+    if (!holds(t, attempt)) throw leaseLost(trialId, t, attempt);
+    return t as TrialRecord;
   }
 
   async intermediateValues(studyId: number): Promise<IntermediateRecord[]> {
@@ -372,10 +380,9 @@ export class SqliteStore implements Storage {
     for (const e of epochs) ins.run(trialId, e.fold, e.epoch, e.lr, num(e.loss), num(e.metric), num(e.valLoss), num(e.valMetric), num(e.testLoss), num(e.testMetric), num(e.seconds));
   }
 
-  async finishTrial(trialId: number, f: FinishTrial): Promise<TrialRecord> {
+  async finishTrial(trialId: number, f: FinishTrial, attempt?: number): Promise<TrialRecord> {
     return this.immediate(() => {
-      const t = this.trial(trialId);
-      if (!t || t.state !== 'running') throw new Error(`trial ${trialId} is ${t?.state ?? 'missing'}, not running`);
+      const t = this.mustHold(trialId, attempt);
       if (f.epochs?.length) {
         if (f.state !== 'pruned') throw new Error(`trial ${trialId}: only a pruned trial is finished with epochs`);
         this.insertEpochs(trialId, f.epochs);
@@ -393,8 +400,10 @@ export class SqliteStore implements Storage {
     });
   }
 
-  async interruptTrial(trialId: number): Promise<void> {
-    this.db.prepare(`UPDATE trials SET state = 'interrupted', heartbeat_ms = NULL, ${END_ATTEMPT('?')} WHERE id = ? AND state = 'running'`).run(Date.now(), trialId);
+  async interruptTrial(trialId: number, attempt?: number): Promise<void> {
+    this.db
+      .prepare(`UPDATE trials SET state = 'interrupted', heartbeat_ms = NULL, ${END_ATTEMPT('?')} WHERE id = ? AND state = 'running' AND (? IS NULL OR attempts = ?)`)
+      .run(Date.now(), trialId, attempt ?? null, attempt ?? null);
   }
 
   async importTrial(studyId: number, t: ImportedTrial, space: ParamSpace): Promise<TrialRecord> {

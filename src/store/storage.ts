@@ -14,6 +14,10 @@
  *   by finishTrial with the pruned folds' epochs in one atomic step, is made once and never undone.
  * - Intermediate values are kept once per (trial, kind, step): a second report of a step (a resumed
  *   trial training a fold again) keeps the first value.
+ * - The run loop writes to a trial it runs with the attempt it claimed (TrialRecord.attempts); a
+ *   write for an attempt that is over (the trial was taken over after the writer's lease ran out,
+ *   or finished) changes nothing: recordFold and finishTrial throw LeaseLostError,
+ *   reportIntermediate returns false, interruptTrial leaves the trial as it is.
  * - A running trial whose worker is gone (same host and pid dead, or no heartbeat within the lease)
  *   is interrupted and resumed by the next claimer, keeping its recorded folds; a dead worker's
  *   reservation that never got parameters is dropped.
@@ -55,23 +59,27 @@ export interface Storage {
 
   heartbeat(trialIds: readonly number[]): Promise<void>;
   recordEngine(trialId: number, engine: string): Promise<void>;
-  /** Stores one finished fold and its epochs, atomically. */
-  recordFold(trialId: number, fold: FoldRecord, epochs: readonly EpochRow[]): Promise<void>;
+  /** Stores one finished fold of a running trial (in `attempt`, when given) and its epochs, atomically; LeaseLostError otherwise. */
+  recordFold(trialId: number, fold: FoldRecord, epochs: readonly EpochRow[], attempt?: number): Promise<void>;
   getFolds(trialId: number): Promise<FoldRecord[]>;
   /** Every fold of every trial of a study, keyed by trial id. */
   foldsByTrial(studyId: number): Promise<Map<number, FoldRecord[]>>;
   getEpochs(trialId: number): Promise<EpochRow[]>;
   /**
-   * Stores intermediate values of a running trial in one atomic step, each (kind, step) once (a
-   * value already there stays); nothing for a trial that is not running.
+   * Stores intermediate values of a running trial (in `attempt`, when given) in one atomic step,
+   * each (kind, step) once (a value already there stays); nothing for a trial that is not running.
+   * Returns whether the trial is running in that attempt.
    */
-  reportIntermediate(trialId: number, rows: readonly IntermediateRow[]): Promise<void>;
+  reportIntermediate(trialId: number, rows: readonly IntermediateRow[], attempt?: number): Promise<boolean>;
   /** Every intermediate value of a study's proposed trials, by trial id, kind and step. */
   intermediateValues(studyId: number): Promise<IntermediateRecord[]>;
-  /** Ends a running trial (with a pruned trial's partial epochs, atomically); a finished trial never changes (throws). */
-  finishTrial(trialId: number, f: FinishTrial): Promise<TrialRecord>;
-  /** Puts a running trial back for the next run (Ctrl-C); its recorded folds stay. */
-  interruptTrial(trialId: number): Promise<void>;
+  /**
+   * Ends a running trial (in `attempt`, when given) with a pruned trial's partial epochs,
+   * atomically; a trial not running (in that attempt) never changes: LeaseLostError.
+   */
+  finishTrial(trialId: number, f: FinishTrial, attempt?: number): Promise<TrialRecord>;
+  /** Puts a running trial (in `attempt`, when given) back for the next run (Ctrl-C); its recorded folds stay. */
+  interruptTrial(trialId: number, attempt?: number): Promise<void>;
 
   /**
    * Adds a finished or interrupted trial with its folds and epochs as they are, in one atomic step

@@ -8,12 +8,17 @@
  * Pruning: after every epoch of a stack, each trial whose folds all reached that epoch reports its
  * intermediate value (study/pruning.ts) to the storage, where every worker's pruner sees it; the
  * pruner (search/pruners/) is then asked, and a pruned trial is finished as pruned at once (with its
- * unrecorded folds' epochs, in one atomic step) and its models stop training. With `wilcoxon`, whose
+ * unrecorded folds' epochs, in one atomic step) and its models stop training.
+ *
+ * Every write names the attempt the trial was claimed in (store/lease.ts holds): when this
+ * worker's lease ran out (a stall past --lease) and another worker took the trial over, or
+ * finished it, the storage refuses the write; the trial's models stop and it is left to its holder
+ * (`onLeaseLost` says so), and the run goes on with other trials. With `wilcoxon`, whose
  * steps are folds, the round trains fold by fold (fold 0 of every trial, then fold 1, ...) and the
  * pruner is asked after each.
  */
 import { foldJob, summarizeScores } from '../cv/evaluate.js';
-import { InterruptedError, SpecError, StorageError } from '../errors.js';
+import { InterruptedError, LeaseLostError, SpecError, StorageError } from '../errors.js';
 import { fitStack, type FitOutcome } from '../engine/fit.js';
 import type { EpochRecord } from '../records.js';
 import type { Engine, ModelJob } from '../engine/runtime.js';
@@ -25,7 +30,7 @@ import { activeOnly, paramsKey, spaceSize, type ParamSpace } from '../search/spa
 import { claimTrial } from '../store/claim.js';
 import { WORKER_ID } from '../store/lease.js';
 import type { Storage } from '../store/storage.js';
-import type { StudyRecord, TrialRecord } from '../store/types.js';
+import type { FinishTrial, StudyRecord, TrialRecord } from '../store/types.js';
 import { checkTrialConfig, type PreparedStudy } from './prepare.js';
 import { intermediateAt, pruneStudy, type FoldProgress } from './pruning.js';
 
@@ -60,6 +65,8 @@ export interface RunOptions {
   pruner?: Pruner | null;
   /** Called after a trial is pruned (its state written): lets tests interrupt at chosen moments. */
   onPrune?: (trial: TrialRecord) => void;
+  /** Called when a trial this worker trains turns out to be held by another (its lease ran out): the run leaves it and goes on. */
+  onLeaseLost?: (trial: TrialRecord, message: string) => void;
 }
 
 export interface RunSummary {
@@ -114,6 +121,8 @@ interface Claimed {
   folds: (FoldProgress | undefined)[];
   /** The trial's final record once pruned. */
   ended?: TrialRecord;
+  /** Another worker holds the trial now (this worker's lease ran out): nothing more is written for it. */
+  lost?: boolean;
 }
 
 export async function runSearch(store: Storage, study: StudyRecord, p: PreparedStudy, opts: RunOptions): Promise<RunSummary> {
@@ -249,10 +258,25 @@ async function trainRound(store: Storage, study: StudyRecord, p: PreparedStudy, 
       beating = beating.then(() => store.heartbeat(claimed.map((c) => c.trial.id)));
     }
   };
-  const pruned = async (c: Claimed, value: number): Promise<void> => {
-    c.ended = await finishPruned(store, c, value);
-    opts.onPrune?.(c.ended);
+  const lose = (c: Claimed, e: LeaseLostError): void => {
+    if (c.lost) return;
+    c.lost = true;
+    opts.onLeaseLost?.(c.trial, e.message);
   };
+  /** Runs a write for a trial; a refused one (LeaseLostError) marks the trial lost. */
+  const guarded = async (c: Claimed, write: () => Promise<void>): Promise<void> => {
+    try {
+      await write();
+    } catch (e) {
+      if (e instanceof LeaseLostError) lose(c, e);
+      else throw e;
+    }
+  };
+  const pruned = (c: Claimed, value: number): Promise<void> =>
+    guarded(c, async () => {
+      c.ended = await finishPruned(store, c, value);
+      opts.onPrune?.(c.ended);
+    });
   // wilcoxon's steps are folds: fold 0 of every trial of the round, then fold 1, ...
   const stacks =
     pruner?.steps === 'folds'
@@ -260,7 +284,7 @@ async function trainRound(store: Storage, study: StudyRecord, p: PreparedStudy, 
       : stacksOf(opts.engine, items);
   try {
     for (const stack of stacks) {
-      const live = stack.filter((s) => !failed.has(s.c.trial.id) && !s.c.ended);
+      const live = stack.filter((s) => !failed.has(s.c.trial.id) && !s.c.ended && !s.c.lost);
       if (live.length === 0) continue;
       for (const s of live) s.c.folds[s.fold] = { history: [], finished: false };
       let outcomes: FitOutcome[];
@@ -277,7 +301,7 @@ async function trainRound(store: Storage, study: StudyRecord, p: PreparedStudy, 
             onEpochEnd: async (epoch, trained) => {
               for (const [m, s] of live.entries()) if (!trained[m]) s.c.folds[s.fold]!.finished = true;
               await beating;
-              return epochEnd(store, study, p, live, epoch, pruner, pruned);
+              return epochEnd(store, study, p, live, epoch, pruner, pruned, (c) => lose(c, new LeaseLostError(`trial ${c.trial.number} was taken over by another worker`)));
             },
             shouldStop: opts.shouldStop,
           },
@@ -290,8 +314,8 @@ async function trainRound(store: Storage, study: StudyRecord, p: PreparedStudy, 
       await beating;
       for (const [m, o] of outcomes.entries()) {
         const s = live[m];
-        if (s.c.ended || o.pruned) continue;
-        await recordFold(store, s.c.trial, s.fold, s.job, o);
+        if (s.c.ended || s.c.lost || o.pruned) continue;
+        await guarded(s.c, () => recordFold(store, s.c.trial, s.fold, s.job, o));
         s.c.folds[s.fold] = { history: o.history, finished: true };
       }
       if (pruner?.steps === 'folds') await foldsEnd(store, study, live, pruner, pruned);
@@ -302,15 +326,18 @@ async function trainRound(store: Storage, study: StudyRecord, p: PreparedStudy, 
     if (e instanceof StorageError) throw e;
     if (e instanceof InterruptedError) {
       // a pruned trial is final already; the others go back to the queue
-      for (const c of claimed) await store.interruptTrial(c.trial.id);
-      const back = claimed.filter((c) => !c.ended);
+      for (const c of claimed) await store.interruptTrial(c.trial.id, c.trial.attempts);
+      const back = claimed.filter((c) => !c.ended && !c.lost);
       throw new InterruptedError(`interrupted during trial${back.length > 1 ? 's' : ''} ${back.map((c) => c.trial.number).join(', ')}; run the same command again to continue`);
     }
     for (const c of claimed) if (!failed.has(c.trial.id)) failed.set(c.trial.id, e instanceof Error ? e.message : String(e));
   }
   await beating.catch(() => {});
   const ended: TrialRecord[] = [];
-  for (const c of claimed) ended.push(c.ended ?? (await finish(store, c.trial, failed.get(c.trial.id))));
+  for (const c of claimed) {
+    if (c.ended) ended.push(c.ended);
+    else if (!c.lost) await guarded(c, async () => void ended.push(await finish(store, c.trial, failed.get(c.trial.id))));
+  }
   return ended;
 }
 
@@ -324,32 +351,52 @@ function trialsOf(live: readonly Item[]): Claimed[] {
  * intermediate value; an epoch pruner then judges each (never at a trial's last epoch: nothing is
  * left to save). Returns the stack's models to stop.
  */
-async function epochEnd(store: Storage, study: StudyRecord, p: PreparedStudy, live: readonly Item[], epoch: number, pruner: Pruner | null, pruned: (c: Claimed, value: number) => Promise<void>): Promise<number[]> {
+async function epochEnd(
+  store: Storage,
+  study: StudyRecord,
+  p: PreparedStudy,
+  live: readonly Item[],
+  epoch: number,
+  pruner: Pruner | null,
+  pruned: (c: Claimed, value: number) => Promise<void>,
+  lost: (c: Claimed) => void,
+): Promise<number[]> {
   const asked: { c: Claimed; value: number }[] = [];
+  const stop: number[] = [];
+  const stopModelsOf = (c: Claimed) => {
+    for (const [m, s] of live.entries()) if (s.c === c) stop.push(m);
+  };
   for (const c of trialsOf(live)) {
-    if (c.ended) continue;
+    if (c.ended || c.lost) continue;
     const value = intermediateAt(c.folds, epoch, p.metric.name);
     // a diverged fold fails its trial: it is not pruned on a NaN
     if (value === null || !Number.isFinite(value)) continue;
-    await store.reportIntermediate(c.trial.id, [{ kind: 'step', step: epoch, value }]);
+    if (!(await store.reportIntermediate(c.trial.id, [{ kind: 'step', step: epoch, value }], c.trial.attempts))) {
+      lost(c);
+      stopModelsOf(c);
+      continue;
+    }
     if (epoch + 1 < c.epochs) asked.push({ c, value });
   }
-  if (!pruner || pruner.steps !== 'epochs' || asked.length === 0) return [];
+  if (!pruner || pruner.steps !== 'epochs' || asked.length === 0) return stop;
   const [trials, intermediate] = await Promise.all([store.listTrials(study.id), store.intermediateValues(study.id)]);
   const view = pruneStudy(study, trials, intermediate, 'epochs');
-  const stop: number[] = [];
   for (const { c, value } of asked) {
     const me = view.trials.find((t) => t.number === c.trial.number);
     if (!me) continue;
     const d = pruner.prune(view, me);
     if (d.rungs.length > 0) {
-      await store.reportIntermediate(c.trial.id, d.rungs.map(([rung, v]) => ({ kind: 'rung' as const, step: rung, value: v })));
+      if (!(await store.reportIntermediate(c.trial.id, d.rungs.map(([rung, v]) => ({ kind: 'rung' as const, step: rung, value: v })), c.trial.attempts))) {
+        lost(c);
+        stopModelsOf(c);
+        continue;
+      }
       for (const [rung, v] of d.rungs) (me.rungs as Map<number, number>).set(rung, v);
     }
     if (!d.prune) continue;
     await pruned(c, value);
-    me.state = 'pruned';
-    for (const [m, s] of live.entries()) if (s.c === c) stop.push(m);
+    if (c.ended) me.state = 'pruned';
+    stopModelsOf(c);
   }
   return stop;
 }
@@ -360,11 +407,11 @@ async function foldsEnd(store: Storage, study: StudyRecord, live: readonly Item[
   const view = pruneStudy(study, trials, intermediate, 'folds', folds);
   for (const c of trialsOf(live)) {
     const done = folds.get(c.trial.id) ?? [];
-    if (c.ended || done.length >= c.folds.length || done.some((f) => f.diverged)) continue;
+    if (c.ended || c.lost || done.length >= c.folds.length || done.some((f) => f.diverged)) continue;
     const me = view.trials.find((t) => t.number === c.trial.number);
     if (!me || !pruner.prune(view, me).prune) continue;
     await pruned(c, summarizeScores(done.map((f) => f.score)).mean);
-    me.state = 'pruned';
+    if (c.ended) me.state = 'pruned';
   }
 }
 
@@ -377,14 +424,15 @@ async function finishPruned(store: Storage, c: Claimed, value: number): Promise<
   const has = new Set(recorded.map((f) => f.fold));
   const partial = c.folds.flatMap((f, fold) => (f && !has.has(fold) && f.history.length > 0 ? [{ fold, history: f.history }] : []));
   const fitTimes = [...recorded.map((f) => f.fitTime), ...partial.map((f) => f.history.reduce((a, r) => a + (r.seconds ?? 0), 0))];
-  return store.finishTrial(c.trial.id, {
+  const pruned: FinishTrial = {
     state: 'pruned',
     value,
     std: null,
     meanFitTime: fitTimes.length ? fitTimes.reduce((a, b) => a + b, 0) / fitTimes.length : null,
     meanScoreTime: null,
     epochs: partial.flatMap((f) => f.history.map((r) => ({ fold: f.fold, ...r }))),
-  });
+  };
+  return store.finishTrial(c.trial.id, pruned, c.trial.attempts);
 }
 
 function recordFold(store: Storage, trial: TrialRecord, fold: number, job: ModelJob, o: FitOutcome): Promise<void> {
@@ -405,6 +453,7 @@ function recordFold(store: Storage, trial: TrialRecord, fold: number, job: Model
       testSize: job.data.test.length,
     },
     o.history.map((h) => ({ fold, ...h })),
+    trial.attempts,
   );
 }
 
@@ -413,18 +462,12 @@ async function finish(store: Storage, trial: TrialRecord, error: string | undefi
   const folds = await store.getFolds(trial.id);
   const meanOf = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
   const times = { meanFitTime: meanOf(folds.map((f) => f.fitTime)), meanScoreTime: meanOf(folds.map((f) => f.scoreTime)) };
-  if (error !== undefined) return store.finishTrial(trial.id, { state: 'fail', value: null, std: null, failReason: 'error', error, ...times });
+  if (error !== undefined) return store.finishTrial(trial.id, { state: 'fail', value: null, std: null, failReason: 'error', error, ...times }, trial.attempts);
   const diverged = folds.filter((f) => f.diverged).map((f) => f.fold);
   if (diverged.length > 0) {
-    return store.finishTrial(trial.id, {
-      state: 'fail',
-      value: null,
-      std: null,
-      failReason: 'diverged',
-      error: `loss became NaN or infinite in fold${diverged.length > 1 ? 's' : ''} ${diverged.join(', ')} with ${describeParams(trial.params)}`,
-      ...times,
-    });
+    const message = `loss became NaN or infinite in fold${diverged.length > 1 ? 's' : ''} ${diverged.join(', ')} with ${describeParams(trial.params)}`;
+    return store.finishTrial(trial.id, { state: 'fail', value: null, std: null, failReason: 'diverged', error: message, ...times }, trial.attempts);
   }
   const { mean, std } = summarizeScores(folds.map((f) => f.score));
-  return store.finishTrial(trial.id, { state: 'complete', value: mean, std, ...times });
+  return store.finishTrial(trial.id, { state: 'complete', value: mean, std, ...times }, trial.attempts);
 }

@@ -3,6 +3,7 @@
  * any implementation. Each storage's test file calls `describeStorage` with a factory.
  */
 import { describe, expect, it } from 'vitest';
+import { LeaseLostError } from '../../src/errors.js';
 import { gridSampler } from '../../src/search/grid.js';
 import { claimTrial } from '../../src/store/claim.js';
 import { WORKER_ID } from '../../src/store/lease.js';
@@ -305,6 +306,35 @@ export function describeStorage(name: string, { open, another }: StorageFactory)
       expect((await claimed(store, claimRequest(studyId, { leaseMs: 60_000 }))).id).not.toBe(t.id);
       await sleep(20);
       expect((await claimed(store, claimRequest(studyId, { leaseMs: 10 }))).id).toBe(t.id);
+      await store.close();
+    });
+
+    it("refuses every write of a worker whose lease ran out once the trial was taken over, and the new holder's go through", async () => {
+      const { store, studyId } = await fresh();
+      const stale = await claimed(store, claimRequest(studyId, { worker: 'elsewhere:1' }));
+      expect(await store.reportIntermediate(stale.id, [{ kind: 'step', step: 0, value: 0.5 }], stale.attempts)).toBe(true);
+      await store.recordFold(stale.id, fold(0, 0.8), [epochRow(0, 0)], stale.attempts);
+      await sleep(20);
+      const now = await claimed(store, claimRequest(studyId, { leaseMs: 10 }));
+      expect(now.id).toBe(stale.id);
+      expect(now.attempts).toBe(stale.attempts + 1);
+      // the stale holder's writes: refused, nothing changes
+      expect(await store.reportIntermediate(stale.id, [{ kind: 'step', step: 1, value: 0.9 }], stale.attempts)).toBe(false);
+      await expect(store.recordFold(stale.id, fold(1, 0.9), [epochRow(1, 0)], stale.attempts)).rejects.toThrow(LeaseLostError);
+      await expect(store.finishTrial(stale.id, { state: 'pruned', value: 0.5, std: null, meanFitTime: null, meanScoreTime: null, epochs: [epochRow(1, 0)] }, stale.attempts)).rejects.toThrow(/taken over by another worker/);
+      await store.interruptTrial(stale.id, stale.attempts);
+      expect(await store.getTrial(stale.id)).toMatchObject({ state: 'running', attempts: now.attempts });
+      expect((await store.getFolds(stale.id)).map((f) => f.fold)).toEqual([0]);
+      expect(await store.getEpochs(stale.id)).toHaveLength(1);
+      expect((await store.intermediateValues(studyId)).map((v) => v.step)).toEqual([0]);
+      // the holder's: accepted
+      expect(await store.reportIntermediate(now.id, [{ kind: 'step', step: 1, value: 0.7 }], now.attempts)).toBe(true);
+      await store.recordFold(now.id, fold(1, 0.7), [epochRow(1, 0)], now.attempts);
+      expect((await store.finishTrial(now.id, { state: 'complete', value: 0.75, std: 0.05, meanFitTime: 1, meanScoreTime: 0.1 }, now.attempts)).state).toBe('complete');
+      // and once final, nobody's: not even a fold
+      await expect(store.recordFold(now.id, fold(2, 0.1), [], now.attempts)).rejects.toThrow(/complete, not running/);
+      expect(await store.reportIntermediate(now.id, [{ kind: 'step', step: 2, value: 0.1 }], now.attempts)).toBe(false);
+      expect(await store.getFolds(now.id)).toHaveLength(2);
       await store.close();
     });
 

@@ -60,6 +60,62 @@ describe('the search loop', () => {
     expect((await store.getFolds(t.id)).map((f) => f.fold)).toEqual([0]);
   });
 
+  it("a trial taken over by another worker (this one's lease ran out) is left to it: nothing more of this worker's is written, and the run goes on", async () => {
+    const { spec, prepared, store, study } = await setup('  learning_rate: [0.001, 0.01, 0.1]\n');
+    const takeOver = async (trialId: number) => {
+      await store.interruptTrial(trialId);
+      return store.resumeTrial({ studyId: study.id, worker: 'other-host:1', leaseMs: 60_000 });
+    };
+    let first = true;
+    // trial 0's first fold finds that another worker holds the trial now
+    const stalled = Object.create(store, {
+      recordFold: {
+        value: async (...a: Parameters<typeof store.recordFold>) => {
+          if (first) {
+            first = false;
+            expect((await takeOver(a[0]))!.id).toBe(a[0]);
+          }
+          return store.recordFold(...a);
+        },
+      },
+    }) as typeof store;
+    const lost: number[] = [];
+    const engine = new FakeEngine(1);
+    const s = await runSearch(stalled, study, prepared, { sampler: gridSampler({ space: spec.space }), budget: Infinity, engine, onLeaseLost: (t) => lost.push(t.number) });
+    expect(lost).toEqual([0]);
+    expect(s).toEqual({ trialsRun: 2, complete: 2, failed: 0, pruned: 0, exhausted: false });
+    const trials = await store.listTrials(study.id);
+    expect(trials.map((t) => [t.number, t.state, t.attempts])).toEqual([[0, 'running', 2], [1, 'complete', 1], [2, 'complete', 1]]);
+    expect(trials[0].worker).toBe('other-host:1');
+    expect(await store.getFolds(trials[0].id)).toEqual([]);
+    expect(await store.getEpochs(trials[0].id)).toEqual([]);
+    // trial 0's other folds were never trained here: 1 + 3 + 3 single-model stacks
+    expect(engine.log.stacks).toEqual([1, 1, 1, 1, 1, 1, 1]);
+  });
+
+  it("notices a takeover at the next epoch's intermediate value and stops that trial's models there", async () => {
+    const { spec, prepared, store, study } = await setup('  learning_rate: [0.001, 0.01]\n');
+    let reports = 0;
+    const stalled = Object.create(store, {
+      reportIntermediate: {
+        value: async (...a: Parameters<typeof store.reportIntermediate>) => {
+          // trial 0 has reported epoch 0; before epoch 1's report another worker takes it over
+          if (++reports === 2) await store.interruptTrial(a[0]).then(() => store.resumeTrial({ studyId: study.id, worker: 'other-host:1', leaseMs: 60_000 }));
+          return store.reportIntermediate(...a);
+        },
+      },
+    }) as typeof store;
+    const lost: number[] = [];
+    const engine = new FakeEngine(3);
+    await runSearch(stalled, study, prepared, { sampler: gridSampler({ space: spec.space }), budget: Infinity, engine, onLeaseLost: (t) => lost.push(t.number) });
+    expect(lost).toEqual([0]);
+    const [t0, t1] = await store.listTrials(study.id);
+    expect([t0.state, t0.attempts, t1.state]).toEqual(['running', 2, 'complete']);
+    // trial 0's three models trained 2 of their 3 epochs (stopped after the refused report), trial 1's all 3
+    expect(engine.log.modelEpochs).toBe(3 * 2 + 3 * 3);
+    expect((await store.intermediateValues(study.id)).filter((v) => v.trialId === t0.id).map((v) => v.step)).toEqual([0]);
+  });
+
   it('resumes an interrupted trial, training only its missing folds', async () => {
     const { spec, prepared, store, study } = await setup('  learning_rate: [0.001, 0.01]\n');
     let epochs = 0;

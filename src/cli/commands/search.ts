@@ -157,6 +157,7 @@ export async function searchCommand(kind: SamplerName, args: SearchArgs, io: Out
           leaseMs: args.leaseMs,
           trialsPerRound: engine!.trialsPerRound ?? (role.kind === 'single' ? role.threads : 1),
           pruner: createPruner(prunerConfig),
+          onLeaseLost: (t) => io.err(`nnsearch: trial ${t.number}: this worker's lease on it ran out (--lease) and it was handed on; left to whoever runs it now`),
         });
       }
       if (role.kind === 'worker') return summary;
