@@ -255,7 +255,7 @@ async function trainRound(store: Storage, study: StudyRecord, p: PreparedStudy, 
     // several beats per lease, however short the lease is
     if (Date.now() - lastBeat > Math.min(HEARTBEAT_MS, (opts.leaseMs ?? DEFAULT_LEASE_MS) / 5)) {
       lastBeat = Date.now();
-      beating = beating.then(() => store.heartbeat(claimed.map((c) => c.trial.id)));
+      beating = beating.then(() => store.heartbeat(claimed.filter((c) => !c.lost && !c.ended).map((c) => c.trial.id)));
     }
   };
   const lose = (c: Claimed, e: LeaseLostError): void => {
