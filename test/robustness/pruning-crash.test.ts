@@ -10,28 +10,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/rng.js';
 import { backend, sleep, start, studyDir } from './cli-processes.js';
+import { ashaSpec, expectNothingUndone } from './pruning-checks.js';
 
-
-
-
-
-const spec = (name: string, epochs: number, minResource = 2) => `name: ${name}
-seed: 4
-data:
-  dataset: csv
-  file: data.csv
-model:
-  units: [32]
-train:
-  epochs: ${epochs}
-  batch_size: 16
-cv:
-  folds: 3
-pruner: {name: asha, min_resource: ${minResource}, reduction_factor: 3}
-params:
-  learning_rate: {min: 0.00001, max: 0.03, log: true}
-  units: {min: 4, max: 48}
-`;
 
 interface State {
   trials: { id: number; state: string; value: number | null; folds: number; epochs: number }[];
@@ -55,15 +35,6 @@ function read(db: string): State | null {
   }
 }
 
-/** What may never change between two looks at the database: final states and their values, intermediate values. */
-function expectNothingUndone(before: State, now: State): void {
-  for (const t of before.trials) {
-    if (t.state !== 'complete' && t.state !== 'pruned') continue;
-    expect(now.trials.find((x) => x.id === t.id), `trial ${t.id}`).toEqual(t);
-  }
-  for (const [k, v] of before.intermediate) expect(now.intermediate.get(k), `intermediate ${k}`).toBe(v);
-}
-
 function expectFinal(s: State, budget: number): void {
   expect(s.trials).toHaveLength(budget);
   for (const t of s.trials) {
@@ -77,7 +48,7 @@ function expectFinal(s: State, budget: number): void {
 describe('pruning under kill -9 and several processes', () => {
   it('kill -9 at random moments: one final state per trial, no decision or intermediate value undone, the budget met', async () => {
     // rungs at epochs 20 and 60 of 200: the search lasts long enough on a quiet machine for kills to land
-    const dir = studyDir(spec('prune-crash', 200, 20), 'nns-prune-crash-');
+    const dir = studyDir(ashaSpec('prune-crash', 200, 20), 'nns-prune-crash-');
     const db = join(dir, 'nnsearch.db');
     const args = ['random', 'spec.yaml', '--budget', '40', '--quiet', '--backend', backend, '--workers', '2'];
     const rng = new Rng(13);
@@ -112,7 +83,7 @@ describe('pruning under kill -9 and several processes', () => {
   }, 600_000);
 
   it('3 processes prune on one database: the budget exactly, one final state each, rung values shared', async () => {
-    const dir = studyDir(spec('prune-shared', 20), 'nns-prune-crash-');
+    const dir = studyDir(ashaSpec('prune-shared', 20, 2), 'nns-prune-crash-');
     const db = join(dir, 'nnsearch.db');
     const runs = Array.from({ length: 3 }, () => start(['random', 'spec.yaml', '--budget', '18', '--quiet', '--backend', backend, '--workers', '1'], dir));
     const results = await Promise.all(runs.map((r) => r.done));

@@ -14,6 +14,7 @@ import { expect, it } from 'vitest';
 import { Rng } from '../../src/rng.js';
 import { describePostgres, type PgCluster } from '../fixtures/postgres.js';
 import { backend, sleep, start, studyDir, type Run } from './cli-processes.js';
+import { ashaSpec, expectNothingUndone, isFinal } from './pruning-checks.js';
 
 const HOSTS = 4;
 const KILLS = 8;
@@ -26,23 +27,7 @@ const EPOCHS = 600;
 const MIN_RESOURCE = 40;
 
 // a complete trial trains about a second alone (3 folds of 1,000 rows, 600 epochs), one pruned at rung 0 (epoch 40) a fifteenth of that
-const spec = `name: prune-pg
-seed: 4
-data:
-  dataset: csv
-  file: data.csv
-model:
-  units: [32]
-train:
-  epochs: ${EPOCHS}
-  batch_size: 16
-cv:
-  folds: 3
-pruner: {name: asha, min_resource: ${MIN_RESOURCE}, reduction_factor: 3}
-params:
-  learning_rate: {min: 0.00001, max: 0.03, log: true}
-  units: {min: 4, max: 48}
-`;
+const spec = ashaSpec('prune-pg', EPOCHS, MIN_RESOURCE);
 
 interface Trial {
   id: number;
@@ -86,24 +71,6 @@ async function read(c: PgCluster, db: string): Promise<State | null> {
   return { rows: row.rows as State['rows'], trials: row.trials as Trial[], intermediate: new Map(iv.map(([t, k, s, v]) => [`${t}:${k}:${s}`, v])) };
 }
 
-const final = (t: { state: string }) => t.state === 'complete' || t.state === 'pruned';
-
-/**
- * What may never change between two looks at the database: a final trial's state, value, attempts,
- * completion time and records (neither pruned again nor finished and run once more), and any
- * intermediate value (trial, kind, step).
- */
-function expectNothingUndone(before: State, now: State): void {
-  for (const t of before.trials) {
-    if (!final(t)) continue;
-    expect(now.trials.find((x) => x.id === t.id), `trial ${t.id}`).toEqual(t);
-  }
-  for (const [k, v] of before.intermediate) {
-    expect(now.intermediate.has(k), `intermediate ${k}`).toBe(true);
-    expect(now.intermediate.get(k), `intermediate ${k}`).toBe(v);
-  }
-}
-
 interface Host extends Run {
   host: string;
   killed: boolean;
@@ -137,7 +104,7 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
         if (now && previous) expectNothingUndone(previous, now);
         if (now) previous = now;
         for (const z of [...asleep]) {
-          const done = z.trials.every((id) => now?.trials.some((t) => t.id === id && final(t)));
+          const done = z.trials.every((id) => now?.trials.some((t) => t.id === id && isFinal(t)));
           if (!done && performance.now() - z.since < (LEASE_S + 30) * 1000) continue;
           z.host.child.kill('SIGCONT');
           asleep.splice(asleep.indexOf(z), 1);
@@ -165,7 +132,7 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
         const now = await look();
         const live = hosts.filter((h) => !h.killed && !h.frozen && h.child.exitCode === null);
         if (live.length === 0 || !now) break;
-        if (now.trials.filter(final).length < killAt[kills]) continue;
+        if (now.trials.filter(isFinal).length < killAt[kills]) continue;
         // a host that has held a trial (not one still starting up)
         const seen = new Set((await c.query(db, "SELECT DISTINCT split_part(worker, ':', 1) AS host FROM trials")).map((r) => r.host as string));
         const candidates = live.filter((h) => seen.has(h.host));
@@ -197,7 +164,7 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
         victim.killed = true;
         victim.child.kill('SIGKILL');
         kills++;
-        finalAtLastKill = (await look())?.trials.filter(final).length ?? 0;
+        finalAtLastKill = (await look())?.trials.filter(isFinal).length ?? 0;
         lastKillS = (performance.now() - t0) / 1000;
         launch();
       }
@@ -240,7 +207,7 @@ describePostgres('pruning on PostgreSQL under kill -9', (cluster) => {
       expect(midTrial).toBeGreaterThanOrEqual(3);
       // the budget exactly, every row a proposed trial in one final state
       expect(s.trials).toHaveLength(BUDGET);
-      expect(s.rows.filter((r) => !r.proposed || !final(r))).toEqual([]);
+      expect(s.rows.filter((r) => !r.proposed || !isFinal(r))).toEqual([]);
       for (const t of s.trials) {
         if (t.state === 'complete') {
           expect(t.folds, `trial ${t.id}`).toBe(3);
