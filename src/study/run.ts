@@ -8,14 +8,14 @@
  * Pruning: after every epoch of a stack, each trial whose folds all reached that epoch reports its
  * intermediate value (study/pruning.ts) to the storage, where every worker's pruner sees it; the
  * pruner (search/pruners/) is then asked, and a pruned trial is finished as pruned at once (with its
- * unrecorded folds' epochs, in one atomic step) and its models stop training.
+ * unrecorded folds' epochs, in one atomic step) and its models stop training. With `wilcoxon`, whose
+ * steps are folds, the round trains fold by fold (fold 0 of every trial, then fold 1, ...) and the
+ * pruner is asked after each.
  *
  * Every write names the attempt the trial was claimed in (store/lease.ts holds): when this
  * worker's lease ran out (a stall past --lease) and another worker took the trial over, or
  * finished it, the storage refuses the write; the trial's models stop and it is left to its holder
- * (`onLeaseLost` says so), and the run goes on with other trials. With `wilcoxon`, whose
- * steps are folds, the round trains fold by fold (fold 0 of every trial, then fold 1, ...) and the
- * pruner is asked after each.
+ * (`onLeaseLost` says so), and the run goes on with other trials.
  */
 import { foldJob, summarizeScores } from '../cv/evaluate.js';
 import { InterruptedError, LeaseLostError, SpecError, StorageError } from '../errors.js';
