@@ -29,11 +29,11 @@ import type { EpochRow, FinishTrial, FoldRecord, ImportedTrial, IntermediateReco
 /** The server's clock in ms and as ISO-8601 text (constant SQL, no input). */
 const NOW_MS = `(extract(epoch FROM clock_timestamp()) * 1000)::bigint`;
 const NOW_ISO = `to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-/** Ending a running trial (only a running one changes); finishValues gives its parameters. */
 /** The trial (of the statement's row) is running, in the attempt given as `param` when it is not null (lease.ts holds). */
 function HELD(param: string): string {
   return `state = 'running' AND (${param}::integer IS NULL OR attempts = ${param}::integer)`;
 }
+/** Ending a running trial (only one running in the attempt given as $9 changes); finishValues gives its parameters. */
 const FINISH = `UPDATE trials SET state = $2, value = $3, std = $4, fail_reason = $5, error = $6, completed_at = ${NOW_ISO},
               duration_s = CASE WHEN attempt_started_ms IS NULL THEN extract(epoch FROM clock_timestamp() - started_at::timestamptz)::double precision
                                 ELSE elapsed_s + (${NOW_MS} - attempt_started_ms) / 1000.0 END,

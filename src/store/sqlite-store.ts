@@ -355,7 +355,7 @@ export class SqliteStore implements Storage {
   async reportIntermediate(trialId: number, rows: readonly IntermediateRow[], attempt?: number): Promise<boolean> {
     const ins = this.db.prepare('INSERT INTO intermediate_values (trial_id, kind, step, value) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
     return this.immediate(() => {
-      if (!holds(this.db.prepare('SELECT state, attempts FROM trials WHERE id = ?').get(trialId) as { state: string; attempts: number } | undefined, attempt)) return false;
+      if (!holds(this.trial(trialId), attempt)) return false;
       for (const r of rows) ins.run(trialId, r.kind, r.step, num(r.value));
       return true;
     });

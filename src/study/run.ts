@@ -258,17 +258,17 @@ async function trainRound(store: Storage, study: StudyRecord, p: PreparedStudy, 
       beating = beating.then(() => store.heartbeat(claimed.filter((c) => !c.lost && !c.ended).map((c) => c.trial.id)));
     }
   };
-  const lose = (c: Claimed, e: LeaseLostError): void => {
+  const lose = (c: Claimed, message: string): void => {
     if (c.lost) return;
     c.lost = true;
-    opts.onLeaseLost?.(c.trial, e.message);
+    opts.onLeaseLost?.(c.trial, message);
   };
   /** Runs a write for a trial; a refused one (LeaseLostError) marks the trial lost. */
   const guarded = async (c: Claimed, write: () => Promise<void>): Promise<void> => {
     try {
       await write();
     } catch (e) {
-      if (e instanceof LeaseLostError) lose(c, e);
+      if (e instanceof LeaseLostError) lose(c, e.message);
       else throw e;
     }
   };
@@ -301,7 +301,7 @@ async function trainRound(store: Storage, study: StudyRecord, p: PreparedStudy, 
             onEpochEnd: async (epoch, trained) => {
               for (const [m, s] of live.entries()) if (!trained[m]) s.c.folds[s.fold]!.finished = true;
               await beating;
-              return epochEnd(store, study, p, live, epoch, pruner, pruned, (c) => lose(c, new LeaseLostError(`trial ${c.trial.number} was taken over by another worker`)));
+              return epochEnd(store, study, p, live, epoch, pruner, pruned, (c) => lose(c, `trial ${c.trial.number} is no longer this worker's: its intermediate value was refused`));
             },
             shouldStop: opts.shouldStop,
           },
@@ -366,14 +366,18 @@ async function epochEnd(
   const stopModelsOf = (c: Claimed) => {
     for (const [m, s] of live.entries()) if (s.c === c) stop.push(m);
   };
+  /** A report the storage refused: another worker holds the trial now; its models stop. */
+  const drop = (c: Claimed) => {
+    lost(c);
+    stopModelsOf(c);
+  };
   for (const c of trialsOf(live)) {
     if (c.ended || c.lost) continue;
     const value = intermediateAt(c.folds, epoch, p.metric.name);
     // a diverged fold fails its trial: it is not pruned on a NaN
     if (value === null || !Number.isFinite(value)) continue;
     if (!(await store.reportIntermediate(c.trial.id, [{ kind: 'step', step: epoch, value }], c.trial.attempts))) {
-      lost(c);
-      stopModelsOf(c);
+      drop(c);
       continue;
     }
     if (epoch + 1 < c.epochs) asked.push({ c, value });
@@ -387,8 +391,7 @@ async function epochEnd(
     const d = pruner.prune(view, me);
     if (d.rungs.length > 0) {
       if (!(await store.reportIntermediate(c.trial.id, d.rungs.map(([rung, v]) => ({ kind: 'rung' as const, step: rung, value: v })), c.trial.attempts))) {
-        lost(c);
-        stopModelsOf(c);
+        drop(c);
         continue;
       }
       for (const [rung, v] of d.rungs) (me.rungs as Map<number, number>).set(rung, v);
