@@ -4,22 +4,10 @@
  * the host side that need no device (dispatch sizes).
  */
 import { describe, expect, it } from 'vitest';
+import { compiles, noDawn } from '../fixtures/wgsl-null.js';
 import { bnBackwardKernel, bnForwardKernel, bnGradKernel, bnStatsKernel, convGemmKernel, dropoutKernel, elementWorkgroups, gapBackwardKernel, gapForwardKernel, gatherKernel, layerMaxNormKernel, layerPenaltyKernel, MAX_ELEMENT_WORKGROUPS, poolBackwardKernel, poolForwardKernel, wgradReduceKernel, wgradSplit, type ConvGemmKind } from '../../src/engine/webgpu/conv-kernels.js';
-import { requestDevice, type GpuContext } from '../../src/engine/webgpu/device.js';
 import { GEMM_TILES } from '../../src/engine/webgpu/kernels.js';
 import { ACTIVATIONS, type Activation } from '../../src/spec/vocabulary.js';
-import { skipWithout } from '../helpers.js';
-
-const ctx: GpuContext | null = await requestDevice('null');
-const noDawn = skipWithout("Dawn's null WebGPU backend", ctx, 'npm ci installs the optional webgpu package (dawn.node)');
-
-async function compiles(code: string, constants: Record<string, number>): Promise<string | null> {
-  const device = ctx!.device;
-  device.pushErrorScope('validation');
-  device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main', constants } });
-  const error = await device.popErrorScope();
-  return error ? error.message.split('\n').slice(0, 4).join(' | ') : null;
-}
 
 const hidden = ACTIVATIONS.filter((a) => a !== 'softmax');
 // a 3x3 conv with strides (2, 1) and 'same' padding of an 9x7x3 input into 5x7x8

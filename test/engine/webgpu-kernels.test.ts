@@ -3,29 +3,16 @@
  * needed: it compiles and validates but runs nothing). Skipped when the optional `webgpu` package
  * is not installed.
  */
-import { skipWithout } from '../helpers.js';
 import { describe, expect, it } from 'vitest';
-import { requestDevice, type GpuContext } from '../../src/engine/webgpu/device.js';
+import { compiles, noDawn, nullCtx } from '../fixtures/wgsl-null.js';
 import { gemmKernel, gemmTile, lossKernel, maxNormKernel, optimizerKernel, penaltyKernel, type GemmKind } from '../../src/engine/webgpu/kernels.js';
 import { ACTIVATIONS, EPOCH_METRICS, type Activation, type Loss } from '../../src/spec/vocabulary.js';
-
-// Dawn's null backend, when the optional webgpu package is installed; otherwise everything here is skipped
-const ctx: GpuContext | null = await requestDevice('null');
-const noDawn = skipWithout("Dawn's null WebGPU backend", ctx, 'npm ci installs the optional webgpu package (dawn.node)');
-
-async function compiles(code: string, constants: Record<string, number>): Promise<string | null> {
-  const device = ctx!.device;
-  device.pushErrorScope('validation');
-  device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main', constants } });
-  const error = await device.popErrorScope();
-  return error ? error.message.split('\n').slice(0, 4).join(' | ') : null;
-}
 
 const hidden = ACTIVATIONS.filter((a) => a !== 'softmax');
 
 describe.skipIf(noDawn)('WGSL kernels on the null backend', () => {
   it('has a validation-only device', () => {
-    expect(ctx!.kind).toBe('null');
+    expect(nullCtx!.kind).toBe('null');
   });
 
   it('matrix products with every epilogue, activation and tile, reading activations or the dataset', async () => {
