@@ -465,20 +465,28 @@ class SeqModel {
   // Samples per product inside a chunk, so that the im2col block stays near the caches.
   static int subBlock(const SeqLayer& L) { return std::max(1, 512 / (L.g.outH * L.g.outW)); }
 
+  // Whether the layer's input is its GEMM's left operand as it is (Dense, a 1x1 conv of stride 1),
+  // with no im2col.
+  static bool direct(const LayerSpec& s) { return s.kind == DENSE || (s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1); }
+
+  // The GEMM's left operand for samples [i, i + n): the input itself when direct, else its im2col
+  // columns in sc.col.
+  static const float* columns(const SeqLayer& L, const float* in, int i, int n, Scratch& sc) {
+    const float* x = in + (size_t)i * L.g.inSize();
+    if (direct(L.spec)) return x;
+    float* buf = sc.col.reserve((size_t)n * L.g.outH * L.g.outW * (L.W.size() / L.g.outC));
+    im2col(L.g, L.spec, x, n, buf);
+    return buf;
+  }
+
   // Z (or A) = conv(in) + b, then the activation, for samples [s0, s1).
   void kernelForward(SeqLayer& L, const float* in, int s0, int s1, Scratch& sc) {
     const Geom& g = L.g;
     const LayerSpec& s = L.spec;
-    const bool direct = s.kind == DENSE || (s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1);
     const int K = (int)(L.W.size() / g.outC), P = g.outH * g.outW, sub = subBlock(L);
     for (int i = s0; i < s1; i += sub) {
       int n = std::min(sub, s1 - i);
-      const float* col = in + (size_t)i * g.inSize();
-      if (!direct) {
-        float* buf = sc.col.reserve((size_t)n * P * K);
-        im2col(g, s, col, n, buf);
-        col = buf;
-      }
+      const float* col = columns(L, in, i, n, sc);
       float* out = (L.storeZ ? L.Z.data() : L.A.data()) + (size_t)i * g.outSize();
       gemm(n * P, g.outC, K, {col, K, false}, {L.W.data(), g.outC, false}, out, g.outC, L.b.data(), sc.gemm);
       if (!L.last) activateRows(s.activation, out, L.A.data() + (size_t)i * g.outSize(), n * P, g.outC);
@@ -489,7 +497,6 @@ class SeqModel {
   void kernelBackward(SeqLayer& L, const float* in, float* din, int c, int s0, int s1, Scratch& sc) {
     const Geom& g = L.g;
     const LayerSpec& s = L.spec;
-    const bool direct = s.kind == DENSE || (s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1);
     const int K = (int)(L.W.size() / g.outC), P = g.outH * g.outW, sub = subBlock(L);
     float* G = L.G.data() + (size_t)s0 * g.outSize();
     if (!L.last) {
@@ -502,12 +509,7 @@ class SeqModel {
     if (din) std::memset(din + (size_t)s0 * g.inSize(), 0, sizeof(float) * (s1 - s0) * g.inSize());
     for (int i = s0; i < s1; i += sub) {
       int n = std::min(sub, s1 - i);
-      const float* col = in + (size_t)i * g.inSize();
-      if (!direct) {
-        float* buf = sc.col.reserve((size_t)n * P * K);
-        im2col(g, s, col, n, buf);
-        col = buf;
-      }
+      const float* col = columns(L, in, i, n, sc);
       const float* gi = L.G.data() + (size_t)i * g.outSize();
       float* dst = i == s0 ? gW.data() : sc.tmp.reserve(gW.size());
       gemm(K, g.outC, n * P, {col, K, true}, {gi, g.outC, false}, dst, g.outC, nullptr, sc.gemm);
@@ -519,7 +521,7 @@ class SeqModel {
       }
       if (din) {
         float* dx = din + (size_t)i * g.inSize();
-        if (direct) {
+        if (direct(s)) {
           // dIn = G W^T straight into place (1x1: the columns are the input)
           gemm(n * P, K, g.outC, {gi, g.outC, false}, {L.W.data(), g.outC, true}, dx, K, nullptr, sc.gemm);
         } else {
